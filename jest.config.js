@@ -1,0 +1,35 @@
+// Unit tests (*.unit.spec.ts) need nothing; integration (*.int.spec.ts) and end-to-end
+// (*.e2e.spec.ts) tests use the real Postgres and NATS (DATABASE_URL / NATS_URL), each run on
+// its own database and stream names.
+const { swcOptions } = require('./tools/scripts/swc-options');
+const tsconfig = require('./tsconfig.base.json');
+
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(tsconfig.compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`]),
+);
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['@swc/jest', swcOptions()] },
+  moduleNameMapper,
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.unit.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int.spec.ts'],
+      testTimeout: 60000,
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/{apps,libs,tools,test}/**/*.e2e.spec.ts'],
+      testTimeout: 180000,
+      globalSetup: '<rootDir>/libs/testing/src/build-before-e2e.js',
+    },
+  ],
+};

@@ -1,0 +1,3 @@
+export * from './resource';
+export * from './kind-definition';
+export * from './api-errors';

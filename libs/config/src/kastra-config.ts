@@ -1,0 +1,42 @@
+import * as path from 'node:path';
+
+/**
+ * Everything a Kastra process reads from its environment, in one place.
+ * Defaults are DESIGN.md section 4's.
+ */
+export interface KastraConfig {
+  /** Postgres holding the event log and read models. @default postgres://postgres@127.0.0.1:5432/kastra */
+  databaseUrl: string;
+  /** NATS server with JetStream. @default nats://127.0.0.1:4222 */
+  natsUrl: string;
+  /**
+   * Prefix of every JetStream stream, consumer and subject this installation uses, so that test
+   * runs and stacks on one NATS server never see each other. @default kastra
+   */
+  natsPrefix: string;
+  /** Where development secrets (JWT secret, master key, TLS certificate) are kept. @default ./.kastra */
+  homeDir: string;
+  /** This process's HTTP port (each service has its own default). */
+  port: number;
+}
+
+export function loadConfig(defaultPort: number, env: NodeJS.ProcessEnv = process.env): KastraConfig {
+  return {
+    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/kastra',
+    natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    natsPrefix: env.KASTRA_NATS_PREFIX ?? 'kastra',
+    homeDir: path.resolve(env.KASTRA_HOME ?? path.join(process.cwd(), '.kastra')),
+    port: env.PORT ? Number(env.PORT) : defaultPort,
+  };
+}
+
+/** Default HTTP ports of the services (DESIGN.md section 4). */
+export const SERVICE_PORTS = {
+  'api-gateway': 8080,
+  'llm-proxy': 8081,
+  'controller-manager': 8082,
+  'workflow-executor': 8083,
+  'network-router': 8084,
+} as const;
+
+export type ServiceName = keyof typeof SERVICE_PORTS;

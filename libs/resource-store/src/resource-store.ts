@@ -1,0 +1,94 @@
+import type { Resource, ResourceKey, ResourceStatus } from '@kastra/api';
+
+/** Who asked, carried into event metadata. */
+export interface WriteContext {
+  /** `user:NAME` or `system:controller-manager`. */
+  actor: string;
+  /** `?dryRun=All`: validate and compute the result, store nothing. */
+  dryRun?: boolean;
+  correlationId?: string;
+  causationId?: string;
+  /** W3C traceparent of the request, kept in event metadata. */
+  traceparent?: string;
+}
+
+export interface ListQuery {
+  kind: string;
+  /** Omit for all namespaces. */
+  namespace?: string;
+  /** Kubernetes label selector: `a=b,c!=d,e in (f,g),!h,i`. */
+  labelSelector?: string;
+  /** Only `metadata.name` and `metadata.namespace` (`=`, `==`, `!=`), as kubectl uses them. */
+  fieldSelector?: string;
+}
+
+export interface ResourceList {
+  items: Resource[];
+  /** The log position the list was read at: a watch from here misses nothing. */
+  resourceVersion: string;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchEvent {
+  type: WatchEventType;
+  object: Resource;
+}
+
+export interface DeleteOptions {
+  /** Precondition: delete only this version. */
+  resourceVersion?: string;
+  /** Precondition: delete only this incarnation. */
+  uid?: string;
+}
+
+export interface DeleteResult {
+  /** The object as it was removed, or as it now is while finalizers run. */
+  object: Resource;
+  /** True when finalizers remain: the object got a deletionTimestamp and still exists. */
+  pending: boolean;
+}
+
+/**
+ * The resource API over the event log: every write appends an event to the resource's stream
+ * (optimistic concurrency on its version) and updates the `resources` projection in the same
+ * transaction; reads come from the projection. Errors are the typed errors of `@kastra/api`
+ * (NotFoundError, AlreadyExistsError, ConflictError, InvalidError).
+ */
+export interface ResourceStore {
+  get(key: ResourceKey): Promise<Resource | undefined>;
+  list(query: ListQuery): Promise<ResourceList>;
+  /** Validates, sets server fields (uid, generation 1, creationTimestamp, resourceVersion). */
+  create(resource: Resource, ctx: WriteContext): Promise<Resource>;
+  /**
+   * Replaces spec, metadata (labels, annotations, finalizers, ownerReferences) of an existing
+   * object; `status` in the body is ignored. With `metadata.resourceVersion` set it must be
+   * current (else ConflictError). `generation` bumps only when spec changes.
+   */
+  update(resource: Resource, ctx: WriteContext): Promise<Resource>;
+  /**
+   * Read-modify-write: `mutate` gets the current object and returns the desired one (full
+   * object); retried on concurrent writes unless the returned object pins a resourceVersion.
+   * `subresource: 'status'` replaces only status. Missing object → NotFoundError, unless
+   * `createIfMissing` (server-side apply) in which case `mutate` gets undefined.
+   */
+  patch(
+    key: ResourceKey,
+    mutate: (current: Resource | undefined) => Resource,
+    ctx: WriteContext,
+    options?: { subresource?: 'status'; createIfMissing?: boolean },
+  ): Promise<Resource>;
+  /** Replaces status only; with expectedResourceVersion set it must be current. */
+  updateStatus(key: ResourceKey, status: ResourceStatus, ctx: WriteContext, expectedResourceVersion?: string): Promise<Resource>;
+  /** Deletes, or marks for deletion when finalizers remain. */
+  delete(key: ResourceKey, ctx: WriteContext, options?: DeleteOptions): Promise<DeleteResult>;
+  /**
+   * Watch events after `fromResourceVersion` (exclusive; `undefined` = from now; `'0'` = the
+   * current objects as ADDED, then changes) until `signal` aborts.
+   */
+  watch(query: ListQuery, fromResourceVersion: string | undefined, signal: AbortSignal): AsyncIterable<WatchEvent>;
+  /** Resources whose spec refers to `key` (e.g. the Agents using an LLM). */
+  referrers(key: ResourceKey): Promise<ResourceKey[]>;
+  /** Resources with an ownerReference to `uid`. */
+  ownedBy(uid: string): Promise<ResourceKey[]>;
+}
