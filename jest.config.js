@@ -16,19 +16,19 @@ const common = {
 };
 
 module.exports = {
+  // Integration and end-to-end tests start real processes and wait on real services.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.unit.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int.spec.ts'],
-      testTimeout: 60000,
     },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/{apps,libs,tools,test}/**/*.e2e.spec.ts'],
-      testTimeout: 180000,
       globalSetup: '<rootDir>/libs/testing/src/build-before-e2e.js',
     },
   ],

@@ -1,0 +1,55 @@
+import type { Pool, PoolClient } from 'pg';
+import { appendToStream, type AppendResult } from './append-to-stream';
+import type { EventMetadata, NewEvent, RecordedEvent } from './event';
+import type { ExpectedStreamVersion } from './expected-version';
+import { readAllEvents, readHeadPosition, type ReadAllOptions } from './read-all-events';
+import { readStream } from './read-stream';
+
+/** Updates read models inside the append's transaction (Emmett's inline projections). */
+export type InlineProjection = (client: PoolClient, events: RecordedEvent[]) => Promise<void>;
+
+/** The Postgres event log: appends with optimistic concurrency, stream and whole-log reads. */
+export class EventStore {
+  constructor(readonly pool: Pool) {}
+
+  /** Runs `work` in one transaction (READ COMMITTED). */
+  async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Appends events to a stream and runs the inline projections in the same transaction. */
+  append(
+    streamId: string,
+    events: NewEvent[],
+    options: { expectedVersion?: ExpectedStreamVersion; metadata?: EventMetadata; projections?: InlineProjection[] } = {},
+  ): Promise<AppendResult> {
+    return this.transaction(async (client) => {
+      const result = await appendToStream(client, streamId, events, options);
+      for (const project of options.projections ?? []) await project(client, result.events);
+      return result;
+    });
+  }
+
+  readStream(streamId: string, afterVersion = 0): Promise<RecordedEvent[]> {
+    return readStream(this.pool, streamId, afterVersion);
+  }
+
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    return readAllEvents(this.pool, options);
+  }
+
+  readHeadPosition() {
+    return readHeadPosition(this.pool);
+  }
+}

@@ -1,0 +1,55 @@
+import type { Pool, PoolClient } from 'pg';
+import type { RecordedEvent } from './event';
+import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './event-row';
+import { LOG_START, type LogPosition } from './log-position';
+
+/** See LogPosition: commit-safe order, never past the oldest in-flight transaction. */
+const READ_ALL_SQL = `
+SELECT ${EVENT_COLUMNS} FROM kastra_events
+WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  AND ($4::text[] IS NULL OR category = ANY($4::text[]))
+ORDER BY transaction_id, global_position
+LIMIT $3`;
+
+/** The last event every reader can already see: the resourceVersion of a consistent list. */
+const HEAD_SQL = `
+SELECT transaction_id::text, global_position::text FROM kastra_events
+WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY transaction_id DESC, global_position DESC LIMIT 1`;
+
+const POSITION_OF_EVENT_SQL = `SELECT transaction_id::text, global_position::text FROM kastra_events WHERE global_position = $1`;
+
+export interface ReadAllOptions {
+  /** Exclusive. @default LOG_START */
+  after?: LogPosition;
+  /** @default 500 */
+  limit?: number;
+  /** Only these categories (e.g. `['resource']`). @default all */
+  categories?: string[];
+}
+
+/** A commit-safe batch of the whole log. */
+export async function readAllEvents(db: Pool | PoolClient, options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+  const after = options.after ?? LOG_START;
+  const { rows } = await db.query<EventRow>(READ_ALL_SQL, [
+    after.transactionId,
+    after.globalPosition,
+    options.limit ?? 500,
+    options.categories ?? null,
+  ]);
+  return rows.map(toRecordedEvent);
+}
+
+/** The newest commit-safe position (LOG_START for an empty log). */
+export async function readHeadPosition(db: Pool | PoolClient): Promise<LogPosition> {
+  const { rows } = await db.query<{ transaction_id: string; global_position: string }>(HEAD_SQL);
+  return rows[0] ? { transactionId: rows[0].transaction_id, globalPosition: rows[0].global_position } : LOG_START;
+}
+
+/** The log position of the event at a global position (a resourceVersion); undefined if unknown. */
+export async function logPositionOf(db: Pool | PoolClient, globalPosition: string): Promise<LogPosition | undefined> {
+  if (!/^\d+$/.test(globalPosition) || globalPosition === '0') return undefined;
+  const { rows } = await db.query<{ transaction_id: string; global_position: string }>(POSITION_OF_EVENT_SQL, [globalPosition]);
+  return rows[0] ? { transactionId: rows[0].transaction_id, globalPosition: rows[0].global_position } : undefined;
+}
