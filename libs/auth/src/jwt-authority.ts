@@ -1,0 +1,75 @@
+import * as jwt from 'jsonwebtoken';
+import { BadRequestError, UnauthorizedError } from '@kastra/api';
+import { isRole, type Principal } from './principal';
+
+/** Issuer claim of every Kastra token; tokens of other issuers are rejected. */
+export const TOKEN_ISSUER = 'kastra';
+/** Lifetime of a user token when none is given. */
+export const DEFAULT_TOKEN_TTL = '24h';
+/** Lifetime of the admin token written into a kubeconfig. */
+export const KUBECONFIG_TOKEN_TTL = '365d';
+
+const ALGORITHM = 'HS256';
+const TTL_PATTERN = /^([1-9]\d*)(s|m|h|d|w|y)?$/;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400, y: 365 * 86400 };
+
+/**
+ * Issues and verifies the gateway's bearer tokens (HS256 JWTs with `sub`, `role`, `iss`, `exp`).
+ * Error messages never contain the token: it is a credential.
+ */
+export class JwtAuthority {
+  private readonly secret: Buffer;
+
+  constructor(secret: string | Buffer) {
+    this.secret = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+    if (this.secret.length < 32) throw new Error('the JWT secret must be at least 32 bytes long');
+  }
+
+  /**
+   * Signs a token for `principal`.
+   * @param ttl how long it stays valid: seconds, or a number with unit (`90s`, `15m`, `24h`, `30d`, `2w`, `1y`). @default 24h
+   */
+  issue(principal: Principal, ttl: string | number = DEFAULT_TOKEN_TTL): string {
+    if (typeof principal.sub !== 'string' || principal.sub.trim() === '') {
+      throw new BadRequestError('a token needs a non-empty subject (user name)');
+    }
+    if (!isRole(principal.role)) throw new BadRequestError(`role must be "admin" or "user", not "${String(principal.role)}"`);
+    const expiresIn = parseTtl(ttl);
+    return jwt.sign({ role: principal.role }, this.secret, {
+      algorithm: ALGORITHM,
+      subject: principal.sub,
+      issuer: TOKEN_ISSUER,
+      expiresIn,
+    });
+  }
+
+  /** Returns the principal of a valid token; throws UnauthorizedError otherwise. */
+  verify(token: string): Principal {
+    let claims: string | jwt.JwtPayload;
+    try {
+      claims = jwt.verify(token, this.secret, { algorithms: [ALGORITHM], issuer: TOKEN_ISSUER });
+    } catch (error) {
+      // jsonwebtoken's messages name the failure (expiry, signature); they never include the token.
+      if (error instanceof jwt.TokenExpiredError) throw new UnauthorizedError('the bearer token has expired');
+      throw new UnauthorizedError(`the bearer token is invalid: ${(error as Error).message}`);
+    }
+    if (typeof claims !== 'object' || typeof claims.sub !== 'string' || claims.sub === '' || !isRole(claims.role)) {
+      throw new UnauthorizedError('the bearer token is invalid: it lacks a subject or a known role');
+    }
+    return { sub: claims.sub, role: claims.role };
+  }
+}
+
+/** Seconds in `ttl`: a positive number of seconds, or digits with a unit (s, m, h, d, w, y). */
+export function parseTtl(ttl: string | number): number {
+  if (typeof ttl === 'number') {
+    if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new BadRequestError(`ttl must be a positive whole number of seconds, not ${ttl}`);
+    return ttl;
+  }
+  const match = TTL_PATTERN.exec(ttl.trim());
+  const seconds = match ? Number(match[1]) * UNIT_SECONDS[match[2] ?? 's'] : NaN;
+  if (!Number.isSafeInteger(seconds)) {
+    throw new BadRequestError(`ttl "${ttl}" is not a duration such as 3600, 90s, 15m, 24h, 30d or 1y`);
+  }
+  return seconds;
+}
