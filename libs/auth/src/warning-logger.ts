@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { createLogger } from '@kastra/telemetry';
 
 /** The little of a pino logger the key loaders need, so callers can pass their service logger. */
 export interface WarningLogger {
@@ -7,8 +8,8 @@ export interface WarningLogger {
 
 let fallback: WarningLogger | undefined;
 
-/** A pino logger on stderr: the CLI prints tokens on stdout and must keep it clean. */
+/** The Kastra logger, on stderr: the CLI prints tokens on stdout and must keep it clean. */
 export function defaultWarningLogger(): WarningLogger {
-  fallback ??= pino({ name: 'kastra-auth' }, pino.destination({ dest: 2, sync: true }));
+  fallback ??= createLogger('kastra-auth', { destination: pino.destination({ dest: 2, sync: true }) });
   return fallback;
 }
