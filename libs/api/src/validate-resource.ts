@@ -1,0 +1,205 @@
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import type { FieldCause } from './api-errors';
+import { formatFieldPath, segmentsFromJsonPointer, type FieldPathSegment } from './field-path';
+import { BUILTIN_KINDS, findBuiltinKind, findKindByName } from './kind-registry';
+import type { BuiltinKind } from './kinds/builtin-kind';
+import { PRESERVE_UNKNOWN } from './kinds/resource-schema';
+import { DURATION_PATTERN, ENV_REFERENCE_PATTERN } from './kinds/spec-schemas';
+import { STEP_ID_PATTERN } from './kinds/workflow-kind';
+import { DNS_LABEL_MESSAGE, DNS_LABEL_PATTERN, validateObjectMeta } from './object-meta-validation';
+import { referenceCauses } from './references';
+import { API_GROUP_VERSION, DEFAULT_NAMESPACE } from './resource';
+import type { JsonSchema } from './kind-definition';
+
+/** What a failed `pattern` means, and whether the value may be echoed (never for key fields). */
+const PATTERN_MESSAGES: Record<string, { message: string; echo: boolean }> = {
+  [DNS_LABEL_PATTERN]: { message: DNS_LABEL_MESSAGE, echo: true },
+  [STEP_ID_PATTERN]: {
+    message: "must consist of alphanumeric characters, '-' or '_', and start and end with an alphanumeric character",
+    echo: true,
+  },
+  [DURATION_PATTERN]: { message: 'must be a duration such as 500ms, 30s, 5m or 1h', echo: true },
+  [ENV_REFERENCE_PATTERN]: {
+    message: 'must be an environment reference such as ${OPENAI_API_KEY}; put literal keys in a Secret and use secretRef',
+    echo: false,
+  },
+};
+
+const FORMAT_MESSAGES: Record<string, string> = { uri: 'must be an absolute URL such as https://example.com/path' };
+
+let ajv: Ajv2020 | undefined;
+const validators = new Map<string, ValidateFunction>();
+
+function validatorFor(kind: BuiltinKind): ValidateFunction {
+  let validate = validators.get(kind.kind);
+  if (!validate) {
+    if (!ajv) {
+      // verbose: errors carry the failing value and schema, to name enum values and anyOf branches.
+      ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
+      addFormats(ajv, ['uri']);
+      ajv.addKeyword({ keyword: PRESERVE_UNKNOWN, schemaType: 'boolean' });
+    }
+    validate = ajv.compile(kind.schema);
+    validators.set(kind.kind, validate);
+  }
+  return validate;
+}
+
+/**
+ * Validates a manifest as the API server does before storing it: apiVersion, a known kind, the
+ * metadata rules, the kind's schema, the rules beyond it and the syntax of every reference.
+ * Returns every problem found (empty when valid), each naming its field.
+ */
+export function validateResource(object: unknown): FieldCause[] {
+  if (typeof object !== 'object' || object === null || Array.isArray(object)) {
+    return [{ reason: 'FieldValueTypeInvalid', field: '', message: 'Invalid value: a manifest must be an object' }];
+  }
+  const manifest = object as Record<string, unknown>;
+  const causes: FieldCause[] = [];
+  if (manifest.apiVersion === undefined || manifest.apiVersion === '') causes.push(required('apiVersion'));
+  else if (manifest.apiVersion !== API_GROUP_VERSION) {
+    causes.push(notSupported('apiVersion', manifest.apiVersion, [API_GROUP_VERSION]));
+  }
+  const kind = typeof manifest.kind === 'string' ? findBuiltinKind(manifest.kind) : undefined;
+  if (manifest.kind === undefined || manifest.kind === '') causes.push(required('kind'));
+  else if (!kind) {
+    const cause = notSupported('kind', manifest.kind, BUILTIN_KINDS.map((k) => k.kind));
+    const alike = typeof manifest.kind === 'string' ? findKindByName(manifest.kind) : undefined;
+    if (alike) cause.message += ` (did you mean "${alike.kind}"?)`;
+    causes.push(cause);
+  }
+  if (!kind) {
+    if (manifest.metadata === undefined) causes.push(required('metadata'));
+    return [...causes, ...validateObjectMeta(manifest.metadata)];
+  }
+  const validate = validatorFor(kind);
+  if (!validate(manifest)) causes.push(...schemaCauses(validate.errors ?? []));
+  causes.push(...validateObjectMeta(manifest.metadata));
+  const namespace = namespaceOf(manifest.metadata);
+  // Kinds without a spec (Secret) get the whole object in their hooks.
+  const [body, at]: [unknown, FieldPathSegment[]] = kind.specSchema ? [manifest.spec, ['spec']] : [manifest, []];
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const spec = body as Record<string, unknown>;
+    causes.push(...kind.specCauses(spec, at));
+    causes.push(...referenceCauses(kind.rawReferences(spec, at), namespace));
+  }
+  return unique(causes);
+}
+
+function namespaceOf(metadata: unknown): string {
+  const namespace = (metadata as { namespace?: unknown } | undefined)?.namespace;
+  return typeof namespace === 'string' && namespace !== '' ? namespace : DEFAULT_NAMESPACE;
+}
+
+function required(field: string): FieldCause {
+  return { reason: 'FieldValueRequired', field, message: 'Required value' };
+}
+
+function notSupported(field: string, value: unknown, supported: readonly unknown[]): FieldCause {
+  return {
+    reason: 'FieldValueNotSupported',
+    field,
+    message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((v) => JSON.stringify(v)).join(', ')}`,
+  };
+}
+
+function unique(causes: FieldCause[]): FieldCause[] {
+  const seen = new Set<string>();
+  return causes.filter((cause) => {
+    const key = `${cause.field}\u0000${cause.reason}\u0000${cause.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The anyOf branch an error belongs to, if under `anyOfPath`. */
+function branchOf(error: ErrorObject, anyOfPath: string): number | undefined {
+  if (!error.schemaPath.startsWith(`${anyOfPath}/`)) return undefined;
+  return Number(error.schemaPath.slice(anyOfPath.length + 1).split('/')[0]);
+}
+
+/**
+ * An `anyOf` (string or object) fails with errors from every branch. When the value's type fits
+ * one branch, only that branch's errors are useful; otherwise one "must be A or B" says it all.
+ */
+function schemaCauses(errors: ErrorObject[]): FieldCause[] {
+  const dropped = new Set<ErrorObject>();
+  const causes: FieldCause[] = [];
+  for (const error of errors) {
+    if (error.keyword !== 'anyOf') continue;
+    dropped.add(error);
+    const branches = error.schema as JsonSchema[];
+    const typeMismatch = new Set(
+      errors
+        .filter((e) => e.keyword === 'type' && e.instancePath === error.instancePath)
+        .map((e) => branchOf(e, error.schemaPath))
+        .filter((branch) => branch !== undefined),
+    );
+    const fitting = branches.map((_, i) => i).filter((i) => !typeMismatch.has(i));
+    for (const e of errors) {
+      const branch = branchOf(e, error.schemaPath);
+      if (branch !== undefined && !(fitting.length === 1 && branch === fitting[0])) dropped.add(e);
+    }
+    if (fitting.length !== 1) {
+      const types = branches.map((branch) => String(branch.type));
+      causes.push({
+        reason: 'FieldValueTypeInvalid',
+        field: formatFieldPath(segmentsFromJsonPointer(error.instancePath)),
+        message: `must be ${types.join(' or ')}`,
+      });
+    }
+  }
+  for (const error of errors) {
+    if (!dropped.has(error)) causes.push(causeOf(error));
+  }
+  return causes;
+}
+
+function causeOf(error: ErrorObject): FieldCause {
+  const at = segmentsFromJsonPointer(error.instancePath);
+  const field = formatFieldPath(at);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return required(formatFieldPath([...at, String(params.missingProperty)]));
+    case 'additionalProperties':
+      return {
+        reason: 'FieldValueInvalid',
+        field: formatFieldPath([...at, String(params.additionalProperty)]),
+        message: `Invalid value: unknown field ${JSON.stringify(params.additionalProperty)}`,
+      };
+    case 'enum':
+      return notSupported(field, error.data, params.allowedValues as unknown[]);
+    case 'type': {
+      const types = Array.isArray(params.type) ? params.type : [params.type];
+      return { reason: 'FieldValueTypeInvalid', field, message: `must be ${types.join(' or ')}` };
+    }
+    case 'minLength':
+    case 'minItems':
+      if (params.limit === 1) return { reason: 'FieldValueRequired', field, message: 'Required value' };
+      return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${error.message}` };
+    case 'maxLength':
+      return { reason: 'FieldValueTooLong', field, message: `Too long: must have at most ${params.limit} characters` };
+    case 'pattern': {
+      const known = PATTERN_MESSAGES[String(params.pattern)];
+      const message = known?.message ?? `must match ${String(params.pattern)}`;
+      const echo = known?.echo ? `${JSON.stringify(error.data)}: ` : '';
+      return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${echo}${message}` };
+    }
+    case 'format':
+      return {
+        reason: 'FieldValueInvalid',
+        field,
+        message: `Invalid value: ${FORMAT_MESSAGES[String(params.format)] ?? `must be a valid ${String(params.format)}`}`,
+      };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(error.data)}: ${error.message}` };
+    default:
+      return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${error.message ?? 'invalid'}` };
+  }
+}
