@@ -1,0 +1,20 @@
+/** Where the gRPC API listens. */
+export interface GrpcApiOptions {
+  /** TCP port; 0 picks a free one (tests). @default GRPC_PORT, else 50051 */
+  port: number;
+  /** @default 0.0.0.0 */
+  host: string;
+}
+
+export const GRPC_API_OPTIONS = 'GRPC_API_OPTIONS';
+
+export const DEFAULT_GRPC_PORT = 50051;
+
+export function grpcApiOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): GrpcApiOptions {
+  const raw = env.GRPC_PORT?.trim();
+  const port = raw ? Number(raw) : DEFAULT_GRPC_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`GRPC_PORT must be a TCP port number (0-65535), not "${raw}"`);
+  }
+  return { port, host: '0.0.0.0' };
+}

@@ -1,0 +1,60 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { JwtAuthority } from '@kastra/auth';
+import { RESOURCE_STORE, type ResourceStore } from '@kastra/resource-store';
+import { GRPC_API_OPTIONS, type GrpcApiOptions } from './grpc-api-options';
+import { ResourceRpcHandlers } from './resource-rpc-handlers';
+import { resourceServiceDefinition } from './resource-service-definition';
+import { resourceServiceImplementation } from './resource-service-implementation';
+
+/** How long in-flight calls get to finish on shutdown before open watches are cut. */
+const GRACEFUL_SHUTDOWN_MS = 5000;
+
+/**
+ * The gRPC server of the api-gateway (kastra.v1.ResourceService), started with the Nest module
+ * and stopped with the app. Insecure credentials for now: TLS (the gateway's development
+ * certificate, as on :8443) is future work, so keep :50051 on a trusted network until then.
+ */
+@Injectable()
+export class GrpcApiServer implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(GrpcApiServer.name);
+  private server: Server | undefined;
+  private boundPort: number | undefined;
+
+  constructor(
+    @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
+    private readonly authority: JwtAuthority,
+    @Inject(GRPC_API_OPTIONS) private readonly options: GrpcApiOptions,
+  ) {}
+
+  /** The port actually bound (differs from the option when it was 0). */
+  get port(): number {
+    if (this.boundPort === undefined) throw new Error('the gRPC server is not listening');
+    return this.boundPort;
+  }
+
+  async onModuleInit(): Promise<void> {
+    const server = new Server();
+    server.addService(resourceServiceDefinition(), resourceServiceImplementation(new ResourceRpcHandlers(this.store, this.authority), this.logger));
+    const address = `${this.options.host}:${this.options.port}`;
+    this.boundPort = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
+    }).catch((error: Error) => {
+      server.forceShutdown();
+      throw new Error(`gRPC API cannot listen on ${address}: ${error.message} (set GRPC_PORT to a free port)`);
+    });
+    this.server = server;
+    this.logger.log(`gRPC API listening on ${this.options.host}:${this.boundPort}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    // tryShutdown waits for every call, and a watch never ends by itself: cut them after a grace period.
+    const timer = setTimeout(() => server.forceShutdown(), GRACEFUL_SHUTDOWN_MS);
+    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    clearTimeout(timer);
+    this.logger.log('gRPC API stopped');
+  }
+}
