@@ -8,15 +8,15 @@ import { systemKind } from './kinds/system-kind';
 import { toolKind } from './kinds/tool-kind';
 import { workflowKind } from './kinds/workflow-kind';
 
-/** The built-in kinds, in dependency order (a kind only refers to kinds before it, System aside). */
+/** The built-in kinds. */
 export const BUILTIN_KINDS: readonly BuiltinKind[] = [
-  secretKind,
   llmKind,
   toolKind,
   agentKind,
   workflowKind,
   networkKind,
   systemKind,
+  secretKind,
 ];
 
 /** Every kind Kastra serves under mastra.ai/v1. */

@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import type { FieldCause } from './api-errors';
 import { formatFieldPath, segmentsFromJsonPointer, type FieldPathSegment } from './field-path';
 import { BUILTIN_KINDS, findBuiltinKind, findKindByName } from './kind-registry';
-import type { BuiltinKind } from './kinds/builtin-kind';
+import { asRecord, type BuiltinKind } from './kinds/builtin-kind';
 import { PRESERVE_UNKNOWN } from './kinds/resource-schema';
 import { DURATION_PATTERN, ENV_REFERENCE_PATTERN } from './kinds/spec-schemas';
 import { STEP_ID_PATTERN } from './kinds/workflow-kind';
@@ -82,7 +82,9 @@ export function validateResource(object: unknown): FieldCause[] {
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
     const spec = body as Record<string, unknown>;
     causes.push(...kind.specCauses(spec, at));
-    causes.push(...referenceCauses(kind.rawReferences(spec, at), namespace));
+    // Only references of the right type: the schema already reports the others.
+    const written = kind.rawReferences(spec, at).filter(({ ref }) => typeof ref === 'string' ? ref !== '' : typeof asRecord(ref)?.name === 'string');
+    causes.push(...referenceCauses(written, namespace));
   }
   return unique(causes);
 }
@@ -114,10 +116,12 @@ function unique(causes: FieldCause[]): FieldCause[] {
   });
 }
 
-/** The anyOf branch an error belongs to, if under `anyOfPath`. */
-function branchOf(error: ErrorObject, anyOfPath: string): number | undefined {
-  if (!error.schemaPath.startsWith(`${anyOfPath}/`)) return undefined;
-  return Number(error.schemaPath.slice(anyOfPath.length + 1).split('/')[0]);
+/** The branch of the `anyOf` error an error belongs to, if any. */
+function branchOf(error: ErrorObject, anyOf: ErrorObject): number | undefined {
+  if (!error.schemaPath.startsWith(`${anyOf.schemaPath}/`)) return undefined;
+  // The same schema applies at many places (every step's agent): match the value too.
+  if (error.instancePath !== anyOf.instancePath && !error.instancePath.startsWith(`${anyOf.instancePath}/`)) return undefined;
+  return Number(error.schemaPath.slice(anyOf.schemaPath.length + 1).split('/')[0]);
 }
 
 /**
@@ -134,12 +138,12 @@ function schemaCauses(errors: ErrorObject[]): FieldCause[] {
     const typeMismatch = new Set(
       errors
         .filter((e) => e.keyword === 'type' && e.instancePath === error.instancePath)
-        .map((e) => branchOf(e, error.schemaPath))
+        .map((e) => branchOf(e, error))
         .filter((branch) => branch !== undefined),
     );
     const fitting = branches.map((_, i) => i).filter((i) => !typeMismatch.has(i));
     for (const e of errors) {
-      const branch = branchOf(e, error.schemaPath);
+      const branch = branchOf(e, error);
       if (branch !== undefined && !(fitting.length === 1 && branch === fitting[0])) dropped.add(e);
     }
     if (fitting.length !== 1) {
