@@ -4,11 +4,14 @@ export interface GrpcApiOptions {
   port: number;
   /** @default 0.0.0.0 */
   host: string;
+  /** How long in-flight calls may finish on shutdown before the server cuts them. @default 5000 */
+  shutdownGraceMs: number;
 }
 
 export const GRPC_API_OPTIONS = 'GRPC_API_OPTIONS';
 
 export const DEFAULT_GRPC_PORT = 50051;
+export const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
 
 export function grpcApiOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): GrpcApiOptions {
   const raw = env.GRPC_PORT?.trim();
@@ -16,5 +19,5 @@ export function grpcApiOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Grp
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`GRPC_PORT must be a TCP port number (0-65535), not "${raw}"`);
   }
-  return { port, host: '0.0.0.0' };
+  return { port, host: '0.0.0.0', shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS };
 }

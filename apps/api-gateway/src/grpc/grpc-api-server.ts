@@ -1,5 +1,5 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { JwtAuthority } from '@kastra/auth';
 import { RESOURCE_STORE, type ResourceStore } from '@kastra/resource-store';
 import { GRPC_API_OPTIONS, type GrpcApiOptions } from './grpc-api-options';
@@ -7,19 +7,17 @@ import { ResourceRpcHandlers } from './resource-rpc-handlers';
 import { resourceServiceDefinition } from './resource-service-definition';
 import { resourceServiceImplementation } from './resource-service-implementation';
 
-/** How long in-flight calls get to finish on shutdown before open watches are cut. */
-const GRACEFUL_SHUTDOWN_MS = 5000;
-
 /**
  * The gRPC server of the api-gateway (kastra.v1.ResourceService), started with the Nest module
- * and stopped with the app. Insecure credentials for now: TLS (the gateway's development
+ * and stopped first when the app shuts down. Insecure credentials for now: TLS (the gateway's development
  * certificate, as on :8443) is future work, so keep :50051 on a trusted network until then.
  */
 @Injectable()
-export class GrpcApiServer implements OnModuleInit, OnApplicationShutdown {
+export class GrpcApiServer implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(GrpcApiServer.name);
   private server: Server | undefined;
   private boundPort: number | undefined;
+  private readonly stopping = new AbortController();
 
   constructor(
     @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
@@ -35,7 +33,8 @@ export class GrpcApiServer implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     const server = new Server();
-    server.addService(resourceServiceDefinition(), resourceServiceImplementation(new ResourceRpcHandlers(this.store, this.authority), this.logger));
+    const handlers = new ResourceRpcHandlers(this.store, this.authority);
+    server.addService(resourceServiceDefinition(), resourceServiceImplementation(handlers, this.logger, this.stopping.signal));
     const address = `${this.options.host}:${this.options.port}`;
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
@@ -47,12 +46,15 @@ export class GrpcApiServer implements OnModuleInit, OnApplicationShutdown {
     this.logger.log(`gRPC API listening on ${this.options.host}:${this.boundPort}`);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the pool and NATS close (their modules use onApplicationShutdown), so calls in flight can finish. */
+  async beforeApplicationShutdown(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    // tryShutdown waits for every call, and a watch never ends by itself: cut them after a grace period.
-    const timer = setTimeout(() => server.forceShutdown(), GRACEFUL_SHUTDOWN_MS);
+    // Watches never end by themselves: end them (UNAVAILABLE, so clients resume elsewhere), let
+    // unary calls finish, and cut whatever still runs after the grace period.
+    this.stopping.abort();
+    const timer = setTimeout(() => server.forceShutdown(), this.options.shutdownGraceMs);
     await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     clearTimeout(timer);
     this.logger.log('gRPC API stopped');

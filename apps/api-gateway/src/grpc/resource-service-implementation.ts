@@ -1,9 +1,10 @@
 import { once } from 'node:events';
-import type {
-  sendUnaryData,
-  ServerUnaryCall,
-  ServerWritableStream,
-  UntypedServiceImplementation,
+import {
+  type sendUnaryData,
+  status as GrpcStatus,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { Logger } from '@nestjs/common';
 import { ApiError } from '@kastra/api';
@@ -21,7 +22,12 @@ import type {
 } from './resource-rpc-messages';
 
 /** The grpc-js side of ResourceService: (de)serialises to JSON text and maps errors to statuses. */
-export function resourceServiceImplementation(handlers: ResourceRpcHandlers, logger: Logger): UntypedServiceImplementation {
+export function resourceServiceImplementation(
+  handlers: ResourceRpcHandlers,
+  logger: Logger,
+  /** Aborted when the server shuts down: open watches then end with UNAVAILABLE. */
+  stopping: AbortSignal,
+): UntypedServiceImplementation {
   const unary =
     <Req, Res>(method: string, handle: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
@@ -40,15 +46,36 @@ export function resourceServiceImplementation(handlers: ResourceRpcHandlers, log
     }),
     Delete: unary<DeleteRequest, ResourceResponse>('Delete', async (request, call) => toResponse(await handlers.delete(request, call.metadata))),
     Watch: (call: ServerWritableStream<WatchRequest, WatchEventMessage>) => {
-      void serveWatch(handlers, call, logger);
+      void serveWatch(handlers, call, logger, stopping);
     },
   };
 }
 
-/** Streams watch events until the client cancels (which aborts the store's watch) or the watch fails. */
-async function serveWatch(handlers: ResourceRpcHandlers, call: ServerWritableStream<WatchRequest, WatchEventMessage>, logger: Logger): Promise<void> {
+/** What a watch cut by a server shutdown ends with: retryable, and says how to resume. */
+const SHUTTING_DOWN = {
+  code: GrpcStatus.UNAVAILABLE,
+  details: 'the server is shutting down: watch again from the last resourceVersion received',
+};
+
+/**
+ * Streams watch events until the client cancels, the server stops (`stopping`) or the watch
+ * fails; each of them aborts the store's watch so nothing keeps reading the log for nobody.
+ */
+async function serveWatch(
+  handlers: ResourceRpcHandlers,
+  call: ServerWritableStream<WatchRequest, WatchEventMessage>,
+  logger: Logger,
+  stopping: AbortSignal,
+): Promise<void> {
   const abort = new AbortController();
-  call.on('cancelled', () => abort.abort());
+  let cancelled = false;
+  call.on('cancelled', () => {
+    cancelled = true;
+    abort.abort();
+  });
+  const onStopping = () => abort.abort();
+  stopping.addEventListener('abort', onStopping);
+  if (stopping.aborted) abort.abort();
   try {
     const events = await handlers.watch(call.request, call.metadata, abort.signal);
     for await (const event of events) {
@@ -57,12 +84,15 @@ async function serveWatch(handlers: ResourceRpcHandlers, call: ServerWritableStr
       // A slow client must not make the server buffer the whole log: wait for it (or its cancel).
       if (!flushed) await once(call, 'drain', { signal: abort.signal });
     }
-    if (!abort.signal.aborted) call.end();
+    if (cancelled) return;
+    if (stopping.aborted) call.emit('error', SHUTTING_DOWN);
+    else call.end();
   } catch (error) {
-    if (abort.signal.aborted) return;
-    call.emit('error', statusOf(error, 'Watch', logger));
+    if (cancelled) return;
+    call.emit('error', stopping.aborted ? SHUTTING_DOWN : statusOf(error, 'Watch', logger));
   } finally {
     abort.abort();
+    stopping.removeEventListener('abort', onStopping);
   }
 }
 
