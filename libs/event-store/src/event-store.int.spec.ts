@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@kastra/testing';
+import { appendToStream } from './append-to-stream';
 import { EventStore } from './event-store';
 import { migrate } from './event-store-schema';
 import { StreamVersionConflictError } from './event-store-errors';
@@ -75,7 +76,6 @@ describe('EventStore (Postgres)', () => {
     let releaseSlow!: () => void;
     const slowGate = new Promise<void>((r) => (releaseSlow = r));
     const slow = store.transaction(async (client) => {
-      const { appendToStream } = await import('./append-to-stream');
       const r = await appendToStream(client, `late:${randomUUID()}`, [{ type: 'Slow', data: {} }]);
       await slowGate; // commits after the fast ones below
       return r.events[0].eventId;

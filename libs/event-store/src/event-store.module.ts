@@ -1,4 +1,5 @@
-import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { ReadinessRegistry } from '@kastra/service-host';
 import { Pool } from 'pg';
 import { loadConfig } from '@kastra/config';
 import { ensureDatabase } from './ensure-database';
@@ -9,8 +10,14 @@ import { EventStore } from './event-store';
 export const PG_POOL = 'KASTRA_PG_POOL';
 
 @Injectable()
-class PoolLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+class PoolLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Optional() private readonly readiness?: ReadinessRegistry,
+  ) {}
+  onModuleInit(): void {
+    this.readiness?.register('postgres', () => pingDatabase(this.pool));
+  }
   async onApplicationShutdown(): Promise<void> {
     await this.pool.end();
   }

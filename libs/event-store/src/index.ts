@@ -10,3 +10,5 @@ export * from './log-position';
 export * from './checkpoints';
 export * from './event-store';
 export * from './event-store.module';
+export * from './event-row';
+export * from './event-notifier';

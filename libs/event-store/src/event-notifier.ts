@@ -1,0 +1,52 @@
+import { Client } from 'pg';
+import { EVENTS_APPENDED_CHANNEL } from './append-to-stream';
+
+/**
+ * Wakes log tailers when any process commits an append (Postgres LISTEN/NOTIFY). Tailers still
+ * poll on a timeout, so a lost notification only delays them.
+ */
+export class EventNotifier {
+  private client?: Client;
+  private waiters = new Set<() => void>();
+  private stopped = false;
+
+  constructor(private readonly databaseUrl: string) {}
+
+  async start(): Promise<void> {
+    if (this.stopped) return;
+    const client = new Client({ connectionString: this.databaseUrl });
+    client.on('notification', () => this.wakeAll());
+    client.on('error', () => {
+      this.client = undefined;
+      if (!this.stopped) setTimeout(() => void this.start().catch(() => undefined), 1000).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${EVENTS_APPENDED_CHANNEL}`);
+    this.client = client;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeAll();
+    await this.client?.end().catch(() => undefined);
+  }
+
+  /** Resolves on the next append, after `timeoutMs`, or when `signal` aborts. */
+  wait(signal: AbortSignal, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal.addEventListener('abort', done);
+      this.waiters.add(done);
+    });
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+}

@@ -1,0 +1,99 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import type { RecordedEvent } from '@kastra/event-store';
+import { extractTraceContext } from '@kastra/telemetry';
+import { context } from '@opentelemetry/api';
+import { decodeEvent } from './event-relay';
+import { ensureEventStream } from './ensure-event-stream';
+import { natsNames } from './nats-names';
+
+export interface DurableConsumerOptions {
+  nc: NatsConnection;
+  prefix: string;
+  /** Every process with the same durable name shares one JetStream consumer (and its work). */
+  durableName: string;
+  /** e.g. `natsNames(prefix).categorySubject('resource')` */
+  filterSubject: string;
+  handle: (event: RecordedEvent, info: { deliveryCount: number }) => Promise<void>;
+  /** After this many deliveries the event is given up (logged). @default 20 */
+  maxDeliver?: number;
+  /** Unacked messages are redelivered after this long (a crashed handler). @default 30000 */
+  ackWaitMs?: number;
+  /** Delay before redelivering after a failure. @default 200 ms × 2^(n-1), at most 60 s */
+  backoffMs?: (deliveryCount: number) => number;
+  logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+const defaultBackoff = (deliveryCount: number) => Math.min(60_000, 200 * 2 ** (deliveryCount - 1));
+
+/**
+ * A JetStream durable pull consumer: each event is acked only after `handle` resolves, naked
+ * with backoff when it throws, and redelivered after `ackWaitMs` when the process died holding it.
+ * Handlers must be idempotent (see `handleOnce`): JetStream delivers at least once.
+ */
+export class DurableConsumer {
+  private messages?: ConsumerMessages;
+  private loop?: Promise<void>;
+
+  constructor(private readonly options: DurableConsumerOptions) {}
+
+  async start(): Promise<void> {
+    const { nc, prefix, durableName, filterSubject } = this.options;
+    const names = natsNames(prefix);
+    await ensureEventStream(nc, names);
+    const jsm = await jetstreamManager(nc);
+    const config = {
+      durable_name: durableName,
+      filter_subject: filterSubject,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: (this.options.ackWaitMs ?? 30_000) * 1_000_000,
+      max_deliver: this.options.maxDeliver ?? 20,
+      max_ack_pending: 1000,
+    };
+    try {
+      await jsm.consumers.add(names.eventsStream, config);
+    } catch (error) {
+      if (!/already|exists/i.test(String(error))) throw error;
+      await jsm.consumers.update(names.eventsStream, durableName, { ack_wait: config.ack_wait, max_deliver: config.max_deliver });
+    }
+    const consumer = await jetstream(nc).consumers.get(names.eventsStream, durableName);
+    this.messages = await consumer.consume({ max_messages: 64 });
+    this.loop = this.consume(this.messages);
+  }
+
+  async stop(): Promise<void> {
+    await this.messages?.close();
+    await this.loop;
+  }
+
+  private async consume(messages: ConsumerMessages): Promise<void> {
+    for await (const message of messages) {
+      await this.handleMessage(message);
+    }
+  }
+
+  private async handleMessage(message: JsMsg): Promise<void> {
+    const deliveryCount = message.info.deliveryCount;
+    let event: RecordedEvent;
+    try {
+      event = decodeEvent(message.data);
+    } catch {
+      this.options.logger?.error({ subject: message.subject }, 'durable consumer: undecodable message dropped');
+      message.term();
+      return;
+    }
+    try {
+      await context.with(extractTraceContext(message.headers), () => this.options.handle(event, { deliveryCount }));
+      message.ack();
+    } catch (error) {
+      const delay = (this.options.backoffMs ?? defaultBackoff)(deliveryCount);
+      this.options.logger?.warn(
+        { consumer: this.options.durableName, eventId: event.eventId, type: event.type, deliveryCount, retryInMs: delay, err: String(error) },
+        'durable consumer: handler failed, will retry',
+      );
+      message.nak(delay);
+    }
+  }
+}

@@ -1,0 +1,12 @@
+export * from './resource-store';
+export * from './resource-events';
+export * from './resource-projection';
+export * from './postgres-resource-store';
+export * from './resource-store.module';
+export * from './create-resource-store';
+export * from './rebuild-resource-projection';
+export * from './label-selector';
+export * from './merge-patch';
+export * from './server-side-apply';
+export * from './secret-data';
+export { kubernetesNow, canonicalJson, sameJson } from './resource-normalization';

@@ -1,0 +1,304 @@
+import type { Pool, PoolClient } from 'pg';
+import {
+  AlreadyExistsError,
+  BadRequestError,
+  ConflictError,
+  DEFAULT_NAMESPACE,
+  InvalidError,
+  NotFoundError,
+  findKindByName,
+  validateResource,
+  type KindDefinition,
+  type Resource,
+  type ResourceKey,
+  type ResourceStatus,
+} from '@kastra/api';
+import {
+  EventStore,
+  StreamVersionConflictError,
+  STREAM_DOES_NOT_EXIST,
+  appendToStream,
+  readHeadPosition,
+  type EventMetadata,
+} from '@kastra/event-store';
+import { LabelSelector, matchesFieldSelector } from './label-selector';
+import { resourceStreamId, ResourceEventType } from './resource-events';
+import { projectResourceEvents, objectOfEvent } from './resource-projection';
+import { forCreate, forUpdate, kubernetesNow, sameJson } from './resource-normalization';
+import { redactSecret, sealSecret, type ValueCipher } from './secret-data';
+import type { DeleteOptions, DeleteResult, ListQuery, ResourceList, ResourceStore, WatchEvent, WriteContext } from './resource-store';
+import { watchResources } from './watch-resources';
+import type { EventNotifier } from '@kastra/event-store';
+
+/** How often an unconditional write retries after losing a race with another writer. */
+const MAX_WRITE_ATTEMPTS = 8;
+
+const GET_SQL = `SELECT object, stream_version::int FROM kastra_resources WHERE kind = $1 AND namespace = $2 AND name = $3`;
+
+interface Stored {
+  object: Resource;
+  streamVersion: number;
+}
+
+/** ResourceStore on the Postgres event log (see resource-store.ts for the contract). */
+export class PostgresResourceStore implements ResourceStore {
+  private readonly events: EventStore;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly cipher: ValueCipher,
+    private readonly notifier: EventNotifier,
+  ) {
+    this.events = new EventStore(pool);
+  }
+
+  async get(key: ResourceKey): Promise<Resource | undefined> {
+    const stored = await this.load(this.pool, key);
+    return stored && redactSecret(stored.object);
+  }
+
+  async list(query: ListQuery): Promise<ResourceList> {
+    const kind = this.kindOf(query.kind);
+    const selector = LabelSelector.parse(query.labelSelector);
+    const client = await this.pool.connect();
+    try {
+      // One snapshot for the rows and the position, so a watch from it misses nothing.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const head = await readHeadPosition(client);
+      const { rows } = await client.query<{ object: Resource }>(
+        `SELECT object FROM kastra_resources WHERE kind = $1 AND ($2::text IS NULL OR namespace = $2) ORDER BY namespace, name`,
+        [kind.kind, query.namespace ?? null],
+      );
+      await client.query('COMMIT');
+      const items = rows
+        .map((r) => r.object)
+        .filter((o) => selector.matches(o.metadata.labels) && matchesFieldSelector(query.fieldSelector, o.metadata))
+        .map(redactSecret);
+      return { items, resourceVersion: head.globalPosition };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async create(input: Resource, ctx: WriteContext): Promise<Resource> {
+    const kind = this.kindOf(input.kind);
+    if (input.metadata?.resourceVersion) {
+      throw new BadRequestError('resourceVersion should not be set on objects to be created');
+    }
+    let object = forCreate(input, input.metadata?.namespace);
+    this.validate(object);
+    if (object.kind === 'Secret') object = sealSecret(object, undefined, this.cipher);
+    const key = this.keyOf(object);
+    if (ctx.dryRun) {
+      if (await this.load(this.pool, key)) throw new AlreadyExistsError(kind.plural, key.name);
+      return redactSecret(object);
+    }
+    try {
+      const result = await this.events.transaction(async (client) => {
+        if (await this.load(client, key)) throw new AlreadyExistsError(kind.plural, key.name);
+        const streamVersion = await this.streamVersion(client, key);
+        const appended = await this.appendIn(client, key, ResourceEventType.Created, object, ctx, streamVersion === 0 ? STREAM_DOES_NOT_EXIST : streamVersion);
+        return appended;
+      });
+      return redactSecret(result);
+    } catch (error) {
+      if (error instanceof StreamVersionConflictError) throw new AlreadyExistsError(kind.plural, key.name);
+      throw error;
+    }
+  }
+
+  async update(input: Resource, ctx: WriteContext): Promise<Resource> {
+    const key = this.keyOf(input);
+    return this.write(key, ctx, input.metadata?.resourceVersion, (current) => {
+      if (input.metadata?.uid && input.metadata.uid !== current.metadata.uid) {
+        throw new ConflictError(this.kindOf(key.kind).plural, key.name, `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${current.metadata.uid}`);
+      }
+      let next = forUpdate(current, input);
+      this.validate(next);
+      if (next.kind === 'Secret') next = sealSecret(next, current, this.cipher);
+      return { type: ResourceEventType.Updated, object: next };
+    });
+  }
+
+  async patch(
+    key: ResourceKey,
+    mutate: (current: Resource | undefined) => Resource,
+    ctx: WriteContext,
+    options: { subresource?: 'status'; createIfMissing?: boolean } = {},
+  ): Promise<Resource> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(key);
+      if (!current) {
+        if (!options.createIfMissing || options.subresource) throw new NotFoundError(this.kindOf(key.kind).plural, key.name);
+        const desired = mutate(undefined);
+        try {
+          return await this.create({ ...desired, metadata: { ...desired.metadata, namespace: key.namespace, name: key.name } }, ctx);
+        } catch (error) {
+          if (error instanceof AlreadyExistsError && attempt < MAX_WRITE_ATTEMPTS) continue;
+          throw error;
+        }
+      }
+      const desired = mutate(structuredClone(current));
+      const pinned = desired.metadata?.resourceVersion && desired.metadata.resourceVersion !== current.metadata.resourceVersion ? desired.metadata.resourceVersion : undefined;
+      const expected = pinned ?? current.metadata.resourceVersion;
+      try {
+        if (options.subresource === 'status') return await this.updateStatus(key, desired.status ?? {}, ctx, expected);
+        return await this.update({ ...desired, metadata: { ...desired.metadata, name: key.name, namespace: key.namespace, resourceVersion: expected } }, ctx);
+      } catch (error) {
+        if (error instanceof ConflictError && !pinned && attempt < MAX_WRITE_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  async updateStatus(key: ResourceKey, status: ResourceStatus, ctx: WriteContext, expectedResourceVersion?: string): Promise<Resource> {
+    return this.write(key, ctx, expectedResourceVersion, (current) => {
+      const next: Resource = { ...current, status };
+      const causes = validateResource(next).filter((c) => c.field.startsWith('status'));
+      if (causes.length > 0) throw new InvalidError(current.kind, key.name, causes);
+      return { type: ResourceEventType.StatusUpdated, object: next };
+    });
+  }
+
+  async delete(key: ResourceKey, ctx: WriteContext, options: DeleteOptions = {}): Promise<DeleteResult> {
+    let pending = false;
+    const object = await this.write(key, ctx, options.resourceVersion, (current) => {
+      if (options.uid && options.uid !== current.metadata.uid) {
+        throw new ConflictError(this.kindOf(key.kind).plural, key.name, `Precondition failed: UID in precondition: ${options.uid}, UID in object meta: ${current.metadata.uid}`);
+      }
+      const deletionTimestamp = current.metadata.deletionTimestamp ?? kubernetesNow();
+      const next: Resource = { ...current, metadata: { ...current.metadata, deletionTimestamp } };
+      if (current.metadata.finalizers?.length) {
+        pending = true;
+        return current.metadata.deletionTimestamp ? 'unchanged' : { type: ResourceEventType.DeletionRequested, object: next };
+      }
+      return { type: ResourceEventType.Deleted, object: next };
+    });
+    return { object, pending };
+  }
+
+  watch(query: ListQuery, fromResourceVersion: string | undefined, signal: AbortSignal): AsyncIterable<WatchEvent> {
+    const normalized = { ...query, kind: this.kindOf(query.kind).kind };
+    return watchResources({ pool: this.pool, notifier: this.notifier, store: this }, normalized, fromResourceVersion, signal);
+  }
+
+  async referrers(key: ResourceKey): Promise<ResourceKey[]> {
+    const { rows } = await this.pool.query<ResourceKey>(
+      `SELECT DISTINCT from_kind AS kind, from_namespace AS namespace, from_name AS name FROM kastra_resource_references
+       WHERE to_kind = $1 AND to_namespace = $2 AND to_name = $3`,
+      [key.kind, key.namespace, key.name],
+    );
+    return rows;
+  }
+
+  async ownedBy(uid: string): Promise<ResourceKey[]> {
+    const { rows } = await this.pool.query<ResourceKey>(`SELECT kind, namespace, name FROM kastra_resource_owners WHERE owner_uid = $1`, [uid]);
+    return rows;
+  }
+
+  /** The clear value of one Secret key, for the services that use it (never for API answers). */
+  async revealSecretValue(namespace: string, name: string, dataKey: string): Promise<string | undefined> {
+    const stored = await this.load(this.pool, { kind: 'Secret', namespace, name });
+    const sealed = stored?.object.data?.[dataKey];
+    return sealed === undefined ? undefined : Buffer.from(this.cipher.decrypt(sealed), 'base64').toString('utf8');
+  }
+
+  /**
+   * Read-modify-append with optimistic concurrency. With `expectedResourceVersion` a stale
+   * version is a ConflictError; without it the write is retried against the newer object.
+   */
+  private async write(
+    key: ResourceKey,
+    ctx: WriteContext,
+    expectedResourceVersion: string | undefined,
+    decide: (current: Resource) => { type: string; object: Resource } | 'unchanged',
+  ): Promise<Resource> {
+    const kind = this.kindOf(key.kind);
+    for (let attempt = 1; ; attempt++) {
+      const stored = await this.load(this.pool, key);
+      if (!stored) throw new NotFoundError(kind.plural, key.name);
+      const current = stored.object;
+      if (expectedResourceVersion && expectedResourceVersion !== current.metadata.resourceVersion) {
+        throw new ConflictError(kind.plural, key.name);
+      }
+      const decision = decide(current);
+      if (decision === 'unchanged' || (decision.type !== ResourceEventType.Deleted && sameStored(current, decision.object))) {
+        return redactSecret(current);
+      }
+      let { type, object } = decision;
+      // The last finalizer removed from an object being deleted: it goes now.
+      if (type !== ResourceEventType.Deleted && object.metadata.deletionTimestamp && !object.metadata.finalizers?.length) {
+        type = ResourceEventType.Deleted;
+      }
+      if (ctx.dryRun) return redactSecret(object);
+      try {
+        const written = await this.events.transaction((client) => this.appendIn(client, key, type, object, ctx, stored.streamVersion));
+        return redactSecret(written);
+      } catch (error) {
+        if (!(error instanceof StreamVersionConflictError)) throw error;
+        if (expectedResourceVersion || attempt >= MAX_WRITE_ATTEMPTS) throw new ConflictError(kind.plural, key.name);
+      }
+    }
+  }
+
+  private async appendIn(
+    client: PoolClient,
+    key: ResourceKey,
+    type: string,
+    object: Resource,
+    ctx: WriteContext,
+    expectedVersion: number | typeof STREAM_DOES_NOT_EXIST,
+  ): Promise<Resource> {
+    const stored = structuredClone(object);
+    delete stored.metadata.resourceVersion;
+    const metadata: EventMetadata = {
+      actor: ctx.actor,
+      ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
+      ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
+      ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
+    };
+    const result = await appendToStream(client, resourceStreamId(key), [{ type, data: { object: stored } }], { expectedVersion, metadata });
+    await projectResourceEvents(client, result.events);
+    return objectOfEvent(result.events[0]);
+  }
+
+  private async load(db: Pool | PoolClient, key: ResourceKey): Promise<Stored | undefined> {
+    const { rows } = await db.query<{ object: Resource; stream_version: number }>(GET_SQL, [key.kind, key.namespace, key.name]);
+    return rows[0] && { object: rows[0].object, streamVersion: rows[0].stream_version };
+  }
+
+  private async streamVersion(client: PoolClient, key: ResourceKey): Promise<number> {
+    const { rows } = await client.query<{ v: number }>(
+      'SELECT COALESCE(MAX(stream_version), 0)::int AS v FROM kastra_events WHERE stream_id = $1',
+      [resourceStreamId(key)],
+    );
+    return rows[0].v;
+  }
+
+  private kindOf(kindName: string): KindDefinition {
+    const kind = findKindByName(kindName);
+    if (!kind) throw new BadRequestError(`no kind "${kindName}" is registered for version "mastra.ai/v1"`);
+    return kind;
+  }
+
+  private keyOf(resource: Resource): ResourceKey {
+    const kind = this.kindOf(resource.kind);
+    const name = resource.metadata?.name;
+    if (!name) throw new InvalidError(kind.kind, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name is required' }]);
+    return { kind: kind.kind, namespace: resource.metadata.namespace ?? DEFAULT_NAMESPACE, name };
+  }
+
+  private validate(object: Resource): void {
+    const causes = validateResource(object);
+    if (causes.length > 0) throw new InvalidError(object.kind, object.metadata?.name ?? '', causes);
+  }
+}
+
+/** True when a write would not change what is stored (no event, like the apiserver's no-op update). */
+function sameStored(current: Resource, next: Resource): boolean {
+  const strip = (o: Resource) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+  return sameJson(strip(current), strip(next));
+}

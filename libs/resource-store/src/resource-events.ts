@@ -1,0 +1,28 @@
+import type { Resource, ResourceKey } from '@kastra/api';
+
+/** Event types of a resource stream. */
+export const ResourceEventType = {
+  Created: 'ResourceCreated',
+  Updated: 'ResourceUpdated',
+  StatusUpdated: 'ResourceStatusUpdated',
+  DeletionRequested: 'ResourceDeletionRequested',
+  Deleted: 'ResourceDeleted',
+} as const;
+export type ResourceEventType = (typeof ResourceEventType)[keyof typeof ResourceEventType];
+
+/** Every resource event carries the whole object after the change (Secret values encrypted). */
+export interface ResourceEventData {
+  object: Resource;
+}
+
+export const RESOURCE_CATEGORY = 'resource';
+
+/** `resource:<Kind>:<namespace>:<name>`; names are DNS labels, so ':' never occurs inside. */
+export function resourceStreamId(key: ResourceKey): string {
+  return `${RESOURCE_CATEGORY}:${key.kind}:${key.namespace}:${key.name}`;
+}
+
+export function keyOfStream(streamId: string): ResourceKey {
+  const [, kind, namespace, name] = streamId.split(':');
+  return { kind, namespace, name };
+}
