@@ -1,0 +1,42 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AuthModule } from '@kastra/auth';
+import { loadConfig } from '@kastra/config';
+import { EventStoreModule } from '@kastra/event-store';
+import { MessagingModule } from '@kastra/messaging';
+import { ResourceStoreModule } from '@kastra/resource-store';
+import { createLogger } from '@kastra/telemetry';
+import { BearerAuthGuard } from './auth/bearer-auth.guard';
+import { CoreV1Controller } from './discovery/core-v1.controller';
+import { DiscoveryController } from './discovery/discovery.controller';
+import { EventRelayHost } from './event-relay.host';
+import { GATEWAY_LOGGER } from './gateway-logger';
+import { GrpcApiModule } from './grpc/grpc-api.module';
+import { OpenApiController } from './openapi/openapi.controller';
+import { ResourceReadsController } from './resources/resource-reads.controller';
+import { ResourceWritesController } from './resources/resource-writes.controller';
+
+/** Controllers and guard of the Kubernetes-compatible REST API; storage comes from the imports. */
+@Module({
+  controllers: [DiscoveryController, OpenApiController, CoreV1Controller, ResourceReadsController, ResourceWritesController],
+  providers: [
+    { provide: APP_GUARD, useClass: BearerAuthGuard },
+    { provide: GATEWAY_LOGGER, useFactory: () => createLogger('api-gateway') },
+  ],
+  exports: [GATEWAY_LOGGER],
+})
+export class RestApiModule {}
+
+/** The api-gateway: REST (HTTP and HTTPS) and gRPC over the resource store. */
+@Module({
+  imports: [
+    EventStoreModule.forRoot(),
+    MessagingModule.forRoot(),
+    ResourceStoreModule,
+    AuthModule.forRoot(loadConfig(0).homeDir),
+    RestApiModule,
+    GrpcApiModule,
+  ],
+  providers: [EventRelayHost],
+})
+export class ApiGatewayModule {}

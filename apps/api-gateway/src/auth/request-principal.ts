@@ -1,0 +1,24 @@
+import type { Request } from 'express';
+import { UnauthorizedError } from '@kastra/api';
+import type { Principal } from '@kastra/auth';
+import type { WriteContext } from '@kastra/resource-store';
+
+/** A request the bearer-token guard has let through. */
+export interface AuthenticatedRequest extends Request {
+  principal?: Principal;
+}
+
+export function principalOf(req: AuthenticatedRequest): Principal {
+  if (!req.principal) throw new UnauthorizedError('an Authorization: Bearer token is required');
+  return req.principal;
+}
+
+/** Who asks and in which trace, carried into the events the request appends. */
+export function writeContextOf(req: AuthenticatedRequest, dryRun: boolean): WriteContext {
+  const traceparent = req.headers.traceparent;
+  return {
+    actor: `user:${principalOf(req).sub}`,
+    dryRun,
+    ...(typeof traceparent === 'string' && traceparent !== '' ? { traceparent } : {}),
+  };
+}

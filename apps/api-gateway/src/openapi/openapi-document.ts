@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { API_GROUP, API_VERSION, type JsonSchema, type KindDefinition } from '@kastra/api';
+import { SERVER_GIT_VERSION } from '../discovery/discovery-documents';
+
+/** Schema names as the apiserver writes them for a group (`mastra.ai` -> `ai.mastra.v1.Agent`). */
+export function schemaName(kind: string): string {
+  return `${API_GROUP.split('.').reverse().join('.')}.${API_VERSION}.${kind}`;
+}
+
+const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
+const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+
+const statusSchema: JsonSchema = {
+  type: 'object',
+  description: 'Status is a return value for calls that do not return other objects.',
+  properties: {
+    apiVersion: { type: 'string', description: 'v1' },
+    kind: { type: 'string', description: 'Status' },
+    status: { type: 'string', description: 'Success or Failure.' },
+    message: { type: 'string', description: 'A human-readable description of the status.' },
+    reason: { type: 'string', description: 'A machine-readable description of why this operation failed.' },
+    code: { type: 'integer', description: 'The HTTP status code.' },
+    details: { type: 'object', description: 'Extended data about the error.', 'x-kubernetes-preserve-unknown-fields': true },
+  },
+  'x-kubernetes-group-version-kind': [{ group: '', version: 'v1', kind: 'Status' }],
+};
+
+const listMetaSchema: JsonSchema = {
+  type: 'object',
+  description: 'Metadata of a list.',
+  properties: {
+    resourceVersion: { type: 'string', description: 'The log position the list was read at.' },
+    continue: { type: 'string', description: 'Unused: lists are not paginated.' },
+  },
+};
+
+function param(name: string, description: string, type = 'string', uniqueItems = true): JsonSchema {
+  return { name, in: 'query', description, schema: { type, uniqueItems } };
+}
+
+const DRY_RUN = param('dryRun', 'When present (All), validate and compute the result but store nothing.');
+const FIELD_MANAGER = param('fieldManager', 'The name of the actor making the change (required for apply patches).');
+// kubectl 1.27+ looks for this parameter on PATCH to delegate validation to the server.
+const FIELD_VALIDATION = param('fieldValidation', 'How to treat unknown or duplicate fields: Ignore, Warn or Strict (the default).');
+const FORCE = param('force', 'Force an apply over conflicts (Kastra does not track conflicts).', 'boolean');
+const WATCH = param('watch', 'Stream changes instead of listing.', 'boolean');
+const RESOURCE_VERSION = param('resourceVersion', 'For a watch, the position to resume from (exclusive).');
+const LABEL_SELECTOR = param('labelSelector', 'Only objects whose labels match, e.g. app=kitchen-helper.');
+const FIELD_SELECTOR = param('fieldSelector', 'Only objects matching metadata.name / metadata.namespace.');
+const TIMEOUT = param('timeoutSeconds', 'End the watch after this many seconds.', 'integer');
+const NAME = { name: 'name', in: 'path', required: true, description: 'Name of the object.', schema: { type: 'string', uniqueItems: true } };
+const NAMESPACE = { name: 'namespace', in: 'path', required: true, description: 'Namespace of the object.', schema: { type: 'string', uniqueItems: true } };
+
+function body(schema: JsonSchema, types = ['application/json', 'application/yaml']): JsonSchema {
+  return { required: true, content: Object.fromEntries(types.map((type) => [type, { schema }])) };
+}
+
+function responses(schema: JsonSchema, codes: string[]): JsonSchema {
+  return Object.fromEntries([
+    ...codes.map((code) => [code, { description: 'OK', content: { 'application/json': { schema } } }]),
+    ['401', { description: 'Unauthorized' }],
+  ]);
+}
+
+function operation(kind: KindDefinition, action: string, verb: string, extra: JsonSchema): JsonSchema {
+  return {
+    description: `${verb} ${kind.kind}`,
+    operationId: `${verb}MastraAiV1${kind.kind}`,
+    tags: ['mastraAi_v1'],
+    'x-kubernetes-action': action,
+    'x-kubernetes-group-version-kind': { group: API_GROUP, version: API_VERSION, kind: kind.kind },
+    ...extra,
+  };
+}
+
+const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
+
+function kindPaths(kind: KindDefinition): Record<string, JsonSchema> {
+  const object = ref(schemaName(kind.kind));
+  const list = ref(schemaName(`${kind.kind}List`));
+  const base = `/apis/${API_GROUP}/${API_VERSION}`;
+  const item = {
+    parameters: [NAME, NAMESPACE],
+    get: operation(kind, 'get', 'read', { responses: responses(object, ['200']) }),
+    put: operation(kind, 'put', 'replace', { parameters: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION], requestBody: body(object), responses: responses(object, ['200', '201']) }),
+    patch: operation(kind, 'patch', 'patch', {
+      parameters: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, FORCE],
+      requestBody: body({ type: 'object', description: 'A patch document.' }, PATCH_TYPES),
+      responses: responses(object, ['200', '201']),
+    }),
+    delete: operation(kind, 'delete', 'delete', { parameters: [DRY_RUN], responses: responses(ref(`${META}.Status`), ['200', '202']) }),
+  };
+  const paths: Record<string, JsonSchema> = {
+    [`${base}/namespaces/{namespace}/${kind.plural}`]: {
+      parameters: [NAMESPACE],
+      get: operation(kind, 'list', 'list', { parameters: [LABEL_SELECTOR, FIELD_SELECTOR, RESOURCE_VERSION, TIMEOUT, WATCH], responses: responses(list, ['200']) }),
+      post: operation(kind, 'post', 'create', { parameters: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION], requestBody: body(object), responses: responses(object, ['200', '201']) }),
+    },
+    [`${base}/namespaces/{namespace}/${kind.plural}/{name}`]: item,
+    [`${base}/${kind.plural}`]: {
+      get: operation(kind, 'list', 'listAllNamespaces', { parameters: [LABEL_SELECTOR, FIELD_SELECTOR, RESOURCE_VERSION, TIMEOUT, WATCH], responses: responses(list, ['200']) }),
+    },
+  };
+  if (kind.hasStatus) {
+    paths[`${base}/namespaces/{namespace}/${kind.plural}/{name}/status`] = {
+      parameters: [NAME, NAMESPACE],
+      get: operation(kind, 'get', 'readStatus', { responses: responses(object, ['200']) }),
+      put: operation(kind, 'put', 'replaceStatus', { parameters: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION], requestBody: body(object), responses: responses(object, ['200']) }),
+      patch: operation(kind, 'patch', 'patchStatus', {
+        parameters: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, FORCE],
+        requestBody: body({ type: 'object', description: 'A patch document.' }, PATCH_TYPES),
+        responses: responses(object, ['200']),
+      }),
+    };
+  }
+  return paths;
+}
+
+function kindSchemas(kind: KindDefinition): Record<string, JsonSchema> {
+  const gvk = [{ group: API_GROUP, version: API_VERSION, kind: kind.kind }];
+  return {
+    [schemaName(kind.kind)]: { ...kind.schema, 'x-kubernetes-group-version-kind': gvk },
+    [schemaName(`${kind.kind}List`)]: {
+      type: 'object',
+      description: `A list of ${kind.kind}.`,
+      required: ['items'],
+      properties: {
+        apiVersion: { type: 'string', description: 'mastra.ai/v1' },
+        kind: { type: 'string', description: `${kind.kind}List` },
+        metadata: ref(`${META}.ListMeta`),
+        items: { type: 'array', description: `The ${kind.plural}.`, items: ref(schemaName(kind.kind)) },
+      },
+      'x-kubernetes-group-version-kind': [{ group: API_GROUP, version: API_VERSION, kind: `${kind.kind}List` }],
+    },
+  };
+}
+
+/** `GET /openapi/v3/apis/mastra.ai/v1`: the schemas kubectl explains and the operations it probes. */
+export function groupVersionOpenApi(kinds: readonly KindDefinition[]): JsonSchema {
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kastra', version: SERVER_GIT_VERSION },
+    paths: Object.assign({}, ...kinds.map(kindPaths)),
+    components: {
+      schemas: Object.assign({ [`${META}.Status`]: statusSchema, [`${META}.ListMeta`]: listMetaSchema }, ...kinds.map(kindSchemas)),
+    },
+  };
+}
+
+/** `GET /openapi/v3/api/v1`: the little of the core group Kastra serves. */
+export function coreOpenApi(): JsonSchema {
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kastra', version: SERVER_GIT_VERSION },
+    paths: {},
+    components: { schemas: { [`${META}.Status`]: statusSchema, [`${META}.ListMeta`]: listMetaSchema } },
+  };
+}
+
+/** The hash kubectl caches a document under (changes whenever the document does). */
+export function documentHash(document: unknown): string {
+  return createHash('sha512').update(JSON.stringify(document)).digest('hex').toUpperCase();
+}
+
+/** `GET /openapi/v3`: where each group-version's document is. */
+export function openApiRoot(documents: Record<string, unknown>): Record<string, unknown> {
+  return {
+    paths: Object.fromEntries(
+      Object.entries(documents).map(([path, document]) => [path, { serverRelativeURL: `/openapi/v3/${path}?hash=${documentHash(document)}` }]),
+    ),
+  };
+}
