@@ -1,0 +1,151 @@
+import { formatKey, KINDS } from '@kastra/api';
+import type { RecordedEvent } from '@kastra/event-store';
+import { DurableConsumer, natsNames } from '@kastra/messaging';
+import type { ResourceStore, WriteContext } from '@kastra/resource-store';
+import type { Logger } from '@kastra/telemetry';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
+import { AdvisoryKeyLock } from './advisory-key-lock';
+import type { KindReconciler } from './kind-reconciler';
+import { reconcileDuration, reconcileTotal, workqueueDepth } from './reconcile-metrics';
+import { ReconcileLoop, type LoopOutcome } from './reconcile-loop';
+import { parseQueueKey, reconcileRequestsFor } from './reconcile-requests';
+import { ResourceReconciler } from './resource-reconciler';
+import { AgentReconciler } from './reconcilers/agent-reconciler';
+import { LlmReconciler } from './reconcilers/llm-reconciler';
+import { NetworkReconciler } from './reconcilers/network-reconciler';
+import { SystemReconciler } from './reconcilers/system-reconciler';
+import { ToolReconciler } from './reconcilers/tool-reconciler';
+import { WorkflowReconciler } from './reconcilers/workflow-reconciler';
+import { WorkQueue } from './work-queue';
+
+/** The durable consumer every replica shares, so each event is mapped to requests once. */
+export const CONTROLLER_DURABLE_NAME = 'controller-manager';
+
+export interface ControllerManagerOptions {
+  store: ResourceStore;
+  pool: Pool;
+  nc: NatsConnection;
+  prefix: string;
+  logger?: Logger;
+  /** @default one reconciler per built-in kind (LLM, Tool, Agent, Workflow, Network, System) */
+  reconcilers?: KindReconciler[];
+  /** Keys reconciled at the same time by this process. @default 4 */
+  concurrency?: number;
+  /** Period of the full resync (list every kind, enqueue all). @default 5 minutes */
+  resyncIntervalMs?: number;
+  /** How long to wait before retrying a key another replica is reconciling. @default 250–500 ms */
+  lockedRetryMs?: () => number;
+  /** Backoff of failing reconciles. @default 200 ms × 2^n, at most 60 s */
+  backoff?: { baseDelayMs?: number; maxDelayMs?: number };
+  /** `${ENV}` API keys of LLMs are looked up here. @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function defaultReconcilers(store: ResourceStore, env?: NodeJS.ProcessEnv): KindReconciler[] {
+  return [
+    new LlmReconciler(store, { env }),
+    new ToolReconciler(store),
+    new AgentReconciler(store),
+    new WorkflowReconciler(store),
+    new NetworkReconciler(store),
+    new SystemReconciler(store),
+  ];
+}
+
+/**
+ * The controller-manager's engine: resource events from the shared durable consumer (and a
+ * periodic full resync) become keys in a work queue; workers reconcile each key under a
+ * Postgres advisory lock so replicas never reconcile one resource at the same time.
+ */
+export class ControllerManager {
+  private readonly queue: WorkQueue;
+  private readonly loop: ReconcileLoop;
+  private readonly lock: AdvisoryKeyLock;
+  private readonly reconciler: ResourceReconciler;
+  private consumer?: DurableConsumer;
+  private resyncTimer?: NodeJS.Timeout;
+  private started = false;
+
+  constructor(private readonly options: ControllerManagerOptions) {
+    const ctx: WriteContext = { actor: 'system:controller-manager' };
+    this.queue = new WorkQueue({ ...options.backoff, onDepthChange: (depth) => workqueueDepth.set(depth) });
+    this.lock = new AdvisoryKeyLock(options.pool);
+    this.reconciler = new ResourceReconciler(options.store, options.reconcilers ?? defaultReconcilers(options.store, options.env), ctx, options.logger);
+    this.loop = new ReconcileLoop({
+      queue: this.queue,
+      concurrency: options.concurrency ?? 4,
+      process: (key) => this.process(key),
+      logger: options.logger,
+    });
+  }
+
+  /** True once events are consumed and the initial resync has been queued. */
+  get isRunning(): boolean {
+    return this.started;
+  }
+
+  async start(): Promise<void> {
+    this.loop.start();
+    this.consumer = new DurableConsumer({
+      nc: this.options.nc,
+      prefix: this.options.prefix,
+      durableName: CONTROLLER_DURABLE_NAME,
+      filterSubject: natsNames(this.options.prefix).categorySubject('resource'),
+      handle: (event) => this.enqueueFor(event),
+      logger: this.options.logger,
+    });
+    await this.consumer.start();
+    // Like controller-runtime's initial list: correctness never depends on an event being seen.
+    await this.resync();
+    this.resyncTimer = setInterval(() => {
+      this.resync().catch((error: unknown) => this.options.logger?.warn({ err: String(error) }, 'resync failed'));
+    }, this.options.resyncIntervalMs ?? 5 * 60_000);
+    this.resyncTimer.unref();
+    this.started = true;
+    this.options.logger?.info({ concurrency: this.options.concurrency ?? 4 }, 'controllers started');
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    await this.consumer?.stop();
+    await this.loop.stop();
+  }
+
+  /** Lists every kind and enqueues every object (this also finds orphans left by a crash). */
+  async resync(): Promise<number> {
+    let count = 0;
+    for (const kind of KINDS) {
+      const { items } = await this.options.store.list({ kind: kind.kind });
+      for (const item of items) {
+        this.queue.add(formatKey({ kind: item.kind, namespace: item.metadata.namespace ?? 'default', name: item.metadata.name }));
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private async enqueueFor(event: RecordedEvent): Promise<void> {
+    for (const key of await reconcileRequestsFor(event, this.options.store)) this.queue.add(formatKey(key));
+  }
+
+  private async process(queueKey: string): Promise<LoopOutcome> {
+    const key = parseQueueKey(queueKey);
+    const endTimer = reconcileDuration.startTimer({ kind: key.kind });
+    let result = 'error';
+    try {
+      const locked = await this.lock.withLock(queueKey, () => this.reconciler.reconcile(key));
+      if (!locked.acquired) {
+        result = 'locked';
+        return { requeueAfterMs: this.options.lockedRetryMs?.() ?? 250 + Math.random() * 250, keepBackoff: true };
+      }
+      const outcome = locked.value;
+      result = outcome.keepBackoff ? 'conflict' : outcome.requeueAfterMs !== undefined ? 'requeue' : 'success';
+      return outcome;
+    } finally {
+      endTimer();
+      reconcileTotal.inc({ kind: key.kind, result });
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import { expandSystem, InvalidError, keyOf, NotFoundError, type Resource, type ResourceKey } from '@kastra/api';
+import type { ResourceStore, WriteContext } from '@kastra/resource-store';
+import { sameJson, type Assessment, type Problem } from '../assessment';
+import type { KindReconciler } from '../kind-reconciler';
+import { describeKey, notReadyBecause, ReferenceChecker } from '../reference-checker';
+
+/** How often a System blocked by an object it does not own looks again (that object's deletion is not signalled to it). */
+const CONFLICT_RECHECK_MS = 30_000;
+
+/** An existing object the System would have to take over. */
+class ChildConflictError extends Error {
+  override readonly name = 'ChildConflictError';
+}
+
+/**
+ * A System owns the resources it declares: it creates the missing ones, updates those whose spec
+ * or labels drifted (server-side apply), deletes owned ones no longer declared, and is Ready when
+ * every child is. It never takes over an object that it does not own.
+ */
+export class SystemReconciler implements KindReconciler {
+  readonly kind = 'System';
+  private readonly references: ReferenceChecker;
+
+  constructor(private readonly store: ResourceStore) {
+    this.references = new ReferenceChecker(store);
+  }
+
+  async reconcile(system: Resource, ctx: WriteContext): Promise<Assessment> {
+    const uid = system.metadata.uid;
+    if (!uid) throw new Error(`${describeKey(keyOf(system))} has no uid`);
+    // Children check their own references' readiness; here only existence of external ones.
+    const problems: Problem[] = await this.references.check(system, { existenceOnly: ['Secret', 'LLM', 'Tool', 'Agent', 'Workflow', 'Network'] });
+    const desired = expandSystem(system);
+    const children: Array<{ kind: string; name: string; ready: boolean }> = [];
+    const notReady: string[] = [];
+    for (const child of desired) {
+      const key = keyOf(child);
+      const applied = await this.apply(child, uid, ctx).catch((error: unknown) => conflictOrInvalid(error, key, system));
+      if ('reason' in applied) {
+        problems.push(applied);
+        children.push({ kind: key.kind, name: key.name, ready: false });
+        continue;
+      }
+      const because = notReadyBecause(applied);
+      children.push({ kind: key.kind, name: key.name, ready: !because });
+      if (because) notReady.push(`${describeKey(key)} is not Ready: ${because}`);
+    }
+    if (notReady.length > 0) problems.push({ reason: 'ChildrenNotReady', message: notReady.join('; ') });
+    await this.deleteUndeclared(uid, desired.map(keyOf), ctx);
+    return {
+      problems,
+      readyMessage: `${desired.length} child resource${desired.length === 1 ? '' : 's'} Ready`,
+      fields: { children },
+    };
+  }
+
+  /** Creates or updates one child; returns it as stored. Writes nothing when it already matches. */
+  private async apply(child: Resource, uid: string, ctx: WriteContext): Promise<Resource> {
+    const key = keyOf(child);
+    const current = await this.store.get(key);
+    if (current && !controlledBy(current, uid)) throw new ChildConflictError();
+    if (current && matches(current, child, uid)) return current;
+    return this.store.patch(
+      key,
+      (latest) => {
+        if (!latest) return child;
+        if (!controlledBy(latest, uid)) throw new ChildConflictError();
+        return {
+          ...latest,
+          metadata: {
+            ...latest.metadata,
+            labels: { ...latest.metadata.labels, ...child.metadata.labels },
+            ownerReferences: [
+              ...(latest.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== uid),
+              ...(child.metadata.ownerReferences ?? []),
+            ],
+          },
+          spec: child.spec,
+        };
+      },
+      ctx,
+      { createIfMissing: true },
+    );
+  }
+
+  private async deleteUndeclared(uid: string, declared: ResourceKey[], ctx: WriteContext): Promise<void> {
+    const keep = new Set(declared.map((key) => `${key.kind}/${key.namespace}/${key.name}`));
+    for (const key of await this.store.ownedBy(uid)) {
+      if (keep.has(`${key.kind}/${key.namespace}/${key.name}`)) continue;
+      await this.store.delete(key, ctx).catch((error: unknown) => {
+        if (!(error instanceof NotFoundError)) throw error;
+      });
+    }
+  }
+}
+
+function controlledBy(resource: Resource, uid: string): boolean {
+  return (resource.metadata.ownerReferences ?? []).some((ref) => ref.uid === uid && ref.controller);
+}
+
+function matches(current: Resource, child: Resource, uid: string): boolean {
+  const labels = current.metadata.labels ?? {};
+  const labelsMatch = Object.entries(child.metadata.labels ?? {}).every(([name, value]) => labels[name] === value);
+  const ownerMatches = (current.metadata.ownerReferences ?? []).some((ref) =>
+    sameJson(ref, child.metadata.ownerReferences?.find((wanted) => wanted.uid === uid)),
+  );
+  return labelsMatch && ownerMatches && sameJson(current.spec ?? {}, child.spec ?? {});
+}
+
+function conflictOrInvalid(error: unknown, key: ResourceKey, system: Resource): Problem {
+  const owner = describeKey(keyOf(system));
+  if (error instanceof ChildConflictError) {
+    return {
+      reason: 'ChildConflict',
+      message: `${describeKey(key)} already exists and is not owned by ${owner}: delete it or rename the child`,
+      recheckAfterMs: CONFLICT_RECHECK_MS,
+    };
+  }
+  if (error instanceof InvalidError) {
+    const causes = error.causes.map((cause) => `${cause.field}: ${cause.message}`).join('; ');
+    return { reason: 'InvalidChild', message: `${describeKey(key)} is invalid: ${causes || error.message}`, terminal: true };
+  }
+  throw error;
+}
