@@ -115,10 +115,12 @@ export function generateDevelopmentCertificate(now = new Date()): TlsMaterial {
   ]);
   server.sign(caKeys.privateKey, forge.md.sha256.create());
 
+  // forge writes CRLF line ends; PEM files on disk and in kubeconfigs conventionally use LF.
+  const lf = (pem: string) => pem.replace(/\r\n/g, '\n');
   return {
-    ca: forge.pki.certificateToPem(ca),
-    cert: forge.pki.certificateToPem(server),
-    key: forge.pki.privateKeyToPem(serverKeys.privateKey),
+    ca: lf(forge.pki.certificateToPem(ca)),
+    cert: lf(forge.pki.certificateToPem(server)),
+    key: lf(forge.pki.privateKeyToPem(serverKeys.privateKey)),
   };
 }
 

@@ -1,0 +1,112 @@
+import { Command, CommanderError, Option } from 'commander';
+import { applyCommand } from './apply-command';
+import { CliError, processContext, serverUrl, type CliContext } from './cli-context';
+import { deleteCommand } from './delete-command';
+import { describeCommand } from './describe-command';
+import { GatewayClient, GatewayStatusError } from './gateway-client';
+import { OUTPUT_FORMATS, getCommand } from './get-command';
+import { DEFAULT_KUBECONFIG_SERVER, kubeconfigCommand } from './kubeconfig-command';
+import { tokenCommand } from './token-command';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The `kastra` program. Commands set `exitCode` to 1 when part of their work failed. */
+export function createProgram(ctx: CliContext, result: { exitCode: number }): Command {
+  const program = new Command('kastra')
+    .description('Kastra: a Kubernetes-style declarative runtime for AI agents')
+    .exitOverride()
+    .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr })
+    .showHelpAfterError('(run with --help for usage)')
+    .enablePositionalOptions();
+  const serverOption = () =>
+    new Option('-s, --server <url>', 'gateway URL (env KASTRA_SERVER)').default(undefined, 'http://127.0.0.1:8080');
+  const gateway = (server: string | undefined) => GatewayClient.fromContext(ctx, serverUrl(ctx, server));
+
+  program
+    .command('token')
+    .description('print a JWT for the gateway, signed with the development secret of $KASTRA_HOME')
+    .addOption(new Option('--role <role>', 'admin or user').choices(['admin', 'user']).makeOptionMandatory())
+    .option('--user <name>', 'subject of the token (default: the role)')
+    .option('--ttl <duration>', 'lifetime: seconds or 90s, 15m, 24h, 30d, 1y', '24h')
+    .action((options: { role: string; user?: string; ttl: string }) => tokenCommand(options, ctx));
+
+  program
+    .command('kubeconfig')
+    .description('print a kubeconfig for kubectl: the development CA and a year-long admin token')
+    .option('-s, --server <url>', 'HTTPS address of the gateway', DEFAULT_KUBECONFIG_SERVER)
+    .action((options: { server?: string }) => kubeconfigCommand(options, ctx));
+
+  program
+    .command('apply')
+    .description('create or update resources from YAML files or directories (server-side apply)')
+    .requiredOption('-f, --filename <path>', 'file, directory (recursive) or - for stdin; repeatable', collect)
+    .option('-n, --namespace <ns>', 'namespace of documents that name none (default "default")')
+    .addOption(serverOption())
+    .action(async (options: { filename: string[]; namespace?: string; server?: string }) => {
+      if (!(await applyCommand(options, gateway(options.server), ctx))) result.exitCode = 1;
+    });
+
+  program
+    .command('get')
+    .description('list resources of a kind, or show one')
+    .argument('<kind>', 'kind, plural, singular or short name (e.g. llm, agents, wf), or KIND/NAME')
+    .argument('[name]')
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .option('-A, --all-namespaces', 'list across all namespaces')
+    .option('-l, --selector <selector>', 'label selector, e.g. app=demo,tier!=test')
+    .addOption(new Option('-o, --output <format>', 'output format').choices([...OUTPUT_FORMATS]))
+    .addOption(serverOption())
+    .action(async (kind: string, name: string | undefined, options: { namespace?: string; allNamespaces?: boolean; selector?: string; output?: string; server?: string }) =>
+      getCommand(kind, name, options, gateway(options.server), ctx),
+    );
+
+  program
+    .command('describe')
+    .description('show one resource: metadata, spec, status and conditions')
+    .argument('<kind>')
+    .argument('<name>')
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .addOption(serverOption())
+    .action(async (kind: string, name: string, options: { namespace?: string; server?: string }) =>
+      describeCommand(kind, name, options, gateway(options.server), ctx),
+    );
+
+  program
+    .command('delete')
+    .description('delete a resource by kind and name, or those of files')
+    .argument('[kind]')
+    .argument('[name]')
+    .option('-f, --filename <path>', 'file, directory (recursive) or - for stdin; repeatable', collect)
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .option('--ignore-not-found', 'treat a missing resource as deleted')
+    .addOption(serverOption())
+    .action(async (kind: string | undefined, name: string | undefined, options: { filename?: string[]; namespace?: string; ignoreNotFound?: boolean; server?: string }) => {
+      if (!(await deleteCommand(kind, name, options, gateway(options.server), ctx))) result.exitCode = 1;
+    });
+
+  return program;
+}
+
+/**
+ * Runs `kastra` with `args` (without node and the script) and returns the exit code.
+ * Usage errors, CliErrors and gateway Status errors print one message to stderr and give 1.
+ */
+export async function main(args: string[], ctx: CliContext = processContext()): Promise<number> {
+  const result = { exitCode: 0 };
+  const program = createProgram(ctx, result);
+  if (args.length === 0) {
+    program.outputHelp();
+    return 1;
+  }
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return result.exitCode;
+  } catch (error) {
+    // Commander has already printed its own usage errors and help.
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof GatewayStatusError) ctx.stderr(`${error.format()}\n`);
+    else if (error instanceof CliError) ctx.stderr(`error: ${error.message}\n`);
+    else ctx.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
