@@ -1,6 +1,7 @@
 import type { KindDefinition } from './kind-definition';
 import { agentKind } from './kinds/agent-kind';
 import type { BuiltinKind } from './kinds/builtin-kind';
+import { matchesKindName } from './kinds/kind-names';
 import { llmKind } from './kinds/llm-kind';
 import { networkKind } from './kinds/network-kind';
 import { secretKind } from './kinds/secret-kind';
@@ -29,14 +30,7 @@ export function findKindByPlural(plural: string): KindDefinition | undefined {
 
 /** A kind by any of its names as kubectl accepts them: kind, plural, singular or short name, any case. */
 export function findKindByName(name: string): KindDefinition | undefined {
-  const wanted = name.toLowerCase();
-  return KINDS.find(
-    (kind) =>
-      kind.kind.toLowerCase() === wanted ||
-      kind.plural === wanted ||
-      kind.singular === wanted ||
-      kind.shortNames.includes(wanted),
-  );
+  return KINDS.find((kind) => matchesKindName(kind, name));
 }
 
 export function findBuiltinKind(kind: string): BuiltinKind | undefined {

@@ -4,7 +4,7 @@ import type { Resource, ResourceKey } from './resource';
 import { DEFAULT_NAMESPACE } from './resource';
 import { formatFieldPath, type FieldPathSegment } from './field-path';
 import { isDnsLabel } from './object-meta-validation';
-import { findKindByName } from './kind-registry';
+import { findBuiltinKindNames } from './kinds/kind-names';
 import type { RawReference } from './kinds/builtin-kind';
 
 export interface ParseReferenceOptions {
@@ -50,7 +50,7 @@ export function parseReference(ref: unknown, options: ParseReferenceOptions): Re
   const slash = ref.indexOf('/');
   if (slash >= 0) {
     const prefix = ref.slice(0, slash);
-    const prefixKind = findKindByName(prefix);
+    const prefixKind = findBuiltinKindNames(prefix);
     if (!prefixKind) {
       throw new InvalidReferenceError(ref, `"${prefix}" is not a kind; ${ACCEPTED}`);
     }

@@ -1,4 +1,5 @@
 import type { FieldCause } from '../api-errors';
+import { BUILTIN_KIND_NAMES } from './kind-names';
 import type { JsonSchema } from '../kind-definition';
 import { formatFieldPath, type FieldPathSegment } from '../field-path';
 import { specReferences } from '../references';
@@ -91,10 +92,7 @@ function specCauses(spec: Record<string, unknown>, at: FieldPathSegment[]): Fiel
 }
 
 export const agentKind: BuiltinKind = {
-  kind: 'Agent',
-  plural: 'agents',
-  singular: 'agent',
-  shortNames: ['ag'],
+  ...BUILTIN_KIND_NAMES.Agent,
   namespaced: true,
   hasStatus: true,
   description: DESCRIPTION,

@@ -1,4 +1,5 @@
 import type { FieldCause } from '../api-errors';
+import { BUILTIN_KIND_NAMES } from './kind-names';
 import type { JsonSchema } from '../kind-definition';
 import { specReferences } from '../references';
 import { asArray, asRecord, type BuiltinKind, type RawReference } from './builtin-kind';
@@ -79,10 +80,7 @@ function specCauses(): FieldCause[] {
 }
 
 export const llmKind: BuiltinKind = {
-  kind: 'LLM',
-  plural: 'llms',
-  singular: 'llm',
-  shortNames: ['llm'],
+  ...BUILTIN_KIND_NAMES.LLM,
   namespaced: true,
   hasStatus: true,
   description: DESCRIPTION,

@@ -1,4 +1,5 @@
 import type { FieldCause } from '../api-errors';
+import { BUILTIN_KIND_NAMES } from './kind-names';
 import type { JsonSchema } from '../kind-definition';
 import { formatFieldPath, type FieldPathSegment } from '../field-path';
 import { specReferences } from '../references';
@@ -85,10 +86,7 @@ function specCauses(spec: Record<string, unknown>, at: FieldPathSegment[]): Fiel
 }
 
 export const networkKind: BuiltinKind = {
-  kind: 'Network',
-  plural: 'networks',
-  singular: 'network',
-  shortNames: ['net'],
+  ...BUILTIN_KIND_NAMES.Network,
   namespaced: true,
   hasStatus: true,
   description: DESCRIPTION,

@@ -1,4 +1,5 @@
 import type { FieldCause } from '../api-errors';
+import { BUILTIN_KIND_NAMES } from './kind-names';
 import type { JsonSchema } from '../kind-definition';
 import { formatFieldPath } from '../field-path';
 import { asRecord, type BuiltinKind } from './builtin-kind';
@@ -57,10 +58,7 @@ function secretCauses(object: Record<string, unknown>): FieldCause[] {
 }
 
 export const secretKind: BuiltinKind = {
-  kind: 'Secret',
-  plural: 'secrets',
-  singular: 'secret',
-  shortNames: ['sec'],
+  ...BUILTIN_KIND_NAMES.Secret,
   namespaced: true,
   hasStatus: false,
   description: DESCRIPTION,

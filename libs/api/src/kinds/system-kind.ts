@@ -1,4 +1,5 @@
 import type { FieldCause } from '../api-errors';
+import { BUILTIN_KIND_NAMES } from './kind-names';
 import type { JsonSchema, ResourceReference } from '../kind-definition';
 import { formatFieldPath, type FieldPathSegment } from '../field-path';
 import { DEFAULT_NAMESPACE, type Resource } from '../resource';
@@ -110,10 +111,7 @@ function references(resource: Resource): ResourceReference[] {
 }
 
 export const systemKind: BuiltinKind = {
-  kind: 'System',
-  plural: 'systems',
-  singular: 'system',
-  shortNames: ['sys'],
+  ...BUILTIN_KIND_NAMES.System,
   namespaced: true,
   hasStatus: true,
   description: DESCRIPTION,

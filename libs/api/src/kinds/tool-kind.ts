@@ -1,4 +1,5 @@
 import type { FieldCause } from '../api-errors';
+import { BUILTIN_KIND_NAMES } from './kind-names';
 import type { JsonSchema } from '../kind-definition';
 import { formatFieldPath, type FieldPathSegment } from '../field-path';
 import { specReferences } from '../references';
@@ -136,10 +137,7 @@ function specCauses(spec: Record<string, unknown>, at: FieldPathSegment[]): Fiel
 }
 
 export const toolKind: BuiltinKind = {
-  kind: 'Tool',
-  plural: 'tools',
-  singular: 'tool',
-  shortNames: ['tl'],
+  ...BUILTIN_KIND_NAMES.Tool,
   namespaced: true,
   hasStatus: true,
   description: DESCRIPTION,

@@ -1,4 +1,5 @@
 import type { FieldCause } from '../api-errors';
+import { BUILTIN_KIND_NAMES } from './kind-names';
 import type { JsonSchema } from '../kind-definition';
 import { formatFieldPath, type FieldPathSegment } from '../field-path';
 import { specReferences } from '../references';
@@ -165,10 +166,7 @@ function specCauses(spec: Record<string, unknown>, at: FieldPathSegment[]): Fiel
 }
 
 export const workflowKind: BuiltinKind = {
-  kind: 'Workflow',
-  plural: 'workflows',
-  singular: 'workflow',
-  shortNames: ['wf'],
+  ...BUILTIN_KIND_NAMES.Workflow,
   namespaced: true,
   hasStatus: true,
   description: DESCRIPTION,

@@ -1,0 +1,68 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { findKindByName, findKindByPlural, KINDS } from './kind-registry';
+import { evaluateJsonPath } from './json-path';
+
+describe('the kind registry', () => {
+  it('serves the built-in kinds under their REST plurals', () => {
+    expect(KINDS.map((kind) => kind.plural)).toEqual(['llms', 'tools', 'agents', 'workflows', 'networks', 'systems', 'secrets']);
+    expect(findKindByPlural('workflows')?.kind).toBe('Workflow');
+    expect(findKindByPlural('Workflows')).toBeUndefined();
+    expect(findKindByPlural('workflowz')).toBeUndefined();
+  });
+
+  it.each([
+    ['LLM', 'LLM'], ['llm', 'LLM'], ['llms', 'LLM'], ['AGENT', 'Agent'], ['ag', 'Agent'], ['wf', 'Workflow'],
+    ['net', 'Network'], ['sys', 'System'], ['secret', 'Secret'], ['Tools', 'Tool'],
+  ])('finds %s as %s', (name, kind) => {
+    expect(findKindByName(name)?.kind).toBe(kind);
+  });
+
+  it('finds nothing for an unknown name', () => {
+    expect(findKindByName('pods')).toBeUndefined();
+  });
+
+  it('has unique names across kinds', () => {
+    const names = KINDS.flatMap((kind) => [kind.kind.toLowerCase(), kind.plural, kind.singular, ...kind.shortNames]);
+    const perKind = KINDS.map((kind) => new Set([kind.kind.toLowerCase(), kind.plural, kind.singular, ...kind.shortNames]).size);
+    expect(new Set(names).size).toBe(perKind.reduce((a, b) => a + b, 0));
+  });
+
+  it('gives every kind a Ready column (but Secret) and an Age column that evaluate on an object', () => {
+    const object = {
+      metadata: { creationTimestamp: '2024-01-01T00:00:00Z' },
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    };
+    for (const kind of KINDS) {
+      const cells = Object.fromEntries(kind.printerColumns.map((column) => [column.name, evaluateJsonPath(object, column.jsonPath)]));
+      expect(cells.Age).toBe('2024-01-01T00:00:00Z');
+      if (kind.kind !== 'Secret') expect(cells.Ready).toBe('True');
+      expect(kind.hasStatus).toBe(kind.kind !== 'Secret');
+    }
+  });
+
+  it('documents every schema property (kubectl explain)', () => {
+    const undocumented: string[] = [];
+    const walk = (schema: Record<string, unknown>, path: string) => {
+      if (typeof schema.description !== 'string' || schema.description === '') undocumented.push(path);
+      for (const [name, child] of Object.entries((schema.properties ?? {}) as Record<string, Record<string, unknown>>)) walk(child, `${path}.${name}`);
+      if (typeof schema.items === 'object') walk(schema.items as Record<string, unknown>, `${path}[]`);
+      if (typeof schema.additionalProperties === 'object') walk(schema.additionalProperties as Record<string, unknown>, `${path}{}`);
+      for (const [i, branch] of ((schema.anyOf ?? []) as Record<string, unknown>[]).entries()) walk(branch, `${path}|${i}`);
+    };
+    for (const kind of KINDS) walk(kind.schema, kind.kind);
+    expect(undocumented).toEqual([]);
+  });
+
+  it('loads each module on its own (no import cycle breaks initialisation)', () => {
+    const files = [
+      ...readdirSync(__dirname).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')),
+      ...readdirSync(join(__dirname, 'kinds')).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).map((f) => `kinds/${f}`),
+    ];
+    for (const file of files) {
+      jest.isolateModules(() => {
+        expect(() => require(`./${file.replace(/\.ts$/, '')}`)).not.toThrow();
+      });
+    }
+  });
+});

@@ -1,0 +1,39 @@
+import { parse } from 'yaml';
+import { SEED_MANIFESTS } from '../testing/seed-manifests';
+import type { Resource } from '../resource';
+import { validateResource } from '../validate-resource';
+import { expandSystem, SYSTEM_LABEL } from './system-expansion';
+
+describe('expandSystem', () => {
+  it('turns the seed customer-support System into owned, valid children in its namespace', () => {
+    // Given the seed's System, as stored (with a uid and a namespace)
+    const system = parse(SEED_MANIFESTS['system customer-support']) as Resource;
+    system.metadata = { ...system.metadata, namespace: 'support', uid: 'uid-1', labels: { team: 'care' } };
+    // When it is expanded
+    const children = expandSystem(system);
+    // Then each inline resource becomes a child with the System as controlling owner
+    expect(children.map((c) => `${c.kind}/${c.metadata.namespace}/${c.metadata.name}`)).toEqual([
+      'Agent/support/support-agent',
+      'Agent/support/escalation-agent',
+      'Workflow/support/support-flow',
+    ]);
+    for (const child of children) {
+      expect(child.metadata.labels).toEqual({ team: 'care', [SYSTEM_LABEL]: 'customer-support' });
+      expect(child.metadata.ownerReferences).toEqual([
+        { apiVersion: 'mastra.ai/v1', kind: 'System', name: 'customer-support', uid: 'uid-1', controller: true, blockOwnerDeletion: true },
+      ]);
+      expect(validateResource(child)).toEqual([]);
+    }
+    expect(children[2].spec).toEqual({ initialStep: 'initial-response', steps: [{ id: 'initial-response', agent: 'support-agent' }] });
+  });
+
+  it('adds per-child labels and leaves out owner references before the System has a uid', () => {
+    const system: Resource = {
+      apiVersion: 'mastra.ai/v1', kind: 'System', metadata: { name: 's' },
+      spec: { tools: [{ name: 'clock', labels: { role: 'time' }, spec: { builtin: 'current-time' } }] },
+    };
+    expect(expandSystem(system)).toEqual([
+      { apiVersion: 'mastra.ai/v1', kind: 'Tool', metadata: { name: 'clock', namespace: 'default', labels: { role: 'time', [SYSTEM_LABEL]: 's' } }, spec: { builtin: 'current-time' } },
+    ]);
+  });
+});
