@@ -1,19 +1,10 @@
-import 'reflect-metadata';
 import { status } from '@grpc/grpc-js';
-import { Global, type INestApplicationContext, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { JwtAuthority } from '@kastra/auth';
-import { RESOURCE_STORE } from '@kastra/resource-store';
+import type { INestApplicationContext } from '@nestjs/common';
 import { eventually } from '@kastra/testing';
 import { grpcApiOptionsFromEnv } from './grpc-api-options';
-import { GrpcApiModule } from './grpc-api.module';
-import { GrpcApiServer } from './grpc-api-server';
 import { InMemoryResourceStore } from './test/in-memory-resource-store';
 import { ResourceServiceTestClient, WatchRecorder } from './test/resource-service-test-client';
-
-const authority = new JwtAuthority('a-test-secret-of-at-least-32-bytes!!');
-const adminToken = authority.issue({ sub: 'root', role: 'admin' });
-const userToken = authority.issue({ sub: 'alice', role: 'user' });
+import { adminToken, startGrpcGateway, userToken } from './test/start-grpc-gateway';
 
 const llm = (name: string, model: string, labels: Record<string, string> = {}) => `
 apiVersion: mastra.ai/v1
@@ -26,25 +17,6 @@ spec:
   model: ${model}
 `;
 
-async function startGateway(store: InMemoryResourceStore): Promise<{ app: INestApplicationContext; port: number }> {
-  @Global()
-  @Module({
-    providers: [
-      { provide: RESOURCE_STORE, useValue: store },
-      { provide: JwtAuthority, useValue: authority },
-    ],
-    exports: [RESOURCE_STORE, JwtAuthority],
-  })
-  class TestDependencies {}
-
-  @Module({ imports: [TestDependencies, GrpcApiModule.forRoot({ host: '127.0.0.1', port: 0, shutdownGraceMs: 1000 })] })
-  class TestGateway {}
-
-  const app = await NestFactory.createApplicationContext(TestGateway, { logger: false });
-  await app.init();
-  return { app, port: app.get(GrpcApiServer).port };
-}
-
 describe('GrpcApiModule (real gRPC client, in-memory store)', () => {
   let store: InMemoryResourceStore;
   let app: INestApplicationContext;
@@ -52,9 +24,9 @@ describe('GrpcApiModule (real gRPC client, in-memory store)', () => {
 
   beforeEach(async () => {
     store = new InMemoryResourceStore();
-    const started = await startGateway(store);
+    const started = await startGrpcGateway(store);
     app = started.app;
-    client = new ResourceServiceTestClient(`127.0.0.1:${started.port}`, userToken);
+    client = new ResourceServiceTestClient(started.address, userToken);
   });
 
   afterEach(async () => {

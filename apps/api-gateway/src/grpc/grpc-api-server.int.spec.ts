@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
+import type { INestApplicationContext } from '@nestjs/common';
+import { Pool } from 'pg';
+import { migrate } from '@kastra/event-store';
+import { createResourceStore } from '@kastra/resource-store';
+import { SecretCipher } from '@kastra/secrets';
+import { createTestDatabase, eventually, type TestDatabase } from '@kastra/testing';
+import { ResourceServiceTestClient, WatchRecorder } from './test/resource-service-test-client';
+import { adminToken, startGrpcGateway, userToken } from './test/start-grpc-gateway';
+
+const llm = (name: string, model: string, labels: Record<string, string> = {}) =>
+  JSON.stringify({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name, labels }, spec: { provider: 'mock', model } });
+
+describe('gRPC API over the Postgres resource store', () => {
+  let database: TestDatabase;
+  let pool: Pool;
+  let store: Awaited<ReturnType<typeof createResourceStore>>;
+  let app: INestApplicationContext;
+  let client: ResourceServiceTestClient;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('grpc');
+    pool = new Pool({ connectionString: database.url, max: 4 });
+    await migrate(pool);
+    store = await createResourceStore({ pool, databaseUrl: database.url, cipher: new SecretCipher(randomBytes(32)) });
+    const started = await startGrpcGateway(store);
+    app = started.app;
+    client = new ResourceServiceTestClient(started.address, userToken);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await app?.close();
+    await store?.close();
+    await pool?.end();
+    await database?.drop();
+  });
+
+  it('applies, updates (generation 2), gets, lists by label, watches from the list version and deletes', async () => {
+    // Given an LLM applied twice with a new model, and another with other labels
+    const created = await client.apply(llm('my-llm', 'gpt-4o', { team: 'search' }));
+    const updated = await client.apply(llm('my-llm', 'gpt-4.1', { team: 'search' }));
+    await client.apply(llm('other', 'gpt-4o', { team: 'ads' }));
+    expect(created.metadata.generation).toBe(1);
+    expect(updated.metadata).toMatchObject({ generation: 2, uid: created.metadata.uid });
+    expect((await client.get('llm', 'my-llm')).spec).toMatchObject({ model: 'gpt-4.1' });
+    // When listing team=search and watching from that list's version
+    const listed = await client.list({ kind: 'llms', label_selector: 'team=search' });
+    expect(listed.items.map((item) => item.metadata.name)).toEqual(['my-llm']);
+    const watch = new WatchRecorder(client.watch({ kind: 'LLM', label_selector: 'team=search', resource_version: listed.resourceVersion }));
+    // And the object changes after the list, then is deleted
+    await client.apply(llm('my-llm', 'gpt-5', { team: 'search' }));
+    await client.apply(llm('other', 'gpt-5', { team: 'ads' }));
+    const deleted = await client.delete('LLM', 'my-llm');
+    // Then the watch sees exactly those changes of the selected object
+    await eventually(async () => watch.events.length >= 2);
+    expect(watch.summary()).toEqual(['MODIFIED my-llm', 'DELETED my-llm']);
+    expect(deleted.metadata.name).toBe('my-llm');
+    await expect(client.get('LLM', 'my-llm')).rejects.toMatchObject({ code: status.NOT_FOUND });
+    watch.stream.cancel();
+  });
+
+  it('sends ADDED for an object created after the watch began, in the watched namespace only', async () => {
+    const { resourceVersion } = await client.list({ kind: 'llms', namespace: 'team-a' });
+    const watch = new WatchRecorder(client.watch({ kind: 'llms', namespace: 'team-a', resource_version: resourceVersion }));
+    await client.apply(llm('elsewhere', 'm'));
+    const manifest = JSON.parse(llm('fresh', 'm'));
+    manifest.metadata.namespace = 'team-a';
+    await client.apply(JSON.stringify(manifest));
+    await eventually(async () => watch.events.length >= 1);
+    expect(watch.summary()).toEqual(['ADDED fresh']);
+    watch.stream.cancel();
+  });
+
+  it('rejects an invalid manifest naming the field and a stale delete precondition, changing nothing', async () => {
+    const bad = JSON.stringify({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'bad' }, spec: { provider: 'mock' } });
+    await expect(client.apply(bad)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('spec.model') });
+    await expect(client.get('LLM', 'bad')).rejects.toMatchObject({ code: status.NOT_FOUND });
+    const kept = await client.apply(llm('kept', 'm'));
+    await expect(client.delete('LLM', 'kept', { resource_version: '1' })).rejects.toMatchObject({ code: status.ABORTED });
+    expect((await client.get('LLM', 'kept')).metadata.uid).toBe(kept.metadata.uid);
+  });
+
+  it('keeps Secrets to admins and never returns their values in clear', async () => {
+    const secret = JSON.stringify({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'keys' }, stringData: { openai: 'sk-very-secret' } });
+    await expect(client.apply(secret)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    const admin = client.as(adminToken);
+    const stored = await admin.apply(secret);
+    expect(JSON.stringify(stored)).not.toContain('sk-very-secret');
+    expect(JSON.stringify(await admin.get('Secret', 'keys'))).not.toContain('sk-very-secret');
+  });
+});
