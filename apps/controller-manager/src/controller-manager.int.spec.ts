@@ -1,0 +1,139 @@
+import { eventually } from '@kastra/testing';
+import { ControllerTestEnvironment, resource, userCtx } from './test/controller-test-environment';
+
+describe('ControllerManager (Postgres + NATS)', () => {
+  let env: ControllerTestEnvironment;
+
+  beforeAll(async () => {
+    env = await ControllerTestEnvironment.create('cm');
+    await env.startManager({ env: {} });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('keeps an Agent not Ready until its LLM exists, then follows the LLM live', async () => {
+    // Given an Agent applied before the LLM it uses
+    const agentKey = { kind: 'Agent', namespace: 'cooking', name: 'chef' };
+    await env.store.create(resource('Agent', 'cooking', 'chef', { instructions: 'Cook.', model: { ref: 'cooking.mock-llm' } }), userCtx);
+    // Then it is not Ready, naming the missing LLM
+    const waiting = await env.waitForCondition(agentKey, 'Ready', 'False', 'LLM "cooking/mock-llm" not found');
+    expect(waiting.status).toMatchObject({ phase: 'NotReady', observedGeneration: 1 });
+    expect(waiting.status?.conditions).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'ReferencesResolved', status: 'False', reason: 'ReferenceNotFound' })]),
+    );
+
+    // When the LLM is created, with nothing else done
+    await env.store.create(resource('LLM', 'cooking', 'mock-llm', { provider: 'mock', model: 'mock-1' }), userCtx);
+    // Then the Agent becomes Ready by itself
+    const ready = await env.waitForCondition(agentKey, 'Ready', 'True');
+    expect(ready.status?.phase).toBe('Ready');
+
+    // When the LLM is deleted
+    await env.store.delete({ kind: 'LLM', namespace: 'cooking', name: 'mock-llm' }, userCtx);
+    // Then the Agent is not Ready again, naming it
+    await env.waitForCondition(agentKey, 'Ready', 'False', 'LLM "cooking/mock-llm" not found');
+  });
+
+  it('reports a Tool that is not Ready by name in the Agent using it', async () => {
+    // Given a tool whose script does not compile and an agent using it
+    await env.store.create(resource('LLM', 'tools', 'm', { provider: 'mock', model: 'mock-1' }), userCtx);
+    await env.store.create(resource('Tool', 'tools', 'recipe-finder', { script: { code: 'return {{' } }), userCtx);
+    await env.store.create(
+      resource('Agent', 'tools', 'a', { instructions: 'x', model: { ref: 'm' }, tools: [{ name: 'recipe-finder' }] }),
+      userCtx,
+    );
+    // Then the tool is Failed with InvalidScript and the agent names the tool
+    const tool = await env.waitForCondition({ kind: 'Tool', namespace: 'tools', name: 'recipe-finder' }, 'Ready', 'False', 'does not compile');
+    expect(tool.status?.phase).toBe('Failed');
+    await env.waitForCondition({ kind: 'Agent', namespace: 'tools', name: 'a' }, 'Ready', 'False', 'Tool "tools/recipe-finder" is not Ready: spec.script.code does not compile');
+
+    // When the script is fixed
+    await env.store.patch(
+      { kind: 'Tool', namespace: 'tools', name: 'recipe-finder' },
+      (current) => ({ ...current!, spec: { script: { code: 'return { ok: true }' } } }),
+      userCtx,
+    );
+    // Then the agent follows
+    await env.waitForCondition({ kind: 'Agent', namespace: 'tools', name: 'a' }, 'Ready', 'True');
+  });
+
+  it('marks a Workflow with graph errors InvalidGraph, naming the paths', async () => {
+    // Given a workflow whose step goes to a step that does not exist
+    await env.store.create(resource('Tool', 'wf', 'clock', { builtin: 'current-time' }), userCtx);
+    await env.store.create(
+      resource('Workflow', 'wf', 'broken', { steps: [{ id: 'first', tool: 'clock', next: 'nowhere' }] }),
+      userCtx,
+    );
+    // Then it is not Ready with reason InvalidGraph and the path of the dangling next
+    const broken = await env.waitForCondition({ kind: 'Workflow', namespace: 'wf', name: 'broken' }, 'Ready', 'False', 'spec.steps[0].next');
+    const ready = broken.status?.conditions?.find((condition) => condition.type === 'Ready');
+    expect(ready).toMatchObject({ reason: 'InvalidGraph' });
+    expect(ready?.message).toContain('nowhere');
+    expect(broken.status?.phase).toBe('Failed');
+
+    // And a valid one using the same tool becomes Ready
+    await env.store.create(resource('Workflow', 'wf', 'fine', { steps: [{ id: 'first', tool: 'clock' }] }), userCtx);
+    await env.waitForCondition({ kind: 'Workflow', namespace: 'wf', name: 'fine' }, 'Ready', 'True');
+  });
+
+  it('shows APIKeyMissing naming the environment variable of an LLM', async () => {
+    // Given an LLM whose key comes from an unset environment variable
+    await env.store.create(resource('LLM', 'providers', 'gpt', { provider: 'openai', model: 'gpt-4o', apiKey: '${KASTRA_TEST_UNSET_KEY}' }), userCtx);
+    // Then it is not Ready, naming the variable and the way out
+    const llm = await env.waitForCondition({ kind: 'LLM', namespace: 'providers', name: 'gpt' }, 'Ready', 'False', 'KASTRA_TEST_UNSET_KEY');
+    const ready = llm.status?.conditions?.find((condition) => condition.type === 'Ready');
+    expect(ready).toMatchObject({ reason: 'APIKeyMissing' });
+    expect(ready?.message).toBe('environment variable KASTRA_TEST_UNSET_KEY is not set: set it in the environment of Kastra or use spec.secretRef');
+  });
+
+  it('expands a System into owned children and deletes them with it', async () => {
+    // Given a System with an LLM, a tool and an agent using both
+    const system = await env.store.create(
+      resource('System', 'sys', 'kitchen', {
+        llms: [{ name: 'brain', spec: { provider: 'mock', model: 'mock-1' } }],
+        tools: [{ name: 'clock', spec: { builtin: 'current-time' } }],
+        agents: [{ name: 'cook', spec: { instructions: 'Cook.', model: { ref: 'brain' }, tools: [{ name: 'clock' }] } }],
+      }),
+      userCtx,
+    );
+    // Then the children exist with a controller ownerReference and the system label
+    const agentKey = { kind: 'Agent', namespace: 'sys', name: 'cook' };
+    const agent = await env.waitForCondition(agentKey, 'Ready', 'True');
+    expect(agent.metadata.labels).toMatchObject({ 'mastra.ai/system': 'kitchen' });
+    expect(agent.metadata.ownerReferences).toEqual([
+      { apiVersion: 'mastra.ai/v1', kind: 'System', name: 'kitchen', uid: system.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
+    // And the System is Ready once every child is
+    await env.waitForCondition({ kind: 'System', namespace: 'sys', name: 'kitchen' }, 'Ready', 'True');
+
+    // When a child is dropped from the System
+    await env.store.patch(
+      { kind: 'System', namespace: 'sys', name: 'kitchen' },
+      (current) => ({ ...current!, spec: { ...current!.spec, tools: [], agents: [] } }),
+      userCtx,
+    );
+    // Then the undeclared children are deleted
+    await eventually(async () => !(await env.store.get(agentKey)) && !(await env.store.get({ kind: 'Tool', namespace: 'sys', name: 'clock' })));
+
+    // When the System is deleted
+    await env.store.delete({ kind: 'System', namespace: 'sys', name: 'kitchen' }, userCtx);
+    // Then its remaining children are garbage-collected
+    await eventually(async () => !(await env.store.get({ kind: 'LLM', namespace: 'sys', name: 'brain' })));
+  });
+
+  it('refuses to take over an object the System does not own', async () => {
+    // Given an Agent created by a user, and a System declaring one of the same name
+    await env.store.create(resource('LLM', 'clash', 'm', { provider: 'mock', model: 'mock-1' }), userCtx);
+    await env.store.create(resource('Agent', 'clash', 'taken', { instructions: 'mine', model: { ref: 'm' } }), userCtx);
+    await env.store.create(
+      resource('System', 'clash', 'grabby', { agents: [{ name: 'taken', spec: { instructions: 'theirs', model: { ref: 'm' } } }] }),
+      userCtx,
+    );
+    // Then the System reports ChildConflict and the Agent is untouched
+    await env.waitForCondition({ kind: 'System', namespace: 'clash', name: 'grabby' }, 'Ready', 'False', 'Agent "clash/taken" already exists and is not owned by System "clash/grabby"');
+    const agent = await env.store.get({ kind: 'Agent', namespace: 'clash', name: 'taken' });
+    expect(agent?.spec).toMatchObject({ instructions: 'mine' });
+    expect(agent?.metadata.ownerReferences ?? []).toEqual([]);
+  });
+});
