@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SERVICE_PORTS } from '@kastra/config';
+import { isPortFree } from './port-check';
+import { isServiceName, repositoryRoot, serviceMain, STACK_SERVICES } from './stack-services';
+
+/**
+ * `npm run service -- NAME`: one more replica of a service, in the foreground. Its HTTP port
+ * comes from PORT; with the stack running the default is taken, so PORT is then required.
+ */
+async function main(): Promise<void> {
+  const name = process.argv[2];
+  if (!isServiceName(name)) {
+    console.error(`usage: npm run service -- NAME   (NAME: ${STACK_SERVICES.join(', ')})${name ? `\nunknown service "${name}"` : ''}`);
+    process.exit(2);
+  }
+  const defaultPort = SERVICE_PORTS[name];
+  if (process.env.PORT === undefined) {
+    if (!(await isPortFree(defaultPort))) {
+      console.error(
+        `port ${defaultPort}, the default of ${name}, is taken (by the running stack?).\n` +
+          `Give this replica its own port: PORT=${defaultPort + 1000} npm run service -- ${name}`,
+      );
+      process.exit(1);
+    }
+  } else if (!/^\d+$/.test(process.env.PORT) || Number(process.env.PORT) > 65535) {
+    console.error(`PORT must be a TCP port number, not "${process.env.PORT}"`);
+    process.exit(2);
+  }
+  const main = serviceMain(repositoryRoot(), name);
+  if (!fs.existsSync(main)) {
+    console.error(`${path.relative(process.cwd(), main)} is missing: run npm run build`);
+    process.exit(1);
+  }
+  // In this process, so the service's own signal handling and logs apply unchanged.
+  require(main);
+}
+
+void main();

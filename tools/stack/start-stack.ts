@@ -1,0 +1,256 @@
+import 'reflect-metadata';
+import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Pool } from 'pg';
+import { JwtAuthority, loadDevelopmentSecrets } from '@kastra/auth';
+import { type KastraConfig, loadConfig, SERVICE_PORTS } from '@kastra/config';
+import { ensureDatabase, migrate } from '@kastra/event-store';
+import { applyExamples, waitForExamples } from './apply-examples';
+import { loadExampleManifests } from './example-manifests';
+import { GatewayClient } from './gateway-client';
+import { checkNats, checkPostgres, hasNatsServer, isLocal, postgresStartHint, startNatsServer } from './infrastructure';
+import { isPortFree, portHolder } from './port-check';
+import { type ExampleOutcome, formatSummaryTable } from './resource-readiness';
+import { type SupervisorEvent, ServiceSupervisor } from './service-supervisor';
+import { EXTRA_PORTS, repositoryRoot, serviceMain, STACK_SERVICES } from './stack-services';
+
+/** How long the gateway may take to answer /readyz. */
+const GATEWAY_READY_TIMEOUT_MS = 60_000;
+/** How long the examples may take to become Ready (DESIGN: the stack is usable within a minute). */
+const EXAMPLES_READY_TIMEOUT_MS = 60_000;
+const NATS_START_TIMEOUT_MS = 10_000;
+
+/** A problem the user must fix; printed without a stack trace. */
+class StackStartError extends Error {
+  override readonly name = 'StackStartError';
+}
+
+function say(message: string): void {
+  const time = new Date().toISOString().slice(11, 19);
+  console.log(`${time} kastra  ${message}`);
+}
+
+/** What `npm start` brings up, and tears down on SIGINT/SIGTERM. */
+class Stack {
+  private readonly root = repositoryRoot();
+  private readonly config: KastraConfig = loadConfig(0);
+  private readonly logDir = path.join(this.config.homeDir, 'logs');
+  private natsServer?: ChildProcess;
+  private supervisor?: ServiceSupervisor;
+  private stopping?: Promise<void>;
+
+  async start(): Promise<ExampleOutcome[]> {
+    await this.ensurePostgres();
+    await this.ensureNats();
+    await this.migrateDatabase();
+    await this.ensurePortsFree();
+    this.startServices();
+    const client = await this.waitForGateway();
+    const outcomes = await this.applyExamples(client);
+    this.printAccess();
+    return outcomes;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.supervisor) {
+        say('stopping services...');
+        await this.supervisor.stop();
+      }
+      if (this.natsServer && this.natsServer.exitCode === null) {
+        const exited = new Promise((resolve) => this.natsServer?.once('exit', resolve));
+        this.natsServer.kill('SIGTERM');
+        await exited;
+      }
+      say('stopped');
+    })();
+    return this.stopping;
+  }
+
+  private async ensurePostgres(): Promise<void> {
+    const url = this.config.databaseUrl;
+    const result = await checkPostgres(url);
+    if (result.ok) return say(`postgres   ${redactUrl(url)} reachable`);
+    const hint = isLocal(url) ? `\n  Start it with:  ${postgresStartHint()}\n  (or point DATABASE_URL at a running server)` : '';
+    throw new StackStartError(`Postgres at ${redactUrl(url)} is not reachable (${result.reason}).${hint}`);
+  }
+
+  private async ensureNats(): Promise<void> {
+    const url = this.config.natsUrl;
+    const first = await checkNats(url);
+    if (first.ok) return say(`nats       ${url} reachable, JetStream on`);
+    if (/JetStream/.test(first.reason)) throw new StackStartError(`NATS at ${url}: ${first.reason}`);
+    if (!isLocal(url) || !hasNatsServer()) {
+      throw new StackStartError(
+        `NATS at ${url} is not reachable (${first.reason}).\n  Start one with:  nats-server -js\n  (or point NATS_URL at a server with JetStream)`,
+      );
+    }
+    const storeDir = path.join(this.config.homeDir, 'nats');
+    say(`nats       ${url} not reachable: starting nats-server -js (store ${storeDir})`);
+    this.natsServer = startNatsServer(url, storeDir, path.join(this.logDir, 'nats-server.log'));
+    const deadline = Date.now() + NATS_START_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (this.natsServer.exitCode !== null) break;
+      if ((await checkNats(url)).ok) return say('nats       started');
+      await sleep(250);
+    }
+    throw new StackStartError(`nats-server did not come up; see ${path.join(this.logDir, 'nats-server.log')}`);
+  }
+
+  private async migrateDatabase(): Promise<void> {
+    await ensureDatabase(this.config.databaseUrl);
+    const pool = new Pool({ connectionString: this.config.databaseUrl, max: 1 });
+    try {
+      await migrate(pool);
+    } finally {
+      await pool.end();
+    }
+    say('database   created if missing, schema migrated');
+  }
+
+  private async ensurePortsFree(): Promise<void> {
+    const wanted = [
+      ...STACK_SERVICES.map((service) => ({ port: SERVICE_PORTS[service], service, purpose: 'HTTP' })),
+      ...EXTRA_PORTS,
+    ];
+    const taken: string[] = [];
+    for (const { port, service, purpose } of wanted) {
+      if (await isPortFree(port)) continue;
+      const holder = portHolder(port);
+      taken.push(`  port ${port} (${service} ${purpose}) is in use${holder ? ` by ${holder}` : ''}`);
+    }
+    if (taken.length > 0) {
+      throw new StackStartError(
+        `cannot start the stack, ports are taken:\n${taken.join('\n')}\n  Stop what holds them (another \`npm start\`?) and try again.`,
+      );
+    }
+  }
+
+  private startServices(): void {
+    const missing = STACK_SERVICES.filter((service) => !fs.existsSync(serviceMain(this.root, service)));
+    if (missing.length > 0) {
+      throw new StackStartError(`not built: ${missing.map((s) => path.relative(this.root, serviceMain(this.root, s))).join(', ')} (run npm run build)`);
+    }
+    const env = (port: number): NodeJS.ProcessEnv => ({
+      ...process.env,
+      PORT: String(port),
+      KASTRA_HOME: this.config.homeDir,
+      DATABASE_URL: this.config.databaseUrl,
+      NATS_URL: this.config.natsUrl,
+    });
+    this.supervisor = new ServiceSupervisor(
+      STACK_SERVICES.map((service) => ({
+        name: service,
+        command: process.execPath,
+        args: ['--enable-source-maps', serviceMain(this.root, service)],
+        env: env(SERVICE_PORTS[service]),
+        logFile: path.join(this.logDir, `${service}.log`),
+      })),
+    );
+    this.supervisor.on('event', (event) => say(describeEvent(event)));
+    say(`services   logs in ${displayPath(this.logDir)}/`);
+    this.supervisor.start();
+  }
+
+  private async waitForGateway(): Promise<GatewayClient> {
+    const { jwtSecret } = loadDevelopmentSecrets(this.config.homeDir);
+    const token = new JwtAuthority(jwtSecret).issue({ sub: 'kastra-stack', role: 'admin' }, '1h');
+    const client = new GatewayClient(`http://127.0.0.1:${SERVICE_PORTS['api-gateway']}`, token);
+    const deadline = Date.now() + GATEWAY_READY_TIMEOUT_MS;
+    while (!(await client.isReady())) {
+      if (Date.now() > deadline) {
+        throw new StackStartError(`api-gateway not ready after ${GATEWAY_READY_TIMEOUT_MS / 1000} s; see ${path.join(this.logDir, 'api-gateway.log')}`);
+      }
+      await sleep(500);
+    }
+    say('gateway    ready');
+    return client;
+  }
+
+  private async applyExamples(client: GatewayClient): Promise<ExampleOutcome[]> {
+    const manifests = loadExampleManifests(path.join(this.root, 'examples'), this.root);
+    if (manifests.length === 0) {
+      say('examples   none found under examples/');
+      return [];
+    }
+    say(`examples   applying ${manifests.length} resources from examples/`);
+    const applied = await applyExamples(client, manifests);
+    const outcomes = await waitForExamples(client, applied, EXAMPLES_READY_TIMEOUT_MS);
+    console.log(`\n${formatSummaryTable(outcomes)}\n`);
+    return outcomes;
+  }
+
+  private printAccess(): void {
+    const lines = [
+      '',
+      'Kastra is running:',
+      `  REST   http://127.0.0.1:${SERVICE_PORTS['api-gateway']}    (https://127.0.0.1:8443 for kubectl)`,
+      '  gRPC   127.0.0.1:50051',
+      `  LLM    http://127.0.0.1:${SERVICE_PORTS['llm-proxy']}/v1  (OpenAI-compatible)`,
+      '',
+      'A token:       npx kastra token --role admin',
+      'With kubectl:  npx kastra kubeconfig > kastra.kubeconfig && KUBECONFIG=kastra.kubeconfig kubectl get agents -A',
+      `Logs:          ${this.logDir}/<service>.log`,
+      'Stop:          Ctrl-C',
+      '',
+    ];
+    console.log(lines.join('\n'));
+  }
+}
+
+function describeEvent(event: SupervisorEvent): string {
+  const name = event.name.padEnd(19);
+  switch (event.type) {
+    case 'started':
+      return `${name} started (pid ${event.pid}${event.restarts > 0 ? `, restart ${event.restarts}` : ''})`;
+    case 'exited': {
+      const how = event.signal ? `signal ${event.signal}` : `code ${event.code}`;
+      return `${name} exited (${how}) after ${Math.round(event.uptimeMs / 1000)} s${event.restartInMs !== undefined ? `, restarting in ${event.restartInMs / 1000} s` : ''}`;
+    }
+    case 'failed':
+      return `${name} could not start: ${event.error.message}`;
+  }
+}
+
+/** Relative to the working directory when inside it, else absolute. */
+function displayPath(target: string): string {
+  const relative = path.relative(process.cwd(), target);
+  return relative && !relative.startsWith('..') ? relative : target;
+}
+
+/** DATABASE_URL may carry a password: never print it. */
+function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function main(): Promise<void> {
+  const stack = new Stack();
+  let exiting = false;
+  const shutdown = (code: number) => {
+    if (exiting) return;
+    exiting = true;
+    void stack.stop().finally(() => process.exit(code));
+  };
+  process.on('SIGINT', () => shutdown(0));
+  process.on('SIGTERM', () => shutdown(0));
+  try {
+    const outcomes = await stack.start();
+    const unhealthy = outcomes.filter((o) => o.state === 'ApplyFailed' || o.state === 'Failed' || o.state === 'NotReady');
+    if (unhealthy.length > 0) say(`${unhealthy.length} example resource(s) are not Ready: see the table above and the service logs`);
+    // Used by the end-to-end test: the stack came up, now leave.
+    if (process.env.KASTRA_EXIT_AFTER_START === '1') shutdown(unhealthy.length > 0 ? 1 : 0);
+  } catch (error) {
+    if (error instanceof StackStartError) console.error(`\nkastra: ${error.message}\n`);
+    else console.error('kastra: the stack failed to start:', error);
+    shutdown(1);
+  }
+}
+
+void main();
