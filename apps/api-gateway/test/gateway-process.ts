@@ -1,0 +1,117 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { JwtAuthority, loadDevelopmentSecrets, type Role } from '@kastra/auth';
+import { createTestDatabase, deleteTestStreams, eventually, freePort, testNatsPrefix, type TestDatabase } from '@kastra/testing';
+
+const REPO = path.resolve(__dirname, '../../..');
+const MAIN = path.join(REPO, 'dist/apps/api-gateway/src/main.js');
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A real api-gateway process from dist/, on its own database, NATS prefix, home and ports. */
+export interface GatewayProcess {
+  httpUrl: string;
+  httpsUrl: string;
+  home: string;
+  kubeconfig: string;
+  token(role: Role, sub?: string): string;
+  kubectl(args: string[]): Promise<KubectlResult>;
+  /** Starts kubectl without waiting (for `get -w`). */
+  spawnKubectl(args: string[]): ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(): Promise<GatewayProcess> {
+  const database: TestDatabase = await createTestDatabase('gateway');
+  const prefix = testNatsPrefix('gw');
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kastra-gateway-'));
+  const [port, httpsPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
+  const logs: string[] = [];
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: REPO,
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      KASTRA_NATS_PREFIX: prefix,
+      KASTRA_HOME: home,
+      PORT: String(port),
+      HTTPS_PORT: String(httpsPort),
+      GRPC_PORT: String(grpcPort),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+  const httpUrl = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+      clearTimeout(timer);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    await database.drop();
+    await deleteTestStreams(prefix);
+    fs.rmSync(home, { recursive: true, force: true });
+  };
+  try {
+    await eventually(async () => {
+      if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode}): ${logs.join('')}`);
+      return (await fetch(`${httpUrl}/readyz`)).ok;
+    }, 60000, 200);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const authority = new JwtAuthority(loadDevelopmentSecrets(home).jwtSecret);
+  const token = (role: Role, sub = role === 'admin' ? 'alice' : 'bob') => authority.issue({ sub, role });
+  const kubeconfig = path.join(home, 'kubeconfig');
+  fs.writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: kastra',
+      '  cluster:',
+      `    server: https://127.0.0.1:${httpsPort}`,
+      `    certificate-authority: ${path.join(home, 'tls', 'ca.crt')}`,
+      'users:',
+      '- name: admin',
+      '  user:',
+      `    token: ${token('admin')}`,
+      'contexts:',
+      '- name: kastra',
+      '  context: {cluster: kastra, user: admin}',
+      'current-context: kastra',
+      '',
+    ].join('\n'),
+  );
+  // kubectl caches discovery and OpenAPI under $HOME/.kube: keep it inside the test's home.
+  const kubectlEnv = { ...process.env, HOME: home, KUBECONFIG: kubeconfig };
+  const kubectlArgs = (args: string[]) => ['--kubeconfig', kubeconfig, ...args];
+  return {
+    httpUrl,
+    httpsUrl: `https://127.0.0.1:${httpsPort}`,
+    home,
+    kubeconfig,
+    token,
+    kubectl: (args) =>
+      new Promise((resolve) => {
+        execFile('/usr/bin/kubectl', kubectlArgs(args), { env: kubectlEnv, timeout: 60000 }, (error, stdout, stderr) => {
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+        });
+      }),
+    spawnKubectl: (args) => spawn('/usr/bin/kubectl', kubectlArgs(args), { env: kubectlEnv, stdio: ['ignore', 'pipe', 'pipe'] }),
+    stop,
+  };
+}
