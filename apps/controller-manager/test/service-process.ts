@@ -1,0 +1,44 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { eventually } from '@kastra/testing';
+
+export const REPO = path.resolve(__dirname, '../../..');
+
+/** A Kastra service started from dist/ as its own process. */
+export interface ServiceProcess {
+  readonly url: string;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `dist/apps/<service>/src/main.js` with `env` and waits for its `/readyz`. */
+export async function startServiceProcess(service: string, port: number, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+  const logs: string[] = [];
+  const child: ChildProcess = spawn(process.execPath, [path.join(REPO, 'dist/apps', service, 'src/main.js')], {
+    cwd: REPO,
+    env: { ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+    clearTimeout(timer);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  try {
+    await eventually(async () => {
+      if (child.exitCode !== null) throw new Error(`${service} exited (${child.exitCode}): ${logs.join('')}`);
+      return (await fetch(`${url}/readyz`)).ok;
+    }, 60_000, 200);
+  } catch (error) {
+    await stop();
+    throw new Error(`${service} did not become ready: ${String(error)}\n${logs.join('').slice(-4000)}`);
+  }
+  return { url, logs: () => logs.join(''), stop };
+}
