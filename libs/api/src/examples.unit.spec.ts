@@ -1,0 +1,101 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { runInNewContext } from 'node:vm';
+import { parseAllDocuments } from 'yaml';
+import { findKindByName } from './kind-registry';
+import { expandSystem } from './kinds/system-expansion';
+import { DEFAULT_NAMESPACE, type Resource } from './resource';
+import { validateResource } from './validate-resource';
+import { validateWorkflowGraph } from './workflow-graph';
+
+const EXAMPLES = join(__dirname, '..', '..', '..', 'examples');
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return yamlFiles(path);
+    return /\.ya?ml$/.test(entry.name) ? [path] : [];
+  });
+}
+
+interface Example {
+  where: string;
+  resource: Resource;
+}
+
+function loadExamples(): Example[] {
+  return yamlFiles(EXAMPLES).flatMap((file) =>
+    parseAllDocuments(readFileSync(file, 'utf8')).map((document, index) => {
+      if (document.errors.length > 0) throw new Error(`${file}#${index}: ${document.errors[0].message}`);
+      return { where: `${relative(EXAMPLES, file)}#${index}`, resource: document.toJS() as Resource };
+    }),
+  );
+}
+
+const identity = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace || DEFAULT_NAMESPACE}/${name}`;
+
+describe('examples/', () => {
+  const examples = loadExamples();
+
+  it('holds the documented examples', () => {
+    expect(examples.length).toBeGreaterThan(20);
+    expect(examples.map((e) => e.resource.kind)).toEqual(expect.arrayContaining(['LLM', 'Tool', 'Agent', 'Workflow', 'Network', 'System', 'Secret']));
+  });
+
+  it('validates every document', () => {
+    const failures = examples
+      .map(({ where, resource }) => ({ where, causes: validateResource(resource) }))
+      .filter(({ causes }) => causes.length > 0);
+    expect(failures).toEqual([]);
+  });
+
+  it('has each resource once', () => {
+    const ids = examples.map(({ resource: r }) => identity(r.kind, r.metadata.namespace, r.metadata.name));
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
+
+  it('resolves every reference to another example (System children included)', () => {
+    const all = examples.flatMap(({ resource }) => [resource, ...(resource.kind === 'System' ? expandSystem(resource) : [])]);
+    const known = new Set(all.map((r) => identity(r.kind, r.metadata.namespace, r.metadata.name)));
+    const dangling = all.flatMap((resource) =>
+      findKindByName(resource.kind)!
+        .references(resource)
+        .filter((ref) => !known.has(identity(ref.kind, ref.namespace, ref.name)))
+        .map((ref) => `${resource.kind}/${resource.metadata.name} ${ref.field} -> ${identity(ref.kind, ref.namespace, ref.name)}`),
+    );
+    expect(dangling).toEqual([]);
+  });
+
+  it('uses only the mock provider outside providers/', () => {
+    const all = examples
+      .filter(({ where }) => !where.startsWith('providers'))
+      .flatMap(({ resource }) => [resource, ...(resource.kind === 'System' ? expandSystem(resource) : [])]);
+    const providers = new Set(
+      all.flatMap((r) => {
+        const spec = (r.spec ?? {}) as { provider?: string; model?: { provider?: string }; router?: { model?: { provider?: string } } };
+        return r.kind === 'LLM' ? [spec.provider] : [spec.model?.provider, spec.router?.model?.provider].filter(Boolean);
+      }),
+    );
+    expect([...providers]).toEqual(['mock']);
+  });
+
+  it('has valid workflow graphs', () => {
+    const workflows = examples
+      .flatMap(({ resource }) => [resource, ...(resource.kind === 'System' ? expandSystem(resource) : [])])
+      .filter((r) => r.kind === 'Workflow');
+    expect(workflows.length).toBeGreaterThanOrEqual(3);
+    for (const workflow of workflows) expect(validateWorkflowGraph(workflow.spec)).toEqual([]);
+  });
+
+  it('has script tools whose code runs as the body of an async function of input', async () => {
+    // Given the recipe-finder script, wrapped as the executors wrap it
+    const tool = examples.find(({ resource }) => resource.kind === 'Tool' && resource.metadata.name === 'recipe-finder')!.resource;
+    const code = (tool.spec as { script: { code: string } }).script.code;
+    const run = runInNewContext(`(async function (input) {\n${code}\n})`) as (input: unknown) => Promise<{ recipes: Array<{ name: string }> }>;
+    // When it runs on the output of the ingredients step
+    const output = await run('You have: tomatoes and an onion.');
+    // Then it returns the matching recipes, best match first
+    expect(output.recipes.map((recipe) => recipe.name)).toEqual(['Tomato soup', 'Tomato and egg stir-fry', 'Vegetable omelette']);
+    expect(await run({ ingredients: ['chocolate'] })).toEqual({ recipes: [] });
+  });
+});
