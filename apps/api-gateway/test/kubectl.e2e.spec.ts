@@ -138,12 +138,12 @@ describe('api-gateway driven by kubectl and plain HTTP', () => {
   it('refuses requests without a valid token (401) and secrets to the user role (403)', async () => {
     const anonymous = await fetch(`${gateway.httpUrl}${llmsUrl}`);
     expect(anonymous.status).toBe(401);
-    expect(await anonymous.json()).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+    expect(await readJson(anonymous)).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
     const forged = await fetch(`${gateway.httpUrl}/apis`, { headers: { authorization: 'Bearer a.b.c' } });
     expect(forged.status).toBe(401);
     const secrets = await api('/apis/mastra.ai/v1/namespaces/default/secrets', { role: 'user' });
     expect(secrets.status).toBe(403);
-    expect(await secrets.json()).toMatchObject({ reason: 'Forbidden' });
+    expect(await readJson(secrets)).toMatchObject({ reason: 'Forbidden' });
     expect((await api(llmsUrl, { role: 'user' })).status).toBe(200);
     expect((await api('/apis/mastra.ai/v1/namespaces/default/secrets')).status).toBe(200);
     expect((await fetch(`${gateway.httpUrl}/healthz`)).status).toBe(200);
@@ -154,63 +154,63 @@ describe('api-gateway driven by kubectl and plain HTTP', () => {
     // A name taken: 409 AlreadyExists
     const taken = await post(LLM);
     expect(taken.status).toBe(409);
-    expect(await taken.json()).toMatchObject({ reason: 'AlreadyExists' });
+    expect(await readJson(taken)).toMatchObject({ reason: 'AlreadyExists' });
     // An invalid spec: 422 naming the field
     const invalid = await post(LLM.replace('name: mock-llm', 'name: bad-llm').replace('provider: mock', 'provider: nope'));
     expect(invalid.status).toBe(422);
-    const invalidStatus = await invalid.json();
+    const invalidStatus = await readJson(invalid);
     expect(invalidStatus.reason).toBe('Invalid');
     expect(invalidStatus.details.causes.map((cause: { field: string }) => cause.field)).toContain('spec.provider');
     // Malformed YAML: 400 with the parser's message
     const malformed = await post('apiVersion: mastra.ai/v1\nkind: [LLM\n');
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).message).toMatch(/not valid YAML/);
+    expect((await readJson(malformed)).message).toMatch(/not valid YAML/);
     // Another kind than the URL's: 400
     const wrongKind = await post(AGENT);
     expect(wrongKind.status).toBe(400);
     // More than 3 MiB: 413
     const huge = await post(JSON.stringify({ padding: 'x'.repeat(3 * 1024 * 1024 + 10) }), 'application/json');
     expect(huge.status).toBe(413);
-    expect(await huge.json()).toMatchObject({ reason: 'RequestEntityTooLarge' });
+    expect(await readJson(huge)).toMatchObject({ reason: 'RequestEntityTooLarge' });
     // Unknown plural: 404
     expect((await api('/apis/mastra.ai/v1/namespaces/default/gadgets')).status).toBe(404);
     // None of it was stored
-    const list = await (await api(llmsUrl)).json();
+    const list = await readJson(await api(llmsUrl));
     expect(list.items.map((item: { metadata: { name: string } }) => item.metadata.name)).toEqual(['mock-llm']);
   });
 
   it('stores nothing on dryRun and rejects a stale resourceVersion with 409', async () => {
     const dry = await api(`${llmsUrl}?dryRun=All`, { method: 'POST', body: LLM.replace('name: mock-llm', 'name: dry-llm'), headers: { 'content-type': 'application/yaml' } });
     expect(dry.status).toBe(201);
-    expect((await dry.json()).metadata.name).toBe('dry-llm');
+    expect((await readJson(dry)).metadata.name).toBe('dry-llm');
     expect((await api(`${llmsUrl}/dry-llm`)).status).toBe(404);
 
-    const current = await (await api(`${llmsUrl}/mock-llm`)).json();
+    const current = await readJson(await api(`${llmsUrl}/mock-llm`));
     // A replace that changes something moves the resourceVersion on (a no-op would not)
     const changed = { ...current, metadata: { ...current.metadata, labels: { replaced: 'yes' } } };
     const replaced = await api(`${llmsUrl}/mock-llm`, { method: 'PUT', body: JSON.stringify(changed), headers: { 'content-type': 'application/json' } });
     expect(replaced.status).toBe(200);
-    expect((await replaced.json()).metadata.resourceVersion).not.toBe(current.metadata.resourceVersion);
+    expect((await readJson(replaced)).metadata.resourceVersion).not.toBe(current.metadata.resourceVersion);
     const stale = await api(`${llmsUrl}/mock-llm`, { method: 'PUT', body: JSON.stringify(current), headers: { 'content-type': 'application/json' } });
     expect(stale.status).toBe(409);
-    expect(await stale.json()).toMatchObject({ reason: 'Conflict' });
+    expect(await readJson(stale)).toMatchObject({ reason: 'Conflict' });
     const renamed = await api(`${llmsUrl}/mock-llm`, { method: 'PUT', body: JSON.stringify({ ...current, metadata: { ...current.metadata, name: 'other' } }), headers: { 'content-type': 'application/json' } });
     expect(renamed.status).toBe(400);
   });
 
   it('bumps the generation on a merge patch only when the spec changes', async () => {
     const patch = (body: unknown) => api(`${llmsUrl}/mock-llm`, { method: 'PATCH', body: JSON.stringify(body), headers: { 'content-type': 'application/merge-patch+json' } });
-    const before = await (await api(`${llmsUrl}/mock-llm`)).json();
-    const labelled = await (await patch({ metadata: { labels: { tier: 'test' } } })).json();
+    const before = await readJson(await api(`${llmsUrl}/mock-llm`));
+    const labelled = await readJson(await patch({ metadata: { labels: { tier: 'test' } } }));
     expect(labelled.metadata.labels).toMatchObject({ tier: 'test' });
     expect(labelled.metadata.generation).toBe(before.metadata.generation);
-    const respecified = await (await patch({ spec: { model: 'mock-small' } })).json();
+    const respecified = await readJson(await patch({ spec: { model: 'mock-small' } }));
     expect(respecified.spec).toMatchObject({ provider: 'mock', model: 'mock-small' });
     expect(respecified.metadata.generation).toBe(before.metadata.generation + 1);
   });
 
   it('lists and watches by field selector, as kubectl wait does', async () => {
-    const list = await (await api(`${llmsUrl}?fieldSelector=metadata.name%3Dmock-llm`)).json();
+    const list = await readJson(await api(`${llmsUrl}?fieldSelector=metadata.name%3Dmock-llm`));
     expect(list.items).toHaveLength(1);
     const watch = await api(`${llmsUrl}?watch=1&fieldSelector=metadata.name%3Dmock-llm&timeoutSeconds=1`);
     expect(watch.headers.get('content-type')).toContain('application/json');
@@ -221,6 +221,12 @@ describe('api-gateway driven by kubectl and plain HTTP', () => {
     expect(error).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410 } });
   });
 });
+
+/** A response's JSON body, loosely typed: the assertions check its shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function readJson(response: Response): Promise<any> {
+  return response.json();
+}
 
 async function waitFor(condition: () => boolean, timeoutMs = 15000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
