@@ -1,7 +1,6 @@
 import { context, type Context, type TextMapGetter, type TextMapSetter, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-// From nats-core: @nats-io/transport-node's re-export is invisible to moduleResolution "node".
-import type { MsgHdrs } from '@nats-io/nats-core';
+import type { MsgHdrs } from '@nats-io/transport-node';
 
 /** Where trace context travels: HTTP-style headers / event metadata, or NATS message headers. */
 export type TraceCarrier = Record<string, string> | MsgHdrs;

@@ -1,5 +1,5 @@
 import { context, trace } from '@opentelemetry/api';
-import { headers } from '@nats-io/nats-core';
+import { headers } from '@nats-io/transport-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { currentTraceparent, extractTraceContext, injectTraceContext } from './trace-context';
 import { initTracing, type Tracing, withSpan } from './tracing';
