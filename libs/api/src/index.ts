@@ -7,6 +7,7 @@ export * from './kind-registry';
 export * from './validate-resource';
 export * from './references';
 export * from './workflow-graph';
+export * from './workflow-condition';
 export * from './conditions';
 export * from './json-path';
 export type { BuiltinKind, RawReference } from './kinds/builtin-kind';

@@ -3,6 +3,7 @@ import { BUILTIN_KIND_NAMES } from './kind-names';
 import type { JsonSchema } from '../kind-definition';
 import { formatFieldPath, type FieldPathSegment } from '../field-path';
 import { specReferences } from '../references';
+import { InvalidConditionError, parseStepCondition } from '../workflow-condition';
 import { asArray, asRecord, type BuiltinKind, type RawReference } from './builtin-kind';
 import { ageColumn, readyColumn, resourceSchema } from './resource-schema';
 import { DURATION_PATTERN, freeForm, objectReferenceSchema, positiveInteger } from './spec-schemas';
@@ -48,7 +49,7 @@ const branchSchema: JsonSchema = {
       minLength: 1,
       description:
         'A test on the step context: `<path> <op> <JSON literal>` with op ==, !=, >, >=, <, <= ' +
-        '(e.g. `output.category == "billing"`), or a bare `<path>` for truthiness.',
+        '(e.g. `output.category == "billing"`), or a bare `<path>` for truthiness (workflow-condition.ts).',
     },
     next: { type: 'string', minLength: 1, description: 'Step id to go to, or END.' },
   },
@@ -145,6 +146,20 @@ function specCauses(spec: Record<string, unknown>, at: FieldPathSegment[]): Fiel
     const step = asRecord(value);
     if (!step) return;
     causes.push(...exactlyOne(step, [...CALL_FIELDS, 'parallel'], [...at, 'steps', i]));
+    asArray(step.branches).forEach((branchValue, j) => {
+      const condition = asRecord(branchValue)?.condition;
+      if (typeof condition !== 'string' || condition === '') return;
+      try {
+        parseStepCondition(condition);
+      } catch (error) {
+        if (!(error instanceof InvalidConditionError)) throw error;
+        causes.push({
+          reason: 'FieldValueInvalid',
+          field: formatFieldPath([...at, 'steps', i, 'branches', j, 'condition']),
+          message: `Invalid value: ${JSON.stringify(condition)}: ${error.problem}`,
+        });
+      }
+    });
     const ids = new Set<string>();
     asArray(step.parallel).forEach((branchValue, j) => {
       const branch = asRecord(branchValue);
