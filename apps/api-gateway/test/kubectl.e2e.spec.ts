@@ -209,6 +209,39 @@ describe('api-gateway driven by kubectl and plain HTTP', () => {
     expect(respecified.metadata.generation).toBe(before.metadata.generation + 1);
   });
 
+  it('writes status only through the status subresource and keeps finalized objects until released', async () => {
+    const send = (url: string, method: string, body: unknown, contentType = 'application/merge-patch+json') =>
+      api(url, { method, body: JSON.stringify(body), headers: { 'content-type': contentType } });
+    // Given an LLM with a finalizer
+    const created = await readJson(await send(llmsUrl, 'POST', { apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'held', finalizers: ['test/hold'] }, spec: { provider: 'mock', model: 'm' } }, 'application/json'));
+    // When status is patched through /status, and through the object itself
+    const condition = { type: 'Ready', status: 'True', reason: 'Registered', message: 'ok', lastTransitionTime: '2025-01-01T00:00:00Z' };
+    const statusPatched = await readJson(await send(`${llmsUrl}/held/status`, 'PATCH', { status: { conditions: [condition] } }));
+    const mainPatched = await readJson(await send(`${llmsUrl}/held`, 'PATCH', { status: { phase: 'Ignored' } }));
+    // Then only the subresource wrote it, and the generation stayed
+    expect(statusPatched.status.conditions).toEqual([condition]);
+    expect(statusPatched.metadata.generation).toBe(created.metadata.generation);
+    expect(mainPatched.status.phase).toBeUndefined();
+    const table = await gateway.kubectl(['get', 'llm', 'held']);
+    expect(table.stdout.split('\n')[1].split(/\s+/).slice(0, 4)).toEqual(['held', 'mock', 'm', 'True']);
+    // When it is deleted, it stays with a deletionTimestamp until the finalizer goes
+    const pending = await send(`${llmsUrl}/held`, 'DELETE', { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' }, 'application/json');
+    expect(pending.status).toBe(200);
+    expect((await readJson(pending)).metadata.deletionTimestamp).toEqual(expect.any(String));
+    expect((await api(`${llmsUrl}/held`)).status).toBe(200);
+    await send(`${llmsUrl}/held`, 'PATCH', [{ op: 'remove', path: '/metadata/finalizers' }], 'application/json-patch+json');
+    expect((await api(`${llmsUrl}/held`)).status).toBe(404);
+  });
+
+  it('rejects unknown fields under strict field validation, through kubectl', async () => {
+    const file = path.join(gateway.home, 'unknown-field.yaml');
+    fs.writeFileSync(file, LLM.replace('name: mock-llm', 'name: typo-llm').replace('model: mock-model', 'model: mock-model\n  modle: typo'));
+    const applied = await gateway.kubectl(['apply', '-f', file]);
+    expect(applied.code).not.toBe(0);
+    expect(applied.stderr).toContain('modle');
+    expect((await api(`${llmsUrl}/typo-llm`)).status).toBe(404);
+  });
+
   it('lists and watches by field selector, as kubectl wait does', async () => {
     const list = await readJson(await api(`${llmsUrl}?fieldSelector=metadata.name%3Dmock-llm`));
     expect(list.items).toHaveLength(1);
