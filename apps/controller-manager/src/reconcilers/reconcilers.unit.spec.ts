@@ -1,0 +1,131 @@
+import { createServer, type Server } from 'node:net';
+import type { Resource } from '@kastra/api';
+import { freePort } from '@kastra/testing';
+import type { Assessment } from '../assessment';
+import { InMemoryResourceStore } from '../test/in-memory-resource-store';
+import { AgentReconciler } from './agent-reconciler';
+import { LlmReconciler } from './llm-reconciler';
+import { ToolReconciler } from './tool-reconciler';
+
+function object(kind: string, name: string, spec: Record<string, unknown>, extra: Partial<Resource> = {}): Resource {
+  return { apiVersion: 'mastra.ai/v1', kind, metadata: { name, namespace: 'default' }, spec, ...extra };
+}
+
+function reasons(assessment: Assessment): string[] {
+  return assessment.problems.map((problem) => problem.reason);
+}
+
+describe('LlmReconciler', () => {
+  it('needs no key for mock and ollama, and names the variable of an unset ${ENV} key', async () => {
+    const store = new InMemoryResourceStore();
+    const llms = new LlmReconciler(store, { env: { SET_KEY: 'sk-1' } });
+    expect(reasons(await llms.reconcile(object('LLM', 'm', { provider: 'mock', model: 'x' })))).toEqual([]);
+    expect(reasons(await llms.reconcile(object('LLM', 'o', { provider: 'ollama', model: 'llama3' })))).toEqual([]);
+    expect(reasons(await llms.reconcile(object('LLM', 'set', { provider: 'openai', model: 'x', apiKey: '${SET_KEY}' })))).toEqual([]);
+
+    const missing = await llms.reconcile(object('LLM', 'unset', { provider: 'openai', model: 'x', apiKey: '${OPENAI_API_KEY}' }));
+    expect(missing.problems).toEqual([
+      {
+        reason: 'APIKeyMissing',
+        message: 'environment variable OPENAI_API_KEY is not set: set it in the environment of Kastra or use spec.secretRef',
+        recheckAfterMs: 30_000,
+      },
+    ]);
+  });
+
+  it('is Ready with a key pool when at least one variable is set', async () => {
+    const llms = new LlmReconciler(new InMemoryResourceStore(), { env: { KEY_B: 'b' } });
+    const pool = { provider: 'openai', model: 'x', apiKeys: ['${KEY_A}', '${KEY_B}'] };
+    expect(reasons(await llms.reconcile(object('LLM', 'p', pool)))).toEqual([]);
+    const none = await new LlmReconciler(new InMemoryResourceStore(), { env: {} }).reconcile(object('LLM', 'p', pool));
+    expect(none.problems[0]).toMatchObject({ reason: 'APIKeyMissing' });
+    expect(none.problems[0].message).toContain('KEY_A, KEY_B');
+  });
+
+  it('never echoes a literal key and asks for a key when a keyed provider has none', async () => {
+    const llms = new LlmReconciler(new InMemoryResourceStore(), { env: {} });
+    const literal = await llms.reconcile(object('LLM', 'l', { provider: 'openai', model: 'x', apiKey: 'sk-very-secret' }));
+    expect(literal.problems).toEqual([expect.objectContaining({ reason: 'InvalidAPIKeyReference', terminal: true })]);
+    expect(JSON.stringify(literal)).not.toContain('sk-very-secret');
+    const none = await llms.reconcile(object('LLM', 'n', { provider: 'anthropic', model: 'claude' }));
+    expect(none.problems[0].message).toContain('spec.apiKey (e.g. ${ANTHROPIC_API_KEY}) or spec.secretRef');
+  });
+
+  it('checks that the Secret of secretRef exists and holds the key', async () => {
+    // Given an LLM reading its key from a Secret
+    const store = new InMemoryResourceStore();
+    const llms = new LlmReconciler(store, { env: {} });
+    const llm = object('LLM', 's', { provider: 'openai', model: 'x', secretRef: { name: 'creds', key: 'api-key' } });
+    // When the Secret does not exist: ReferenceNotFound naming it
+    const absent = await llms.reconcile(llm);
+    expect(absent.problems).toEqual([expect.objectContaining({ reason: 'ReferenceNotFound', unresolvedReference: true })]);
+    expect(absent.problems[0].message).toContain('Secret "default/creds" not found (spec.secretRef)');
+    // When it exists without the key: SecretKeyMissing
+    store.put({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, data: { other: 'enc' } });
+    const wrongKey = await llms.reconcile(llm);
+    expect(wrongKey.problems).toEqual([expect.objectContaining({ reason: 'SecretKeyMissing' })]);
+    expect(wrongKey.problems[0].message).toContain('Secret "default/creds" has no key "api-key"');
+    // When the key is there: Ready
+    store.put({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, data: { 'api-key': 'enc' } });
+    expect(reasons(await llms.reconcile(llm))).toEqual([]);
+  });
+});
+
+describe('ToolReconciler', () => {
+  let server: Server;
+  let openPort: number;
+
+  beforeAll(async () => {
+    server = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    openPort = (server.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('probes http and mcp endpoints: a listening port is Ready, a closed one Unreachable with a re-check', async () => {
+    const tools = new ToolReconciler(new InMemoryResourceStore(), { probeTimeoutMs: 500 });
+    const reachable = await tools.reconcile(object('Tool', 'up', { http: { url: `http://127.0.0.1:${openPort}/search` } }));
+    expect(reasons(reachable)).toEqual([]);
+    const closedPort = await freePort();
+    const down = await tools.reconcile(object('Tool', 'down', { mcp: { server: { url: `http://127.0.0.1:${closedPort}/mcp` }, tool: 't' } }));
+    expect(down.problems).toEqual([expect.objectContaining({ reason: 'Unreachable', recheckAfterMs: 30_000 })]);
+    expect(down.problems[0].message).toContain(`127.0.0.1:${closedPort}`);
+    expect(down.problems[0].message).toContain('spec.mcp.server.url');
+  });
+
+  it('rejects unknown builtins and scripts that do not compile; accepts valid ones', async () => {
+    const tools = new ToolReconciler(new InMemoryResourceStore());
+    expect(reasons(await tools.reconcile(object('Tool', 'b', { builtin: 'current-time' })))).toEqual([]);
+    expect(reasons(await tools.reconcile(object('Tool', 'b', { builtin: 'teleport' })))).toEqual(['UnknownBuiltin']);
+    expect(reasons(await tools.reconcile(object('Tool', 's', { script: { code: 'return { sum: input.a + input.b }' } })))).toEqual([]);
+    const bad = await tools.reconcile(object('Tool', 's', { script: { code: 'return {{' } }));
+    expect(bad.problems).toEqual([expect.objectContaining({ reason: 'InvalidScript', terminal: true })]);
+    expect(reasons(await tools.reconcile(object('Tool', 'none', {})))).toEqual(['InvalidExecutor']);
+  });
+});
+
+describe('AgentReconciler', () => {
+  it('names references that are missing, not Ready, or Ready for an older generation', async () => {
+    const store = new InMemoryResourceStore();
+    const agents = new AgentReconciler(store);
+    const agent = object('Agent', 'a', { instructions: 'x', model: { ref: 'default.brain' }, tools: [{ name: 'finder' }] });
+    const readyCondition = { type: 'Ready', status: 'True' as const, reason: 'Ready', message: 'ok', lastTransitionTime: '2024-01-01T00:00:00Z' };
+    store.put(object('LLM', 'brain', { provider: 'mock', model: 'm' }, { status: { observedGeneration: 1, conditions: [readyCondition] } }));
+    store.put(
+      object('Tool', 'finder', { builtin: 'current-time' }, {
+        status: { observedGeneration: 1, conditions: [{ ...readyCondition, status: 'False', reason: 'Unreachable', message: 'down' }] },
+      }),
+    );
+    const notReady = await agents.reconcile(agent);
+    expect(notReady.problems.map((problem) => problem.message)).toEqual(['Tool "default/finder" is not Ready: down']);
+
+    // A Ready condition about an older spec does not count
+    store.put(object('LLM', 'brain', { provider: 'mock', model: 'm2' }, { metadata: { name: 'brain', namespace: 'default', generation: 2 }, status: { observedGeneration: 1, conditions: [readyCondition] } }));
+    const stale = await agents.reconcile(agent);
+    expect(stale.problems.map((problem) => problem.message)).toContain('LLM "default/brain" is not Ready: its latest change is not reconciled yet');
+
+    // An inline model with a known provider needs no LLM resource
+    const inline = await agents.reconcile(object('Agent', 'i', { instructions: 'x', model: { provider: 'mock', name: 'm' } }));
+    expect(inline.problems).toEqual([]);
+  });
+});
