@@ -4,8 +4,8 @@ const MANAGER_ANNOTATION = 'mastra.ai/field-manager';
 
 /**
  * Server-side apply as Kastra does it: the applied manifest is the desired state of the manager's
- * object. Its spec (or Secret data) replaces the current one — so a field removed from the file is
- * removed — while labels and annotations are merged with what others set, and server fields,
+ * object. Its spec (or Secret data), when present, replaces the current one — so a field removed
+ * from the file is removed — while labels and annotations are merged with what others set, and server fields,
  * status and finalizers are kept. Field ownership across several managers (managedFields) is not
  * tracked; the last applier wins.
  */
@@ -28,11 +28,14 @@ export function applyServerSide(current: Resource | undefined, applied: Resource
     },
   };
   if (Object.keys(result.metadata.labels ?? {}).length === 0) delete result.metadata.labels;
+  // A manifest that does not mention the content (kubectl's annotation-only applies) keeps it.
   if (applied.kind === 'Secret') {
-    result.data = applied.data;
-    result.stringData = applied.stringData;
+    if (applied.data !== undefined || applied.stringData !== undefined) {
+      result.data = applied.data;
+      result.stringData = applied.stringData;
+    }
     if (applied.type !== undefined) result.type = applied.type;
-  } else {
+  } else if (applied.spec !== undefined) {
     result.spec = applied.spec;
   }
   return result;

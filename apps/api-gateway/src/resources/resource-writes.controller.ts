@@ -125,7 +125,7 @@ export class ResourceWritesController {
       (current) => {
         created = current === undefined;
         if (subresource) return { ...(current as Resource), status: applied.status };
-        return applyServerSide(current, withUnmentionedContentKept(current, applied), fieldManager);
+        return applyServerSide(current, applied, fieldManager);
       },
       ctx,
       { ...options, createIfMissing: !subresource },
@@ -142,18 +142,6 @@ interface ItemParams {
 
 function keyOf(kind: KindDefinition, params: ItemParams): ResourceKey {
   return { kind: kind.kind, namespace: params.namespace, name: params.name };
-}
-
-/**
- * A manager whose apply does not mention spec (or a Secret's data) does not own it, so it stays:
- * kubectl's `kubectl-last-applied` manager applies only an annotation after `apply --server-side`.
- */
-function withUnmentionedContentKept(current: Resource | undefined, applied: Resource): Resource {
-  if (!current) return applied;
-  if (applied.kind === 'Secret') {
-    return applied.data === undefined && applied.stringData === undefined ? { ...applied, data: current.data } : applied;
-  }
-  return applied.spec === undefined ? { ...applied, spec: current.spec } : applied;
 }
 
 function statusKind(params: ItemParams): KindDefinition {
