@@ -6,6 +6,7 @@ import { describeCommand } from './describe-command';
 import { GatewayClient, GatewayStatusError } from './gateway-client';
 import { OUTPUT_FORMATS, getCommand } from './get-command';
 import { DEFAULT_KUBECONFIG_SERVER, kubeconfigCommand } from './kubeconfig-command';
+import { rebuildProjectionsCommand } from './rebuild-projections-command';
 import { tokenCommand } from './token-command';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -83,6 +84,12 @@ export function createProgram(ctx: CliContext, result: { exitCode: number }): Co
     .action(async (kind: string | undefined, name: string | undefined, options: { filename?: string[]; namespace?: string; ignoreNotFound?: boolean; server?: string }) => {
       if (!(await deleteCommand(kind, name, options, gateway(options.server), ctx))) result.exitCode = 1;
     });
+
+  program
+    .command('rebuild-projections')
+    .description('rebuild the resource read model from the event log (uses DATABASE_URL)')
+    .option('--database-url <url>', 'Postgres of the installation (env DATABASE_URL)')
+    .action((options: { databaseUrl?: string }) => rebuildProjectionsCommand(options, ctx));
 
   return program;
 }
