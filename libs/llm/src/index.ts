@@ -1,0 +1,3 @@
+export * from './chat-types';
+export * from './provider-errors';
+export * from './provider-adapter';
