@@ -20,3 +20,4 @@ export { networkKind } from './kinds/network-kind';
 export { systemKind, SYSTEM_CHILD_LISTS, type SystemChildList } from './kinds/system-kind';
 export { expandSystem, SYSTEM_LABEL } from './kinds/system-expansion';
 export { secretKind } from './kinds/secret-kind';
+export { workflowRunKind, WORKFLOW_RUN_PHASES, type WorkflowRunPhase } from './kinds/workflow-run-kind';

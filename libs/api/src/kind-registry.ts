@@ -8,6 +8,7 @@ import { secretKind } from './kinds/secret-kind';
 import { systemKind } from './kinds/system-kind';
 import { toolKind } from './kinds/tool-kind';
 import { workflowKind } from './kinds/workflow-kind';
+import { workflowRunKind } from './kinds/workflow-run-kind';
 
 /** The built-in kinds. */
 export const BUILTIN_KINDS: readonly BuiltinKind[] = [
@@ -18,6 +19,7 @@ export const BUILTIN_KINDS: readonly BuiltinKind[] = [
   networkKind,
   systemKind,
   secretKind,
+  workflowRunKind,
 ];
 
 /** Every kind Kastra serves under mastra.ai/v1. */

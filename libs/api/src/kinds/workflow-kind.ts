@@ -16,6 +16,7 @@ export const STEP_ID_PATTERN = '^[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?$';
 
 const agentRef = objectReferenceSchema('The Agent to call: `name`, `namespace.name`, `agents/name` or {name, namespace}.');
 const toolRef = objectReferenceSchema('The Tool to call: `name`, `namespace.name`, `tools/name` or {name, namespace}.');
+const workflowRef = objectReferenceSchema('A Workflow run as a nested (child) WorkflowRun: `name`, `namespace.name` or {name, namespace}.');
 const input = freeForm('Input mapping, e.g. {type: user-input} (the run input) or {from: <output type or step id>}.');
 const output = freeForm('Output description, e.g. {type: ingredients-list}; later steps read it with `from`.');
 const stepId = (description: string): JsonSchema => ({
@@ -63,9 +64,41 @@ const parallelBranchSchema: JsonSchema = {
   properties: { id: stepId('Id, unique within the step.'), agent: agentRef, tool: toolRef, input, output },
 };
 
+const suspendSchema: JsonSchema = {
+  type: 'object',
+  description: 'Pause the run until it is resumed (human approval); the resume payload is the step output.',
+  additionalProperties: false,
+  properties: {
+    message: { type: 'string', description: 'What the person resuming is asked.' },
+    resumeSchema: freeForm('JSON Schema the resume payload must match.'),
+  },
+};
+
+const foreachSchema: JsonSchema = {
+  type: 'object',
+  description: 'Run the call once per item of a list; the output is the list of outputs, in order.',
+  required: ['items'],
+  additionalProperties: false,
+  properties: {
+    items: { type: 'string', minLength: 1, description: 'Where the list is: `$.input.<path>` or `$.steps.<id>.output.<path>`.' },
+    concurrency: positiveInteger('Items run at the same time. @default 1'),
+  },
+};
+
+const loopSchema: JsonSchema = {
+  type: 'object',
+  description: 'Repeat the call (each iteration gets the previous output as input) until a condition holds.',
+  required: ['until', 'maxIterations'],
+  additionalProperties: false,
+  properties: {
+    until: { type: 'string', minLength: 1, description: 'A branch-style condition on `output` (and `iteration`) that ends the loop.' },
+    maxIterations: positiveInteger('The cap; reaching it without the condition fails the step.'),
+  },
+};
+
 export const workflowStepSchema: JsonSchema = {
   type: 'object',
-  description: 'A step: exactly one of agent, tool or parallel.',
+  description: 'A step: exactly one of agent, tool, parallel, workflow or suspend.',
   required: ['id'],
   additionalProperties: false,
   properties: {
@@ -74,7 +107,11 @@ export const workflowStepSchema: JsonSchema = {
     description: { type: 'string', description: 'What the step does.' },
     agent: agentRef,
     tool: toolRef,
+    workflow: workflowRef,
     parallel: { type: 'array', minItems: 1, description: 'Calls run concurrently.', items: parallelBranchSchema },
+    suspend: suspendSchema,
+    foreach: foreachSchema,
+    loop: loopSchema,
     input,
     output,
     next: {
@@ -103,6 +140,7 @@ export const workflowSpecSchema: JsonSchema = {
 };
 
 const CALL_FIELDS = ['agent', 'tool'] as const;
+const STEP_KINDS = ['agent', 'tool', 'parallel', 'workflow', 'suspend'] as const;
 
 function callReferences(call: Record<string, unknown>, at: FieldPathSegment[]): RawReference[] {
   const refs: RawReference[] = [];
@@ -117,6 +155,7 @@ function rawReferences(spec: Record<string, unknown>, at: FieldPathSegment[]): R
     const step = asRecord(value);
     if (!step) return;
     refs.push(...callReferences(step, [...at, 'steps', i]));
+    if (step.workflow !== undefined) refs.push({ kind: 'Workflow', ref: step.workflow, at: [...at, 'steps', i, 'workflow'] });
     asArray(step.parallel).forEach((branch, j) => {
       const call = asRecord(branch);
       if (call) refs.push(...callReferences(call, [...at, 'steps', i, 'parallel', j]));
@@ -145,7 +184,29 @@ function specCauses(spec: Record<string, unknown>, at: FieldPathSegment[]): Fiel
   asArray(spec.steps).forEach((value, i) => {
     const step = asRecord(value);
     if (!step) return;
-    causes.push(...exactlyOne(step, [...CALL_FIELDS, 'parallel'], [...at, 'steps', i]));
+    causes.push(...exactlyOne(step, STEP_KINDS, [...at, 'steps', i]));
+    for (const modifier of ['foreach', 'loop'] as const) {
+      if (step[modifier] !== undefined && step.agent === undefined && step.tool === undefined && step.workflow === undefined) {
+        causes.push({
+          reason: 'FieldValueInvalid',
+          field: formatFieldPath([...at, 'steps', i, modifier]),
+          message: `Invalid value: ${modifier} needs an agent, tool or workflow call`,
+        });
+      }
+    }
+    const until = asRecord(step.loop)?.until;
+    if (typeof until === 'string' && until !== '') {
+      try {
+        parseStepCondition(until);
+      } catch (error) {
+        if (!(error instanceof InvalidConditionError)) throw error;
+        causes.push({
+          reason: 'FieldValueInvalid',
+          field: formatFieldPath([...at, 'steps', i, 'loop', 'until']),
+          message: `Invalid value: ${JSON.stringify(until)}: ${error.problem}`,
+        });
+      }
+    }
     asArray(step.branches).forEach((branchValue, j) => {
       const condition = asRecord(branchValue)?.condition;
       if (typeof condition !== 'string' || condition === '') return;
