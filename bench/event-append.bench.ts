@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { EventStore, migrate, type NewEvent } from '@kastra/event-store';
+import { createTestDatabase } from '@kastra/testing';
+import { row, runAsScript, type BenchReport, type BenchRow } from './support/bench-report';
+
+/**
+ * Events appended per second through `EventStore.append` (optimistic version check, savepoint,
+ * insert, pg_notify, one transaction per append) against a raw `INSERT INTO` a table of the same
+ * shape (same columns, defaults, constraints and indexes) in the same database, same run, same
+ * concurrency and payloads. The ratio is the price of the event store over the bare insert.
+ */
+const CASE_MS = Number(process.env.BENCH_CASE_MS ?? 3000);
+const WARMUP_MS = 500;
+const CONCURRENCY = [1, 4, 16];
+const BATCHES = [1, 10];
+/** Events per stream before a writer moves to a new one (resource streams are short). */
+const EVENTS_PER_STREAM = 20;
+
+const RAW_TABLE_SQL = `
+CREATE TABLE bench_raw_events (
+  global_position BIGSERIAL PRIMARY KEY,
+  transaction_id  XID8        NOT NULL DEFAULT pg_current_xact_id(),
+  event_id        UUID        NOT NULL UNIQUE,
+  stream_id       TEXT        NOT NULL,
+  stream_version  BIGINT      NOT NULL,
+  category        TEXT        NOT NULL,
+  type            TEXT        NOT NULL,
+  data            JSONB       NOT NULL,
+  metadata        JSONB       NOT NULL DEFAULT '{}'::jsonb,
+  created_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+  UNIQUE (stream_id, stream_version)
+);
+CREATE INDEX ON bench_raw_events (transaction_id, global_position);`;
+
+const RAW_INSERT_SQL = `
+INSERT INTO bench_raw_events (event_id, stream_id, stream_version, category, type, data, metadata)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])`;
+
+/** A typical resource event: an LLM object of about 700 bytes. */
+function payload(streamId: string, version: number): NewEvent {
+  const name = streamId.split(':').pop() ?? 'x';
+  return {
+    type: version === 1 ? 'ResourceCreated' : 'ResourceUpdated',
+    data: {
+      object: {
+        apiVersion: 'mastra.ai/v1',
+        kind: 'LLM',
+        metadata: { name, namespace: 'default', uid: randomUUID(), generation: version, labels: { tier: 'bench', team: 'platform' }, creationTimestamp: new Date().toISOString() },
+        spec: { provider: 'mock', model: 'mock-1', options: { temperature: 0.2, maxTokens: 1024 } },
+        status: { observedGeneration: version - 1, conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'provider mock needs no key', lastTransitionTime: new Date().toISOString() }] },
+      },
+    },
+  };
+}
+
+type Appender = (streamId: string, firstVersion: number, events: NewEvent[]) => Promise<void>;
+
+/** Runs `concurrency` writers for `ms`; each append carries `batch` events. Returns events/s. */
+async function measure(append: Appender, label: string, concurrency: number, batch: number, ms: number): Promise<number> {
+  const deadline = performance.now() + ms;
+  let events = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, writer) => {
+      const newStream = () => `bench:${label}-${writer}-${randomUUID().slice(0, 8)}`;
+      let streamId = newStream();
+      let version = 0;
+      while (performance.now() < deadline) {
+        if (version + batch > EVENTS_PER_STREAM) {
+          streamId = newStream();
+          version = 0;
+        }
+        const first = version + 1;
+        await append(streamId, first, Array.from({ length: batch }, (_, i) => payload(streamId, first + i)));
+        version += batch;
+        events += batch;
+      }
+    }),
+  );
+  return events / ((performance.now() - started) / 1000);
+}
+
+export async function run(): Promise<BenchReport> {
+  const database = await createTestDatabase('bench_append');
+  const pool = new Pool({ connectionString: database.url, max: Math.max(...CONCURRENCY) + 2 });
+  try {
+    await migrate(pool);
+    await pool.query(RAW_TABLE_SQL);
+    const store = new EventStore(pool);
+    const viaStore: Appender = async (streamId, _first, events) => {
+      await store.append(streamId, events);
+    };
+    const viaInsert: Appender = async (streamId, first, events) => {
+      await pool.query(RAW_INSERT_SQL, [
+        events.map(() => randomUUID()),
+        events.map(() => streamId),
+        events.map((_, i) => first + i),
+        events.map(() => 'bench'),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.data)),
+        events.map(() => '{}'),
+      ]);
+    };
+    await measure(viaInsert, 'warm', 4, 1, WARMUP_MS);
+    await measure(viaStore, 'warm', 4, 1, WARMUP_MS);
+    const rows: BenchRow[] = [];
+    for (const batch of BATCHES) {
+      for (const concurrency of CONCURRENCY) {
+        // Baseline first, then the store, back to back, so drift hits both alike.
+        const raw = await measure(viaInsert, `raw${batch}x${concurrency}`, concurrency, batch, CASE_MS);
+        const appended = await measure(viaStore, `store${batch}x${concurrency}`, concurrency, batch, CASE_MS);
+        const appendsPerSecond = appended / batch;
+        rows.push(
+          row(`append batch=${batch} writers=${concurrency}`, appended, 'events/s', 'raw INSERT', raw, {
+            appendsPerSecond: Math.round(appendsPerSecond),
+            rawInsertsPerSecond: Math.round(raw / batch),
+          }),
+        );
+      }
+    }
+    return {
+      name: 'event-append',
+      description: 'EventStore.append vs raw INSERT of the same rows (events/s)',
+      rows,
+      notes: [
+        `${CASE_MS} ms per case; ratio < 1 = slower than the bare insert.`,
+        ...rows.map((r) => `${r.case}: ${r.details?.appendsPerSecond} appends/s (raw ${r.details?.rawInsertsPerSecond} inserts/s)`),
+      ],
+    };
+  } finally {
+    await pool.end();
+    await database.drop();
+  }
+}
+
+if (require.main === module) runAsScript(run);

@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { eventually } from '@kastra/testing';
+import { repoRoot } from './bench-report';
+
+/** A Kastra service started from dist/ as its own process (as the e2e tests start them). */
+export interface ServiceProcess {
+  readonly url: string;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `dist/apps/<service>/src/main.js` with `env` and PORT, and waits for its `/readyz`. */
+export async function startServiceProcess(service: string, port: number, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+  const main = path.join(repoRoot(), 'dist/apps', service, 'src/main.js');
+  if (!fs.existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
+  const logs: string[] = [];
+  const child: ChildProcess = spawn(process.execPath, [main], { cwd: repoRoot(), env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Keep the tail only: a long benchmark must not grow memory with logs.
+  const keep = (chunk: Buffer) => {
+    logs.push(chunk.toString());
+    if (logs.length > 200) logs.splice(0, logs.length - 200);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+    clearTimeout(timer);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  try {
+    await eventually(async () => {
+      if (child.exitCode !== null) throw new Error(`${service} exited (${child.exitCode})`);
+      return (await fetch(`${url}/readyz`)).ok;
+    }, 60_000, 200);
+  } catch (error) {
+    await stop();
+    throw new Error(`${service} did not become ready: ${String(error)}\n${logs.join('').slice(-4000)}`);
+  }
+  return { url, logs: () => logs.join(''), stop };
+}
