@@ -3,10 +3,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { JwtAuthority, loadDevelopmentSecrets, type Role } from '@kastra/auth';
-import { createTestDatabase, deleteTestStreams, eventually, freePort, testNatsPrefix, type TestDatabase } from '@kastra/testing';
+import {
+  createTestDatabase,
+  deleteTestStreams,
+  freePort,
+  startServiceProcess,
+  testNatsPrefix,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@kastra/testing';
 
-const REPO = path.resolve(__dirname, '../../..');
-const MAIN = path.join(REPO, 'dist/apps/api-gateway/src/main.js');
 
 export interface KubectlResult {
   code: number;
@@ -17,6 +23,8 @@ export interface KubectlResult {
 /** A real api-gateway process from dist/, on its own database, NATS prefix, home and ports. */
 export interface GatewayProcess {
   httpUrl: string;
+  databaseUrl: string;
+  natsPrefix: string;
   httpsUrl: string;
   home: string;
   kubeconfig: string;
@@ -32,46 +40,28 @@ export async function startGateway(): Promise<GatewayProcess> {
   const prefix = testNatsPrefix('gw');
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kastra-gateway-'));
   const [port, httpsPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
-  const logs: string[] = [];
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      DATABASE_URL: database.url,
-      KASTRA_NATS_PREFIX: prefix,
-      KASTRA_HOME: home,
-      PORT: String(port),
-      HTTPS_PORT: String(httpsPort),
-      GRPC_PORT: String(grpcPort),
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
-  const httpUrl = `http://127.0.0.1:${port}`;
+  let service: ServiceProcess | undefined;
   const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
-      clearTimeout(timer);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
+    await service?.stop();
     await database.drop();
     await deleteTestStreams(prefix);
     fs.rmSync(home, { recursive: true, force: true });
   };
   try {
-    await eventually(async () => {
-      if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode}): ${logs.join('')}`);
-      return (await fetch(`${httpUrl}/readyz`)).ok;
-    }, 60000, 200);
+    service = await startServiceProcess('api-gateway', port, {
+      ...process.env,
+      DATABASE_URL: database.url,
+      KASTRA_NATS_PREFIX: prefix,
+      KASTRA_HOME: home,
+      HTTPS_PORT: String(httpsPort),
+      GRPC_PORT: String(grpcPort),
+      LOG_LEVEL: 'warn',
+    });
   } catch (error) {
     await stop();
     throw error;
   }
+  const httpUrl = service.url;
   const authority = new JwtAuthority(loadDevelopmentSecrets(home).jwtSecret);
   const token = (role: Role, sub = role === 'admin' ? 'alice' : 'bob') => authority.issue({ sub, role });
   const kubeconfig = path.join(home, 'kubeconfig');
@@ -101,6 +91,8 @@ export async function startGateway(): Promise<GatewayProcess> {
   const kubectlArgs = (args: string[]) => ['--kubeconfig', kubeconfig, ...args];
   return {
     httpUrl,
+    databaseUrl: database.url,
+    natsPrefix: prefix,
     httpsUrl: `https://127.0.0.1:${httpsPort}`,
     home,
     kubeconfig,

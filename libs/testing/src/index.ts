@@ -1,3 +1,4 @@
 export * from './test-database';
 export * from './test-nats';
 export * from './free-port';
+export * from './service-process';

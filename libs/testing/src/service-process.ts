@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { eventually } from '@kastra/testing';
+import { eventually } from './free-port';
 
+/** The repository root (services run from its dist/). */
 export const REPO = path.resolve(__dirname, '../../..');
 
 /** A Kastra service started from dist/ as its own process. */

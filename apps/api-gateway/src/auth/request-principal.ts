@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { UnauthorizedError } from '@kastra/api';
 import type { Principal } from '@kastra/auth';
 import type { WriteContext } from '@kastra/resource-store';
+import { traceparentOf } from '../http/request-span.middleware';
 
 /** A request the bearer-token guard has let through. */
 export interface AuthenticatedRequest extends Request {
@@ -15,10 +16,7 @@ export function principalOf(req: AuthenticatedRequest): Principal {
 
 /** Who asks and in which trace, carried into the events the request appends. */
 export function writeContextOf(req: AuthenticatedRequest, dryRun: boolean): WriteContext {
-  const traceparent = req.headers.traceparent;
-  return {
-    actor: `user:${principalOf(req).sub}`,
-    dryRun,
-    ...(typeof traceparent === 'string' && traceparent !== '' ? { traceparent } : {}),
-  };
+  // The request's own span (a child of the caller's traceparent, if any): see requestSpanMiddleware.
+  const traceparent = traceparentOf(req);
+  return { actor: `user:${principalOf(req).sub}`, dryRun, ...(traceparent ? { traceparent } : {}) };
 }
