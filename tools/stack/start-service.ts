@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     console.error(`PORT must be a TCP port number, not "${process.env.PORT}"`);
     process.exit(2);
   }
+  if (name === 'api-gateway') await requireFreeGatewayPorts();
   const main = serviceMain(repositoryRoot(), name);
   if (!fs.existsSync(main)) {
     console.error(`${path.relative(process.cwd(), main)} is missing: run npm run build`);
@@ -35,6 +36,23 @@ async function main(): Promise<void> {
   }
   // In this process, so the service's own signal handling and logs apply unchanged.
   require(main);
+}
+
+/** A gateway replica also serves HTTPS and gRPC: their ports must be free too. */
+async function requireFreeGatewayPorts(): Promise<void> {
+  for (const [variable, fallback] of [
+    ['HTTPS_PORT', 8443],
+    ['GRPC_PORT', 50051],
+  ] as const) {
+    const port = Number(process.env[variable] ?? fallback);
+    if (!(await isPortFree(port))) {
+      console.error(
+        `port ${port} (${variable}) of api-gateway is taken (by the running stack?).\n` +
+          `Give this replica its own ports: PORT=9080 HTTPS_PORT=9443 GRPC_PORT=50052 npm run service -- api-gateway`,
+      );
+      process.exit(1);
+    }
+  }
 }
 
 void main();
