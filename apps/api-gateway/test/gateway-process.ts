@@ -1,24 +1,20 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { JwtAuthority, loadDevelopmentSecrets, type Role } from '@kastra/auth';
 import {
+  createKubectl,
   createTestDatabase,
   deleteTestStreams,
   freePort,
   startServiceProcess,
   testNatsPrefix,
+  type KubectlResult,
   type ServiceProcess,
   type TestDatabase,
 } from '@kastra/testing';
 
-
-export interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** A real api-gateway process from dist/, on its own database, NATS prefix, home and ports. */
 export interface GatewayProcess {
@@ -64,46 +60,17 @@ export async function startGateway(): Promise<GatewayProcess> {
   const httpUrl = service.url;
   const authority = new JwtAuthority(loadDevelopmentSecrets(home).jwtSecret);
   const token = (role: Role, sub = role === 'admin' ? 'alice' : 'bob') => authority.issue({ sub, role });
-  const kubeconfig = path.join(home, 'kubeconfig');
-  fs.writeFileSync(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: kastra',
-      '  cluster:',
-      `    server: https://127.0.0.1:${httpsPort}`,
-      `    certificate-authority: ${path.join(home, 'tls', 'ca.crt')}`,
-      'users:',
-      '- name: admin',
-      '  user:',
-      `    token: ${token('admin')}`,
-      'contexts:',
-      '- name: kastra',
-      '  context: {cluster: kastra, user: admin}',
-      'current-context: kastra',
-      '',
-    ].join('\n'),
-  );
-  // kubectl caches discovery and OpenAPI under $HOME/.kube: keep it inside the test's home.
-  const kubectlEnv = { ...process.env, HOME: home, KUBECONFIG: kubeconfig };
-  const kubectlArgs = (args: string[]) => ['--kubeconfig', kubeconfig, ...args];
+  const kubectl = createKubectl({ home, httpsPort, token: token('admin'), timeoutMs: 60000 });
   return {
     httpUrl,
     databaseUrl: database.url,
     natsPrefix: prefix,
     httpsUrl: `https://127.0.0.1:${httpsPort}`,
     home,
-    kubeconfig,
+    kubeconfig: kubectl.kubeconfig,
     token,
-    kubectl: (args) =>
-      new Promise((resolve) => {
-        execFile('/usr/bin/kubectl', kubectlArgs(args), { env: kubectlEnv, timeout: 60000 }, (error, stdout, stderr) => {
-          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-        });
-      }),
-    spawnKubectl: (args) => spawn('/usr/bin/kubectl', kubectlArgs(args), { env: kubectlEnv, stdio: ['ignore', 'pipe', 'pipe'] }),
+    kubectl: kubectl.run,
+    spawnKubectl: kubectl.spawn,
     stop,
   };
 }

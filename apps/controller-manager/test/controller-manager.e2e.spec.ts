@@ -1,16 +1,19 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { JwtAuthority, loadDevelopmentSecrets } from '@kastra/auth';
-import { createTestDatabase, deleteTestStreams, freePort, testNatsPrefix, type TestDatabase } from '@kastra/testing';
-import { REPO, startServiceProcess, type ServiceProcess } from './service-process';
-
-interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import {
+  REPO,
+  createKubectl,
+  createTestDatabase,
+  deleteTestStreams,
+  freePort,
+  startServiceProcess,
+  testNatsPrefix,
+  type KubectlResult,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@kastra/testing';
 
 const PROVIDER_KEYS = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GOOGLE_API_KEY', 'GROQ_API_KEY', 'MOONSHOT_API_KEY', 'QWEN_API_KEY'];
 
@@ -34,36 +37,7 @@ describe('controller-manager with the api-gateway, driven by kubectl', () => {
     controllers = await startServiceProcess('controller-manager', controllerPort, env);
 
     const token = new JwtAuthority(loadDevelopmentSecrets(home).jwtSecret).issue({ sub: 'e2e', role: 'admin' });
-    const kubeconfig = path.join(home, 'kubeconfig');
-    fs.writeFileSync(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        '- name: kastra',
-        '  cluster:',
-        `    server: https://127.0.0.1:${httpsPort}`,
-        `    certificate-authority: ${path.join(home, 'tls', 'ca.crt')}`,
-        'users:',
-        '- name: admin',
-        '  user:',
-        `    token: ${token}`,
-        'contexts:',
-        '- name: kastra',
-        '  context: {cluster: kastra, user: admin}',
-        'current-context: kastra',
-        '',
-      ].join('\n'),
-    );
-    // kubectl caches discovery under $HOME/.kube: keep it inside the test's home.
-    const kubectlEnv = { ...process.env, HOME: home, KUBECONFIG: kubeconfig };
-    kubectl = (args) =>
-      new Promise((resolve) => {
-        execFile('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, ...args], { env: kubectlEnv, timeout: 90_000 }, (error, stdout, stderr) => {
-          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-        });
-      });
+    kubectl = createKubectl({ home, httpsPort, token }).run;
   });
 
   afterAll(async () => {
