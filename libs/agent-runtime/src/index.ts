@@ -1,0 +1,17 @@
+export * from './chat-types';
+export * from './llm-client';
+export * from './nats-llm-client';
+export * from './tool-context';
+export * from './tool-errors';
+export * from './tool-resolver';
+export { executeTool, toolLabel } from './execute-tool';
+export { jsonSchemaCauses } from './validate-json';
+export * from './agent-memory';
+export * from './event-store-agent-memory';
+export * from './agent-errors';
+export * from './agent-model-handle';
+export * from './agent-run-types';
+export { runAgent, DEFAULT_MAX_STEPS, DEFAULT_LAST_MESSAGES } from './run-agent';
+export { parseStructuredOutput, type StructuredOutput } from './structured-output';
+export { DEFAULT_SCRIPT_TIMEOUT_MS, SCRIPT_MAX_HEAP_MB } from './tools/script-tool';
+export { HTTP_FETCH_MAX_BYTES } from './tools/builtin-tool';
