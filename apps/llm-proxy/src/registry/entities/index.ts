@@ -1,0 +1,8 @@
+import { LlmModelKeyEntity } from './llm-model-key.entity';
+import { LlmModelEntity } from './llm-model.entity';
+import { LlmProviderEntity } from './llm-provider.entity';
+
+export { LlmModelKeyEntity, LlmModelEntity, LlmProviderEntity };
+
+/** Every entity of the registry's data source. */
+export const REGISTRY_ENTITIES = [LlmProviderEntity, LlmModelEntity, LlmModelKeyEntity];

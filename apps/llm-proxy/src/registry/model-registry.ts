@@ -1,0 +1,239 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { NotFoundError } from '@kastra/api';
+import type { SecretCipher } from '@kastra/secrets';
+import { createLogger } from '@kastra/telemetry';
+import { LlmModelEntity, LlmModelKeyEntity, LlmProviderEntity } from './entities';
+import { LlmResourceSync } from './llm-resource-sync';
+import { ModelKeyPool, type KeyPoolState, type PoolEntry } from './model-key-pool';
+import { ProviderDirectory } from './provider-directory';
+import { RegistryChangeBus } from './registry-change-bus';
+import { REGISTRY_CIPHER, REGISTRY_DATA_SOURCE, REGISTRY_ENV } from './registry-tokens';
+import type { ModelPrices, ResolvedModel } from './resolved-model';
+
+const logger = createLogger('llm-proxy').child({ component: 'model-registry' });
+
+/** How long a resolution is reused before the rows are read again. @default 5000 ms */
+const DEFAULT_CACHE_MS = 5000;
+/** last_used_at is written at most this often per key (a write per call would cost latency). */
+const LAST_USED_WRITE_INTERVAL_MS = 30_000;
+/** Shared keys (provider row, environment) cannot be marked invalid in a row: skip them this long. */
+const SHARED_KEY_INVALID_COOL_DOWN_MS = 5 * 60_000;
+/** Provider types whose adapter needs a base URL from the model or provider row. */
+const NEEDS_BASE_URL = new Set(['openai-compatible', 'azure']);
+
+/**
+ * Turns a handle into a callable model: a registry `model_id` (`gpt-4-turbo`, or an LLM
+ * resource's `namespace.name`), or `provider/model` (a registry row of that provider, else the
+ * provider's defaults with its key from the environment). Resolutions are cached for a few
+ * seconds and dropped on every registry change, here and on the other replicas.
+ */
+@Injectable()
+export class ModelRegistry {
+  private readonly cache = new Map<string, { expires: number; value: Promise<ResolvedModel> }>();
+  private readonly poolStates = new Map<string, KeyPoolState>();
+  /** Shared by all pools of this process: a key cooling down is skipped by every model using it. */
+  private readonly coolingUntil = new Map<string, number>();
+  private readonly lastUseWrites = new Map<string, number>();
+  private readonly cacheMs: number;
+
+  constructor(
+    @InjectDataSource(REGISTRY_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(REGISTRY_CIPHER) private readonly cipher: SecretCipher,
+    @Inject(REGISTRY_ENV) private readonly env: NodeJS.ProcessEnv,
+    private readonly providers: ProviderDirectory,
+    private readonly changes: RegistryChangeBus,
+    @Optional() private readonly resources?: LlmResourceSync,
+  ) {
+    const configured = Number(env.KASTRA_LLM_REGISTRY_CACHE_MS);
+    this.cacheMs = Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_CACHE_MS;
+    changes.onChange(() => this.cache.clear());
+  }
+
+  /** @throws NotFoundError when no model answers to `handle` (or it, or its provider, is disabled). */
+  async resolve(handle: string): Promise<ResolvedModel> {
+    const key = typeof handle === 'string' ? handle.trim() : '';
+    if (key === '') throw modelNotFound(String(handle), 'a model handle is required');
+    const now = Date.now();
+    const cached = this.cache.get(key);
+    if (cached && cached.expires > now) return cached.value;
+    const value = this.load(key);
+    this.cache.set(key, { expires: now + this.cacheMs, value });
+    value.catch(() => {
+      if (this.cache.get(key)?.value === value) this.cache.delete(key);
+    });
+    return value;
+  }
+
+  /** Drops every cached resolution of this process (writers call RegistryChangeBus.changed()). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  private async load(handle: string): Promise<ResolvedModel> {
+    const models = this.dataSource.getRepository(LlmModelEntity);
+    let row = await models.findOne({ where: { modelId: handle }, relations: { keys: true } });
+    const slash = handle.indexOf('/');
+    if (!row && slash > 0) {
+      const provider = handle.slice(0, slash);
+      const model = handle.slice(slash + 1);
+      row =
+        (await models.findOne({ where: { provider, modelId: model }, relations: { keys: true } })) ??
+        (await models.findOne({ where: { provider, upstreamModel: model }, relations: { keys: true } }));
+      if (!row) return this.fromProviderDefaults(handle, provider, model);
+    }
+    if (!row && this.resources && slash < 0) {
+      // An LLM resource applied a moment ago may not have reached the registry yet.
+      const synced = await this.resources.syncHandle(handle);
+      if (synced) row = await models.findOne({ where: { modelId: synced }, relations: { keys: true } });
+    }
+    if (!row) throw modelNotFound(handle);
+    return this.fromRow(handle, row);
+  }
+
+  private async fromRow(handle: string, row: LlmModelEntity): Promise<ResolvedModel> {
+    if (row.status !== 'enabled') throw modelNotFound(handle, `model "${handle}" is ${row.status}`);
+    const providerRow = await this.dataSource.getRepository(LlmProviderEntity).findOneBy({ name: row.provider });
+    const type = providerRow?.type ?? row.provider;
+    if (providerRow && !providerRow.enabled) throw modelNotFound(handle, `provider "${row.provider}" of model "${handle}" is disabled`);
+    if (!this.providers.isAvailable(type)) throw modelNotFound(handle, `provider "${type}" of model "${handle}" is not available`);
+    const baseUrl = row.baseUrl ?? providerRow?.baseUrl ?? this.providers.defaults(type)?.baseUrl ?? undefined;
+    const entries = this.decryptKeys(row.keys ?? []);
+    const shared = entries.length === 0 && row.authType !== 'none' ? this.sharedKey(type, providerRow) : undefined;
+    return {
+      id: row.id,
+      name: row.name,
+      provider: type,
+      modelId: row.upstreamModel ?? row.modelId,
+      ...(baseUrl ? { baseUrl } : {}),
+      ...optional('apiVersion', row.apiVersion ?? providerRow?.apiVersion),
+      ...optional('deployment', row.deployment),
+      options: { ...(providerRow?.config ?? {}), ...row.options },
+      supportsVision: row.supportsVision,
+      ...optional('maxTokens', row.maxTokens),
+      ...optional('contextWindow', row.contextWindow),
+      ...optional('prices', pricesOf(row)),
+      limits: { ...optional('rpm', row.rpmLimit), ...optional('tpm', row.tpmLimit) },
+      fallbacks: [...row.fallbacks],
+      keyPool: this.pool(row.id, shared ? [shared] : entries, shared ? 'single' : row.keyUsageMode),
+    };
+  }
+
+  private async fromProviderDefaults(handle: string, provider: string, model: string): Promise<ResolvedModel> {
+    const providerRow = await this.dataSource.getRepository(LlmProviderEntity).findOneBy({ name: provider });
+    const type = providerRow?.type ?? provider;
+    if (!this.providers.isKnown(type)) throw modelNotFound(handle, `"${provider}" is neither a provider type nor a registered provider`);
+    if ((providerRow && !providerRow.enabled) || !this.providers.isAvailable(type)) {
+      throw modelNotFound(handle, `provider "${provider}" is disabled`);
+    }
+    const defaults = this.providers.defaults(type);
+    const key = this.sharedKey(type, providerRow);
+    if (defaults?.needsKey !== false && !key) {
+      const where = defaults?.envVar ? `set ${defaults.envVar} or ` : '';
+      throw modelNotFound(handle, `no key for provider "${provider}": ${where}register the model with api_keys`);
+    }
+    const baseUrl = providerRow?.baseUrl ?? defaults?.baseUrl;
+    if (NEEDS_BASE_URL.has(type) && !baseUrl) throw modelNotFound(handle, `provider "${provider}" needs a base_url: register it`);
+    return {
+      id: handle,
+      name: handle,
+      provider: type,
+      modelId: model,
+      ...optional('baseUrl', baseUrl),
+      ...optional('apiVersion', providerRow?.apiVersion),
+      options: { ...(providerRow?.config ?? {}) },
+      supportsVision: false,
+      limits: {},
+      fallbacks: [],
+      keyPool: this.pool(`${type}/*`, key ? [key] : [], 'single'),
+    };
+  }
+
+  /** The provider row's key, else the provider's environment variable. */
+  private sharedKey(type: string, providerRow: LlmProviderEntity | null): PoolEntry | undefined {
+    if (providerRow?.apiKeyCiphertext) {
+      const apiKey = this.tryDecrypt(providerRow.apiKeyCiphertext, `provider:${providerRow.id}`);
+      if (apiKey !== undefined) return { keyId: `provider:${providerRow.id}`, apiKey, status: 'enabled' };
+    }
+    const envVar = this.providers.defaults(type)?.envVar;
+    const value = envVar ? this.env[envVar] : undefined;
+    return envVar && value ? { keyId: `env:${envVar}`, apiKey: value, status: 'enabled' } : undefined;
+  }
+
+  private decryptKeys(keys: LlmModelKeyEntity[]): PoolEntry[] {
+    return [...keys]
+      .sort((a, b) => a.position - b.position || a.createdAt.getTime() - b.createdAt.getTime())
+      .map((row) => {
+        const apiKey = this.tryDecrypt(row.keyCiphertext, row.id);
+        return { keyId: row.id, apiKey: apiKey ?? '', status: apiKey === undefined ? 'invalid' : row.status };
+      });
+  }
+
+  private tryDecrypt(stored: string, keyId: string): string | undefined {
+    try {
+      return this.cipher.decrypt(stored);
+    } catch (error) {
+      // The message names the master key id, never key material.
+      logger.warn({ keyId, reason: (error as Error).message }, 'a stored key cannot be decrypted; it is skipped');
+      return undefined;
+    }
+  }
+
+  private pool(stateKey: string, entries: PoolEntry[], mode: string): ModelKeyPool {
+    let state = this.poolStates.get(stateKey);
+    if (!state) {
+      state = { cursor: 0, coolingUntil: this.coolingUntil };
+      this.poolStates.set(stateKey, state);
+    }
+    return new ModelKeyPool(entries, {
+      mode,
+      state,
+      persistInvalid: (keyId, reason) => this.persistInvalid(keyId, reason),
+      onUse: (keyId) => this.recordUse(keyId),
+    });
+  }
+
+  private async persistInvalid(keyId: string, reason: string): Promise<void> {
+    if (keyId.startsWith('provider:') || keyId.startsWith('env:')) {
+      this.coolingUntil.set(keyId, Date.now() + SHARED_KEY_INVALID_COOL_DOWN_MS);
+      logger.warn({ keyId, reason }, 'a shared provider key was rejected; skipping it for a while');
+      return;
+    }
+    await this.dataSource
+      .getRepository(LlmModelKeyEntity)
+      .update({ id: keyId, status: 'enabled' }, { status: 'invalid', invalidReason: reason.slice(0, 500) });
+    logger.warn({ keyId, reason }, 'model key marked invalid');
+    this.changes.changed();
+  }
+
+  private recordUse(keyId: string): void {
+    if (keyId.includes(':')) return;
+    const now = Date.now();
+    if (now - (this.lastUseWrites.get(keyId) ?? 0) < LAST_USED_WRITE_INTERVAL_MS) return;
+    this.lastUseWrites.set(keyId, now);
+    this.dataSource
+      .getRepository(LlmModelKeyEntity)
+      .update({ id: keyId }, { lastUsedAt: new Date(now) })
+      .catch((error: Error) => logger.warn({ keyId, reason: error.message }, 'could not record key use'));
+  }
+}
+
+function modelNotFound(handle: string, message?: string): NotFoundError {
+  return new NotFoundError('llm-models', handle, message ?? `model "${handle}" not found: not a registered model_id, provider/model or LLM resource`);
+}
+
+function pricesOf(row: LlmModelEntity): ModelPrices | undefined {
+  if (row.inputPrice === null || row.outputPrice === null) return undefined;
+  return {
+    input: row.inputPrice,
+    output: row.outputPrice,
+    ...optional('cacheRead', row.cacheReadPrice),
+    ...optional('cacheWrite', row.cacheWritePrice),
+  };
+}
+
+/** `{ [name]: value }` when value is set, else nothing (strict optional properties stay absent). */
+function optional<K extends string, V>(name: K, value: V | null | undefined): { [P in K]?: V } {
+  return (value === null || value === undefined ? {} : { [name]: value }) as { [P in K]?: V };
+}

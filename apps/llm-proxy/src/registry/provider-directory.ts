@@ -1,0 +1,24 @@
+import type { ModelInfo, ProviderAdapter } from '@kastra/llm';
+
+/** What the registry needs to know of a provider type it has no row for. */
+export interface ProviderTypeDefaults {
+  /** Environment variable holding the provider's key, e.g. OPENAI_API_KEY. */
+  envVar?: string;
+  /** False for mock and ollama: they are called without a key. */
+  needsKey: boolean;
+  baseUrl?: string;
+}
+
+/**
+ * The provider types the registry can resolve and talk to (adapters, defaults, shipped model
+ * lists). An injection seam so that the registry does not depend on how adapters are built.
+ */
+export abstract class ProviderDirectory {
+  /** Known and not turned off by configuration. */
+  abstract isAvailable(type: string): boolean;
+  abstract isKnown(type: string): boolean;
+  abstract defaults(type: string): ProviderTypeDefaults | undefined;
+  abstract adapter(type: string): ProviderAdapter;
+  /** The shipped model list of the provider (the fallback when its API cannot list models). */
+  abstract catalogue(type: string): ModelInfo[];
+}

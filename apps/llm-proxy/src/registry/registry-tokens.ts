@@ -1,0 +1,6 @@
+/** Name of the registry's own TypeORM data source (the proxy may have others). */
+export const REGISTRY_DATA_SOURCE = 'llm-registry';
+/** Injection token of the SecretCipher that encrypts keys at rest. */
+export const REGISTRY_CIPHER = 'LLM_REGISTRY_CIPHER';
+/** Injection token of the environment keys are read from (`${ENV}` references, provider env vars). */
+export const REGISTRY_ENV = 'LLM_REGISTRY_ENV';
