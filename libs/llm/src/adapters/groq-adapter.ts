@@ -1,0 +1,12 @@
+import { OpenAICompatibleAdapter } from './openai-compatible-adapter';
+
+export const GROQ_BASE_URL = 'https://api.groq.com/openai/v1';
+
+/** Groq's OpenAI-compatible endpoint (whisper and guard models are not chat models). */
+export function createGroqAdapter(): OpenAICompatibleAdapter {
+  return new OpenAICompatibleAdapter({
+    provider: 'groq',
+    defaultBaseUrl: GROQ_BASE_URL,
+    modelFilter: (id) => !/whisper|guard|playai|distil/.test(id),
+  });
+}

@@ -1,0 +1,16 @@
+import { OpenAICompatibleAdapter } from './openai-compatible-adapter';
+
+export const KIMI_BASE_URL = 'https://api.moonshot.cn/v1';
+
+/**
+ * Moonshot (Kimi), OpenAI-compatible. Its /models lists more than chat models; only the
+ * moonshot-* and kimi-* families (K2 included) are kept. Context windows come from the API's
+ * `context_length` when given, else from the shipped catalogue (K2 0905/turbo 256k, 0711 128k).
+ */
+export function createKimiAdapter(): OpenAICompatibleAdapter {
+  return new OpenAICompatibleAdapter({
+    provider: 'kimi',
+    defaultBaseUrl: KIMI_BASE_URL,
+    modelFilter: (id) => id.startsWith('moonshot-') || id.startsWith('kimi-'),
+  });
+}

@@ -1,0 +1,8 @@
+import { OpenAICompatibleAdapter } from './openai-compatible-adapter';
+
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/** OpenAI itself. */
+export function createOpenAIAdapter(): OpenAICompatibleAdapter {
+  return new OpenAICompatibleAdapter({ provider: 'openai', defaultBaseUrl: OPENAI_BASE_URL });
+}

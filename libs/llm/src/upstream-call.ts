@@ -1,0 +1,119 @@
+import type { ProviderCall } from './provider-adapter';
+import { kindOfStatus, ProviderError, redactSecrets, retryAfterMsFrom } from './provider-errors';
+
+/**
+ * The signal one upstream call runs under: the caller's signal plus the whole-call deadline.
+ * SDK timeouts stop at the response headers; a stream that stalls after them needs this one.
+ */
+export class UpstreamCall {
+  readonly signal: AbortSignal;
+  private readonly timer?: NodeJS.Timeout;
+  private readonly deadline = new AbortController();
+  private timedOut = false;
+
+  constructor(
+    readonly provider: string,
+    readonly call: ProviderCall,
+  ) {
+    if (call.timeoutMs !== undefined && call.timeoutMs > 0) {
+      this.timer = setTimeout(() => {
+        this.timedOut = true;
+        this.deadline.abort();
+      }, call.timeoutMs);
+      this.timer.unref?.();
+      this.signal = AbortSignal.any([call.signal, this.deadline.signal]);
+    } else {
+      this.signal = call.signal;
+    }
+  }
+
+  /** Stops the deadline timer; call when the call has fully ended (stream drained or failed). */
+  finish(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Throws the cancellation/timeout error if the call was aborted. */
+  throwIfAborted(): void {
+    if (this.signal.aborted) throw this.abortError();
+  }
+
+  abortError(): ProviderError {
+    if (this.call.signal.aborted) return new ProviderError('cancelled', 'request cancelled by the client', { provider: this.provider });
+    return new ProviderError('timeout', `upstream call exceeded ${this.call.timeoutMs} ms`, { provider: this.provider });
+  }
+
+  /** Turns anything an SDK, fetch or our parsers threw into a ProviderError with no key in it. */
+  toProviderError(error: unknown): ProviderError {
+    if (error instanceof ProviderError) return error;
+    if (this.signal.aborted) return this.abortError();
+    const secrets = [this.call.apiKey];
+    const message = redactSecrets(messageOf(error), secrets);
+    const status = statusOf(error);
+    if (status !== undefined) {
+      const headers = headersOf(error);
+      return new ProviderError(kindOfStatus(status), message, {
+        status,
+        retryAfterMs: retryAfterMsFrom(headers),
+        provider: this.provider,
+        cause: error,
+      });
+    }
+    const name = (error as { name?: string } | null)?.name ?? '';
+    if (name === 'APIConnectionTimeoutError' || name === 'TimeoutError') {
+      return new ProviderError('timeout', message, { provider: this.provider, cause: error });
+    }
+    if (name === 'AbortError' || name === 'APIUserAbortError') {
+      return new ProviderError('cancelled', message, { provider: this.provider, cause: error });
+    }
+    if (error instanceof SyntaxError) return new ProviderError('malformed', message, { provider: this.provider, cause: error });
+    return new ProviderError('network', message, { provider: this.provider, cause: error });
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    const causeText = cause instanceof Error && cause.message && !error.message.includes(cause.message) ? `: ${cause.message}` : '';
+    return `${error.message}${causeText}`;
+  }
+  return String(error);
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 ? status : undefined;
+}
+
+function headersOf(error: unknown): { get(name: string): string | null } | undefined {
+  const headers = (error as { headers?: unknown } | null)?.headers;
+  if (!headers || typeof headers !== 'object') return undefined;
+  if (typeof (headers as Headers).get === 'function') return headers as Headers;
+  const record = headers as Record<string, string>;
+  return { get: (name) => record[name] ?? record[name.toLowerCase()] ?? null };
+}
+
+/** A ProviderError for a non-2xx HTTP response read with plain fetch (Gemini). */
+export async function errorFromResponse(upstream: UpstreamCall, response: Response): Promise<ProviderError> {
+  let detail = '';
+  let reason = '';
+  try {
+    const text = await response.text();
+    try {
+      const body = JSON.parse(text) as { error?: { message?: string; status?: string; details?: Array<{ reason?: string }> } };
+      detail = body.error?.message ?? text;
+      reason = body.error?.details?.map((d) => d.reason ?? '').join(' ') ?? '';
+    } catch {
+      detail = text;
+    }
+  } catch {
+    // The body is only for the message; the status decides the kind.
+  }
+  // Gemini answers a bad key with 400 INVALID_ARGUMENT / API_KEY_INVALID: that is an auth failure.
+  const kind = response.status === 400 && /API_KEY_INVALID|API key not valid/i.test(`${reason} ${detail}`) ? 'auth' : kindOfStatus(response.status);
+  const message = redactSecrets(`${response.status} ${detail.slice(0, 500)}`.trim(), [upstream.call.apiKey]);
+  return new ProviderError(kind, message, {
+    status: response.status,
+    retryAfterMs: retryAfterMsFrom(response.headers),
+    provider: upstream.provider,
+  });
+}
