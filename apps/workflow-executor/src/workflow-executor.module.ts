@@ -2,14 +2,14 @@ import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { EventStoreModule, PG_POOL, pingDatabase } from '@kastra/event-store';
 import { MessagingModule } from '@kastra/messaging';
+import { ResourceStoreModule } from '@kastra/resource-store';
 import { ReadinessRegistry } from '@kastra/service-host';
+import { WorkflowExecutorService } from './workflow-executor.service';
 
-/**
- * Durable execution of WorkflowRuns (DESIGN.md section 2). For now it connects to Postgres and
- * NATS and serves health and metrics; the executor itself comes with its issue.
- */
+/** Durable execution of WorkflowRuns (DESIGN.md section 2): docs/workflows.md describes the run model. */
 @Module({
-  imports: [EventStoreModule.forRoot(), MessagingModule.forRoot()],
+  imports: [EventStoreModule.forRoot(), MessagingModule.forRoot(), ResourceStoreModule],
+  providers: [WorkflowExecutorService],
 })
 export class WorkflowExecutorModule implements OnModuleInit {
   constructor(

@@ -1,0 +1,77 @@
+import { NotFoundError, type Resource, type ResourceKey } from '@kastra/api';
+import {
+  EventStoreAgentMemory,
+  executeTool,
+  runAgent,
+  storeToolResolver,
+  type AgentInput,
+  type LlmClient,
+  type ToolSource,
+} from '@kastra/agent-runtime';
+import type { EventStore } from '@kastra/event-store';
+import { NonRetryableStepError, type CallContext, type StepInvoker } from './step-invoker';
+
+/** Who model calls of workflow steps are made for (usage is recorded against it). */
+export const EXECUTOR_PRINCIPAL = 'system:workflow-executor';
+
+export interface AgentRuntimeInvokerOptions {
+  store: ToolSource;
+  llm: LlmClient;
+  events?: EventStore;
+  /** Per tool call limit inside agents and of tool steps without a step timeout. @default 30000 */
+  toolTimeoutMs?: number;
+}
+
+/**
+ * Agent and tool steps through @kastra/agent-runtime: `runAgent` (the model loop over the
+ * llm-proxy) and `executeTool` (http, mcp, builtin, script), with the step's idempotency key.
+ */
+export class AgentRuntimeInvoker implements StepInvoker {
+  constructor(private readonly options: AgentRuntimeInvokerOptions) {}
+
+  async callAgent(key: ResourceKey, input: unknown, ctx: CallContext): Promise<unknown> {
+    const agent = await this.load(key);
+    const result = await runAgent(agent, { ...agentInput(input), threadId: `run-${ctx.run.uid}` }, {
+      llm: this.options.llm,
+      tools: storeToolResolver(this.options.store),
+      memory: this.options.events ? new EventStoreAgentMemory(this.options.events) : undefined,
+      user: EXECUTOR_PRINCIPAL,
+      signal: ctx.signal,
+      idempotencyKey: ctx.idempotencyKey,
+      toolTimeoutMs: this.options.toolTimeoutMs,
+    });
+    const output: Record<string, unknown> = { text: result.text, usage: result.usage };
+    if (result.object !== undefined) output.object = result.object;
+    if (result.toolCalls.length > 0) output.toolCalls = result.toolCalls.map(({ name, output: out, error }) => ({ name, output: out, error }));
+    return output;
+  }
+
+  async callTool(key: ResourceKey, input: unknown, ctx: CallContext): Promise<unknown> {
+    const tool = await this.load(key);
+    return executeTool(tool, input, {
+      signal: ctx.signal,
+      idempotencyKey: ctx.idempotencyKey,
+      secrets: async (namespace, name, secretKey) => this.options.store.revealSecretValue?.(namespace, name, secretKey),
+      timeoutMs: this.options.toolTimeoutMs,
+    });
+  }
+
+  private async load(key: ResourceKey): Promise<Resource> {
+    const resource = await this.options.store.get(key);
+    if (!resource) throw new NonRetryableStepError('NotFound', new NotFoundError(key.kind.toLowerCase() + 's', `${key.namespace}.${key.name}`).message);
+    return resource;
+  }
+}
+
+/** A step input as an agent call: a string is the prompt; `{prompt}` / `{messages}` pass through; other JSON is sent as text. */
+export function agentInput(input: unknown): AgentInput {
+  if (typeof input === 'string') return { prompt: input };
+  const record = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : undefined;
+  if (record && Array.isArray(record.messages)) return { messages: record.messages as AgentInput['messages'] };
+  if (record && typeof record.prompt === 'string') return { prompt: record.prompt, output: record.output as AgentInput['output'] };
+  if (record && typeof record.text === 'string' && Object.keys(record).every((k) => ['text', 'object', 'usage', 'toolCalls'].includes(k))) {
+    // An earlier agent step's output: continue from its answer.
+    return { prompt: record.text };
+  }
+  return { prompt: JSON.stringify(input ?? null) };
+}

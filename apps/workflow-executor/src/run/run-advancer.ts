@@ -1,0 +1,198 @@
+import { API_GROUP_VERSION, parseReference, type Resource, type ResourceKey } from '@kastra/api';
+import { EventStore, readStream, type RecordedEvent } from '@kastra/event-store';
+import type { ResourceStore, WriteContext } from '@kastra/resource-store';
+import type { Logger } from '@kastra/telemetry';
+import type { Pool } from 'pg';
+import { runStreamId, type RunEvent, type TimedRunEvent } from './run-events';
+import { foldRunEvents, isTerminal, type RunState } from './run-state';
+import { runStatus } from './run-status';
+import { afterAttempt, decide, type AttemptResult, type RunControl } from './step-scheduler';
+import { executeStepAttempt, type StepExecutionDeps } from './step-execution';
+import { withRunLock } from './run-lock';
+import type { StepInvoker } from '../step-invoker';
+import { childRunName, childRunResult } from './child-runs';
+
+export const EXECUTOR_ACTOR = 'system:workflow-executor';
+
+/** How one advance ended: finished or waiting on the resource (ack), back at a time (delay), or another replica has it. */
+export type AdvanceOutcome = { kind: 'done' } | { kind: 'idle' } | { kind: 'wait'; delayMs: number } | { kind: 'locked' } | { kind: 'stopped' };
+
+export interface RunAdvancerOptions {
+  pool: Pool;
+  store: ResourceStore;
+  invoker: StepInvoker;
+  replica: string;
+  logger?: Logger;
+  /** Hook for tests and metrics: a step attempt is about to start / has been recorded. */
+  onStepStarted?: (run: ResourceKey, stepId: string, scheduledAt: string, startedAt: string) => void;
+}
+
+/**
+ * Advances one run as far as it can go under its lock: read the stream, decide, append, execute,
+ * append — until the run ends, waits (retry backoff), or needs the world (resume, a child run).
+ * Every append names the stream version it was decided on, so a replica that lost its lock
+ * without knowing (a paused process) cannot write over another's progress.
+ */
+export class RunAdvancer {
+  private readonly events: EventStore;
+  private readonly ctx: WriteContext = { actor: EXECUTOR_ACTOR };
+
+  constructor(private readonly options: RunAdvancerOptions) {
+    this.events = new EventStore(options.pool);
+  }
+
+  /** `heartbeat` is called while a step runs, so the work message is not redelivered meanwhile. */
+  advance(key: ResourceKey, signal: AbortSignal, heartbeat?: () => void): Promise<AdvanceOutcome> {
+    return withRunLock(this.options.pool, `workflowrun:${key.namespace}/${key.name}`, () => this.advanceLocked(key, signal, heartbeat)).then((result) =>
+      result.acquired ? result.value : { kind: 'locked' },
+    );
+  }
+
+  private async advanceLocked(key: ResourceKey, signal: AbortSignal, heartbeat?: () => void): Promise<AdvanceOutcome> {
+    for (;;) {
+      if (signal.aborted) return { kind: 'stopped' };
+      const run = await this.options.store.get(key);
+      if (!run?.metadata.uid) return { kind: 'done' };
+      const uid = run.metadata.uid;
+      const streamId = runStreamId(key.namespace, key.name, uid);
+      const state = foldRunEvents((await readStream(this.options.pool, streamId)).map(toRunEvent));
+      await this.writeStatus(key, run, state);
+      if (state.phase === 'Pending' && !isTerminal(state)) {
+        await this.append(streamId, state, await this.startEvents(run));
+        continue;
+      }
+      const control = (run.spec ?? {}) as RunControl;
+      const decision = decide(state, control, uid, Date.now());
+      switch (decision.kind) {
+        case 'done':
+        case 'idle':
+          return { kind: decision.kind };
+        case 'wait':
+          return { kind: 'wait', delayMs: Math.max(0, decision.untilMs - Date.now()) };
+        case 'events':
+          await this.append(streamId, state, decision.events);
+          continue;
+        case 'execute': {
+          const { activation, step, attempt } = decision;
+          if (step.suspend) {
+            await this.append(streamId, state, [
+              { type: 'RunSuspended', data: { stepId: step.id, message: step.suspend.message, resumeSchema: step.suspend.resumeSchema } },
+            ]);
+            continue;
+          }
+          const started = await this.append(streamId, state, [
+            { type: 'StepStarted', data: { stepId: step.id, visit: activation.visit, attempt, replica: this.options.replica } },
+          ]);
+          this.options.onStepStarted?.(key, step.id, activation.scheduledAt, started[0].createdAt);
+          await this.writeStatus(key, run, foldRunEvents((await readStream(this.options.pool, streamId)).map(toRunEvent)));
+          let version = state.version + 1;
+          const deps: StepExecutionDeps = {
+            invoker: this.options.invoker,
+            childRun: (workflow, input) => this.childRun(run, step.id, workflow, input),
+            recordItem: async (item, output) => {
+              await this.events.append(streamId, [{ type: 'StepItemSucceeded', data: { stepId: step.id, visit: activation.visit, item, output } }], {
+                expectedVersion: version,
+                metadata: { actor: EXECUTOR_ACTOR, correlationId: uid },
+              });
+              version += 1;
+            },
+          };
+          const beat = setInterval(() => heartbeat?.(), 2000);
+          let result: AttemptResult | { pending: true };
+          try {
+            result = await executeStepAttempt({ state, activation, step, attempt, run: { ...key, uid }, signal }, deps);
+          } finally {
+            clearInterval(beat);
+          }
+          // Cancelled or shutting down: record nothing; the next decision (or replica) takes over.
+          if (signal.aborted) return { kind: 'stopped' };
+          if ('pending' in result) return { kind: 'idle' };
+          const latest = await this.options.store.get(key);
+          if ((latest?.spec as RunControl | undefined)?.cancel) continue;
+          await this.events.append(streamId, afterAttempt(activation, step, attempt, result, Date.now()) as never, {
+            expectedVersion: version,
+            metadata: { actor: EXECUTOR_ACTOR, correlationId: uid },
+          });
+          continue;
+        }
+      }
+    }
+  }
+
+  private async startEvents(run: Resource): Promise<RunEvent[]> {
+    const namespace = run.metadata.namespace ?? 'default';
+    const spec = (run.spec ?? {}) as { workflowRef?: unknown; input?: unknown };
+    let workflowKey: ResourceKey;
+    try {
+      workflowKey = parseReference(spec.workflowRef, { kind: 'Workflow', defaultNamespace: namespace });
+    } catch (error) {
+      return [{ type: 'RunFailed', data: { error: { type: 'InvalidWorkflowRef', message: (error as Error).message } } }];
+    }
+    const workflow = await this.options.store.get(workflowKey);
+    if (!workflow) {
+      return [{ type: 'RunFailed', data: { error: { type: 'WorkflowNotFound', message: `Workflow ${workflowKey.namespace}.${workflowKey.name} does not exist` } } }];
+    }
+    return [
+      {
+        type: 'RunStarted',
+        data: {
+          workflow: { namespace: workflowKey.namespace, name: workflowKey.name, uid: workflow.metadata.uid },
+          workflowSpec: (workflow.spec ?? {}) as Record<string, unknown>,
+          input: spec.input ?? null,
+        },
+      },
+    ];
+  }
+
+  private async append(streamId: string, state: RunState, events: RunEvent[]): Promise<RecordedEvent[]> {
+    const uid = streamId.split(':')[3];
+    const result = await this.events.append(streamId, events as never, {
+      expectedVersion: state.version,
+      metadata: { actor: EXECUTOR_ACTOR, correlationId: uid },
+    });
+    for (const event of events) this.options.logger?.info({ run: streamId, type: event.type, ...stepOf(event) }, 'run event');
+    return result.events;
+  }
+
+  /** The status projection, written only when it changed. */
+  private async writeStatus(key: ResourceKey, run: Resource, state: RunState): Promise<void> {
+    const status = runStatus(state, run.status?.conditions);
+    if (JSON.stringify(status) === JSON.stringify(run.status ?? {})) return;
+    run.status = (await this.options.store.updateStatus(key, status, this.ctx)).status;
+  }
+
+  /** Creates the child run once (its name derives from the parent and step), then reports its end. */
+  private async childRun(parent: Resource, stepId: string, workflow: ResourceKey, input: unknown): Promise<AttemptResult | { pending: true }> {
+    const namespace = parent.metadata.namespace ?? 'default';
+    const key = { kind: 'WorkflowRun', namespace, name: childRunName(parent.metadata.name, stepId) };
+    let child = await this.options.store.get(key);
+    if (!child) {
+      child = await this.options.store.patch(
+        key,
+        (current) =>
+          current ?? {
+            apiVersion: API_GROUP_VERSION,
+            kind: 'WorkflowRun',
+            metadata: {
+              name: key.name,
+              namespace,
+              ownerReferences: [{ apiVersion: API_GROUP_VERSION, kind: 'WorkflowRun', name: parent.metadata.name, uid: parent.metadata.uid ?? '', controller: true }],
+            },
+            spec: { workflowRef: `${workflow.namespace}.${workflow.name}`, input },
+          },
+        this.ctx,
+        { createIfMissing: true },
+      );
+    }
+    return childRunResult(child) ?? { pending: true };
+  }
+}
+
+function stepOf(event: RunEvent): Record<string, unknown> {
+  const data = event.data as { stepId?: string; attempt?: number };
+  return data.stepId === undefined ? {} : { stepId: data.stepId, attempt: data.attempt };
+}
+
+export function toRunEvent(event: RecordedEvent): TimedRunEvent {
+  return { type: event.type, data: event.data, at: event.createdAt } as unknown as TimedRunEvent;
+}

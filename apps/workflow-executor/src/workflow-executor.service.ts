@@ -1,0 +1,60 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
+import { NatsLlmClient, type ToolSource } from '@kastra/agent-runtime';
+import { EventStore, PG_POOL } from '@kastra/event-store';
+import { NATS_CONNECTION, NATS_PREFIX, startEventRelay, type EventRelay } from '@kastra/messaging';
+import { RESOURCE_STORE, type ResourceStore } from '@kastra/resource-store';
+import { ReadinessRegistry } from '@kastra/service-host';
+import { createLogger } from '@kastra/telemetry';
+import { AgentRuntimeInvoker } from './agent-runtime-invoker';
+import { WorkflowExecutor } from './workflow-executor';
+
+/** Runs the executor for the Nest app's lifetime; ready once it consumes work. */
+@Injectable()
+export class WorkflowExecutorService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = createLogger('workflow-executor');
+  private readonly executor: WorkflowExecutor;
+  private relay?: EventRelay;
+
+  constructor(
+    @Inject(RESOURCE_STORE) store: ResourceStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(NATS_PREFIX) private readonly prefix: string,
+    private readonly readiness: ReadinessRegistry,
+  ) {
+    const invoker = new AgentRuntimeInvoker({ store: store as unknown as ToolSource, llm: new NatsLlmClient({ nc, prefix }), events: new EventStore(pool) });
+    this.executor = new WorkflowExecutor({
+      store,
+      pool,
+      nc,
+      prefix,
+      invoker,
+      logger: this.logger,
+      concurrency: numberFromEnv('KASTRA_EXECUTOR_CONCURRENCY'),
+      ackWaitMs: numberFromEnv('KASTRA_EXECUTOR_ACK_WAIT_MS'),
+      recoveryIntervalMs: numberFromEnv('KASTRA_EXECUTOR_RECOVERY_MS'),
+    });
+  }
+
+  onModuleInit(): void {
+    this.readiness.register('executor', async () => this.executor.isRunning);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Any replica of any service may relay the log to JetStream; an advisory lock keeps one active.
+    this.relay = await startEventRelay({ pool: this.pool, nc: this.nc, prefix: this.prefix, logger: this.logger });
+    await this.executor.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.executor.stop();
+    await this.relay?.stop();
+  }
+}
+
+function numberFromEnv(name: string): number | undefined {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
