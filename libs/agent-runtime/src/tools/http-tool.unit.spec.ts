@@ -60,7 +60,7 @@ describe('http tools', () => {
 
   it('validates the input against inputSchema before calling anything', async () => {
     const tool = resource('Tool', 'orders', { inputSchema: { type: 'object', required: ['item'], properties: { item: { type: 'string' } } }, http: { url: `${base}/orders` } });
-    const failure = await executeTool(tool, { item: 7 }, { secrets }).catch((e) => e);
+    const failure = (await executeTool(tool, { item: 7 }, { secrets }).catch((e: unknown) => e)) as ToolInputError;
     expect(failure).toBeInstanceOf(ToolInputError);
     expect(failure.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'input.item', message: 'must be string' }]);
     expect(seen).toHaveLength(0);
@@ -78,7 +78,7 @@ describe('http tools', () => {
     await expect(executeTool(slow, {}, { secrets, signal: controller.signal })).rejects.toMatchObject({ reason: 'cancelled' });
 
     const noSecret = resource('Tool', 'nosecret', { http: { url: `${base}/orders`, headers: { authorization: { secretRef: { name: 'missing', key: 'token' } } } } }, 'shop');
-    const failure = await executeTool(noSecret, {}, { secrets }).catch((e) => e);
+    const failure = (await executeTool(noSecret, {}, { secrets }).catch((e: unknown) => e)) as Error;
     expect(failure).toMatchObject({ reason: 'secret_missing' });
     expect(failure.message).not.toContain('s3cret');
   });
