@@ -1,24 +1,34 @@
-import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { EventStoreModule, PG_POOL, pingDatabase } from '@kastra/event-store';
+import { AuthModule } from '@kastra/auth';
+import { loadConfig } from '@kastra/config';
+import { EventStoreModule, PG_POOL } from '@kastra/event-store';
 import { MessagingModule } from '@kastra/messaging';
-import { ReadinessRegistry } from '@kastra/service-host';
+import { MODEL_RESOLVER } from './calls/model-resolver';
+import { LlmCallsModule } from './llm-calls.module';
+import { ModelRegistry } from './registry/model-registry';
+import { RegistryModule } from './registry/registry.module';
+import { RegistryModelResolver } from './registry-model-resolver';
 
 /**
- * The only holder of provider keys: adapters, key pools, limits, accounting (DESIGN.md section 2).
- * For now it connects to Postgres and NATS and serves health and metrics; the proxy comes with
- * its issue.
+ * The only holder of provider keys (DESIGN.md section 2): the model registry with its admin API,
+ * and the call path (OpenAI- and Anthropic-compatible endpoints, NATS subjects) with limits,
+ * retries, breakers, fallbacks and usage accounting.
  */
 @Module({
-  imports: [EventStoreModule.forRoot(), MessagingModule.forRoot()],
+  imports: [
+    EventStoreModule.forRoot(),
+    MessagingModule.forRoot(),
+    AuthModule.forRoot(loadConfig(0).homeDir),
+    RegistryModule,
+    LlmCallsModule.forRoot({
+      imports: [RegistryModule],
+      resolver: {
+        provide: MODEL_RESOLVER,
+        useFactory: (registry: ModelRegistry, pool: Pool) => new RegistryModelResolver(registry, pool),
+        inject: [ModelRegistry, PG_POOL],
+      },
+    }),
+  ],
 })
-export class LlmProxyModule implements OnModuleInit {
-  constructor(
-    @Inject(PG_POOL) private readonly pool: Pool,
-    private readonly readiness: ReadinessRegistry,
-  ) {}
-
-  onModuleInit(): void {
-    this.readiness.register('postgres', () => pingDatabase(this.pool));
-  }
-}
+export class LlmProxyModule {}

@@ -1,6 +1,17 @@
 import 'reflect-metadata';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { runService } from '@kastra/service-host';
 import { LlmProxyModule } from './llm-proxy.module';
 
+/** Chat bodies carry whole conversations and images: far more than Express's 100 kB default. */
+const BODY_LIMIT = process.env.KASTRA_LLM_BODY_LIMIT ?? '20mb';
+
 // runService has already logged why it could not start.
-runService({ service: 'llm-proxy', module: LlmProxyModule }).catch(() => process.exit(1));
+runService({
+  service: 'llm-proxy',
+  module: LlmProxyModule,
+  listen: async (app, config) => {
+    (app as NestExpressApplication).useBodyParser('json', { limit: BODY_LIMIT });
+    await app.listen(config.port, '0.0.0.0');
+  },
+}).catch(() => process.exit(1));

@@ -1,0 +1,29 @@
+/** Who calls, and the signal that fires when they go away. */
+export interface CallContext {
+  /** The principal's `sub`. */
+  user: string;
+  /** Aborted when the client disconnects: the upstream call is cancelled with it. */
+  signal: AbortSignal;
+  traceparent?: string;
+  /** Started when the request reached the proxy; the pipeline adds upstream waits to it. */
+  clock: CallClock;
+}
+
+/** Time spent waiting on upstreams during one call; the rest is the proxy's overhead. */
+export interface CallClock {
+  /** `performance.now()` when the request reached the proxy. */
+  startedAt: number;
+  upstreamMs: number;
+}
+
+export function startClock(): CallClock {
+  return { startedAt: performance.now(), upstreamMs: 0 };
+}
+
+/** Milliseconds the proxy itself spent on a call so far (everything but upstream waits). */
+export function proxyOverheadMs(clock: CallClock): number {
+  return Math.max(0, performance.now() - clock.startedAt - clock.upstreamMs);
+}
+
+/** Header carrying the proxy's own overhead, on every response. */
+export const OVERHEAD_HEADER = 'X-Kastra-Proxy-Overhead-Ms';

@@ -1,0 +1,333 @@
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest, EmbeddingRequest, EmbeddingResponse, Usage } from '@kastra/llm';
+import { ProviderError } from '@kastra/llm';
+import { NotFoundError } from '@kastra/api';
+import type { Logger } from '@kastra/telemetry';
+import type { LimitCharge, RateLimiter, Reservation } from '../limits/rate-limiter';
+import type { LlmCallRecorded, LlmCallStatus } from '../usage/llm-call-recorded';
+import type { UsageRecorder } from '../usage/usage-recorder';
+import { callCost } from './call-cost';
+import type { CallClock, CallContext } from './call-context';
+import { LlmCallError, toLlmCallError } from './llm-call-error';
+import { llmMetrics } from './llm-metrics';
+import type { ProxySettings } from './proxy-settings';
+import type { ModelResolver, ResolvedModel } from './model-resolver';
+import { estimatePromptTokens, estimateTextTokens, tokensOfChars } from './token-estimate';
+import type { AttemptResult, UpstreamAttempts } from './upstream-attempts';
+
+/** A call under way: which model serves it, its reservations, and its clock. */
+interface CallInFlight {
+  ctx: CallContext;
+  clock: CallClock;
+  primary: ResolvedModel;
+  handle: string;
+  model: ResolvedModel;
+  fallbackFrom?: string;
+  reservations: Reservation[];
+  promptEstimate: number;
+  /** Prompt estimate + completion reserve: what each TPM limit is charged before the call. */
+  tokensReserved: number;
+  stream: boolean;
+}
+
+/** A stream whose first chunk has arrived; iterating it relays the rest and records the call. */
+export interface ProxyStream {
+  model: ResolvedModel;
+  clock: CallClock;
+  chunks: AsyncIterable<ChatCompletionChunk>;
+}
+
+/**
+ * The call path of every model call, whatever the endpoint: resolve the model, charge the
+ * per-user and per-model limits, call the upstream with retries and key rotation, fall back to
+ * other models, then settle the token budget, record one usage event and the metrics.
+ */
+export class ChatPipeline {
+  constructor(
+    private readonly resolver: ModelResolver,
+    private readonly limiter: RateLimiter,
+    private readonly attempts: UpstreamAttempts,
+    private readonly usage: UsageRecorder,
+    private readonly settings: ProxySettings,
+    private readonly logger: Logger,
+  ) {}
+
+  async complete(request: ChatRequest, ctx: CallContext): Promise<{ completion: ChatCompletion; model: ResolvedModel; clock: CallClock }> {
+    const call = await this.begin(request.model, ctx, estimatePromptTokens(request), completionReserve(request, this.settings), false);
+    try {
+      const result = await this.withFallbacks(call, (model) =>
+        this.attempts.run(model, ctx.signal, call.clock, (adapter, upstream) => adapter.chat(upstreamRequest(request, model), upstream), { stream: false, traceparent: ctx.traceparent }),
+      );
+      const completion = { ...result.value.completion, model: request.model };
+      await this.finish(call, result.keyId, 'ok', result.value.usage);
+      return { completion, model: call.model, clock: call.clock };
+    } catch (error) {
+      throw await this.fail(call, error);
+    }
+  }
+
+  /** Resolves once the first chunk is in (retries and fallbacks happen before it, never after). */
+  async stream(request: ChatRequest, ctx: CallContext): Promise<ProxyStream> {
+    const call = await this.begin(request.model, ctx, estimatePromptTokens(request), completionReserve(request, this.settings), true);
+    let result: AttemptResult<{ iterator: AsyncIterator<ChatCompletionChunk>; first: IteratorResult<ChatCompletionChunk> }>;
+    try {
+      result = await this.withFallbacks(call, (model) =>
+        this.attempts.run(
+          model,
+          ctx.signal,
+          call.clock,
+          async (adapter, upstream) => {
+            const iterator = adapter.chatStream({ ...upstreamRequest(request, model), stream: true, stream_options: { include_usage: true } }, upstream)[Symbol.asyncIterator]();
+            return { iterator, first: await iterator.next() };
+          },
+          { stream: true, traceparent: ctx.traceparent },
+        ),
+      );
+    } catch (error) {
+      throw await this.fail(call, error);
+    }
+    return { model: call.model, clock: call.clock, chunks: this.relay(call, result, request.model) };
+  }
+
+  async embeddings(request: EmbeddingRequest, ctx: CallContext): Promise<{ response: EmbeddingResponse; clock: CallClock }> {
+    const inputs = Array.isArray(request.input) ? request.input : [request.input];
+    const estimate = inputs.reduce((sum, text) => sum + estimateTextTokens(String(text)), 0);
+    const call = await this.begin(request.model, ctx, estimate, 0, false);
+    try {
+      const result = await this.withFallbacks(call, (model) =>
+        this.attempts.run(
+          model,
+          ctx.signal,
+          call.clock,
+          (adapter, upstream) => {
+            if (!adapter.embeddings) throw new LlmCallError(400, 'invalid_request', `provider ${model.provider} has no embeddings`);
+            return adapter.embeddings({ ...request, model: model.modelId }, upstream);
+          },
+          { stream: false, traceparent: ctx.traceparent },
+        ),
+      );
+      const usage = result.value.usage;
+      await this.finish(call, result.keyId, 'ok', { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens });
+      return { response: { ...result.value, model: request.model }, clock: call.clock };
+    } catch (error) {
+      throw await this.fail(call, error);
+    }
+  }
+
+  private async *relay(
+    call: CallInFlight,
+    result: AttemptResult<{ iterator: AsyncIterator<ChatCompletionChunk>; first: IteratorResult<ChatCompletionChunk> }>,
+    clientModel: string,
+  ): AsyncGenerator<ChatCompletionChunk> {
+    const { iterator } = result.value;
+    const signal = result.signal;
+    let next = result.value.first;
+    let usage: Usage | undefined;
+    let streamedChars = 0;
+    let status: LlmCallStatus = 'cancelled';
+    let failure: ProviderError | undefined;
+    try {
+      while (!next.done) {
+        const chunk = next.value;
+        if (chunk.usage) usage = chunk.usage;
+        for (const choice of chunk.choices) {
+          streamedChars += choice.delta.content?.length ?? 0;
+          for (const toolCall of choice.delta.tool_calls ?? []) streamedChars += (toolCall.function?.name?.length ?? 0) + (toolCall.function?.arguments?.length ?? 0);
+        }
+        yield { ...chunk, model: clientModel };
+        signal.arm(this.settings.streamIdleTimeoutMs);
+        const started = performance.now();
+        try {
+          next = await iterator.next();
+        } finally {
+          call.clock.upstreamMs += performance.now() - started;
+        }
+      }
+      status = 'ok';
+    } catch (error) {
+      failure = signal.classify(error, call.model.provider);
+      status = failure.kind === 'cancelled' ? 'cancelled' : 'error';
+      if (failure.kind !== 'cancelled') llmMetrics().errors.inc({ provider: call.model.provider, model: call.model.name, status: failure.kind });
+      throw toLlmCallError(failure);
+    } finally {
+      signal.dispose();
+      if (status !== 'ok') {
+        // The client left (or the stream failed): stop the upstream so it stops generating and billing.
+        signal.abort();
+        void Promise.resolve(iterator.return?.()).catch(() => undefined);
+      }
+      // Tokens already generated are billed even when the upstream never sent its usage.
+      const completionTokens = tokensOfChars(streamedChars);
+      const billed = usage ?? { prompt_tokens: call.promptEstimate, completion_tokens: completionTokens, total_tokens: call.promptEstimate + completionTokens };
+      await this.finish(call, result.keyId, status, billed, failure?.kind);
+    }
+  }
+
+  /** Resolves the model and reserves the caller's and the model's budgets. */
+  private async begin(handle: string, ctx: CallContext, promptEstimate: number, completionReserve: number, stream: boolean): Promise<CallInFlight> {
+    let primary: ResolvedModel;
+    try {
+      primary = await this.resolver.resolve(handle);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new LlmCallError(404, 'model_not_found', `the model "${handle}" does not exist or is not enabled`);
+      throw error;
+    }
+    const call: CallInFlight = {
+      ctx,
+      clock: ctx.clock,
+      primary,
+      handle,
+      model: primary,
+      reservations: [],
+      promptEstimate,
+      tokensReserved: promptEstimate + completionReserve,
+      stream,
+    };
+    const tokens = call.tokensReserved;
+    const userCharges: LimitCharge[] = [];
+    if (this.settings.userRpm !== undefined) userCharges.push({ scope: `user:${ctx.user}`, metric: 'rpm', limit: this.settings.userRpm, amount: 1 });
+    if (this.settings.userTpm !== undefined) userCharges.push({ scope: `user:${ctx.user}`, metric: 'tpm', limit: this.settings.userTpm, amount: tokens });
+    await this.reserve(call, primary, userCharges, 'user');
+    llmMetrics().active.inc({ provider: primary.provider, model: primary.name });
+    return call;
+  }
+
+  private async reserve(call: CallInFlight, model: ResolvedModel, charges: LimitCharge[], scope: 'user' | 'model'): Promise<void> {
+    if (charges.length === 0) return;
+    const result = await this.limiter.reserve(charges);
+    if (result.granted) {
+      call.reservations.push(result.reservation);
+      return;
+    }
+    llmMetrics().rateLimitHits.inc({ provider: model.provider, model: model.name, scope });
+    const { charge } = result;
+    throw new LlmCallError(
+      429,
+      'rate_limited',
+      `${scope === 'user' ? 'your' : `the model ${model.name}'s`} ${charge.metric.toUpperCase()} limit of ${charge.limit} per minute is reached`,
+      result.retryAfterMs,
+    );
+  }
+
+  private modelCharges(model: ResolvedModel, call: CallInFlight): LimitCharge[] {
+    const charges: LimitCharge[] = [];
+    const tokens = call.tokensReserved;
+    if (model.limits.rpm !== undefined) charges.push({ scope: `model:${model.id}`, metric: 'rpm', limit: model.limits.rpm, amount: 1 });
+    if (model.limits.tpm !== undefined) charges.push({ scope: `model:${model.id}`, metric: 'tpm', limit: model.limits.tpm, amount: tokens });
+    return charges;
+  }
+
+  /** Tries the model, then each fallback in order; a model whose own limit is reached is skipped. */
+  private async withFallbacks<T>(call: CallInFlight, attempt: (model: ResolvedModel) => Promise<AttemptResult<T>>): Promise<AttemptResult<T>> {
+    const handles = [call.handle, ...call.primary.fallbacks];
+    let lastError: unknown;
+    for (const [index, handle] of handles.entries()) {
+      let model: ResolvedModel;
+      try {
+        model = index === 0 ? call.primary : await this.resolver.resolve(handle);
+      } catch (error) {
+        this.logger.warn({ model: call.handle, fallback: handle }, 'fallback model does not resolve; skipped');
+        continue;
+      }
+      const reservationsBefore = call.reservations.length;
+      try {
+        const charges = this.modelCharges(model, call);
+        await this.reserve(call, model, charges, 'model');
+        call.model = model;
+        if (index > 0) call.fallbackFrom = call.handle;
+        const result = await attempt(model);
+        if (index > 0) call.handle = handle;
+        return result;
+      } catch (error) {
+        // The model did not answer: give its token reservation back before trying the next one.
+        for (const reservation of call.reservations.splice(reservationsBefore)) await this.limiter.settle(reservation, 0).catch(() => undefined);
+        lastError = error;
+        if (!fallbackMayHelp(error) || index === handles.length - 1) break;
+        this.logger.warn({ model: model.name, fallback: handles[index + 1], kind: (error as { kind?: string; type?: string }).kind ?? (error as { type?: string }).type }, 'falling back to the next model');
+      }
+    }
+    throw lastError ?? new LlmCallError(404, 'model_not_found', `no fallback of "${call.handle}" resolves`);
+  }
+
+  private async fail(call: CallInFlight, error: unknown): Promise<LlmCallError> {
+    const failure = toLlmCallError(error);
+    const status: LlmCallStatus = failure.type === 'cancelled' ? 'cancelled' : 'error';
+    await this.finish(call, null, status, undefined, failure.type);
+    return failure;
+  }
+
+  /** Settles the budgets with the real usage, records the usage event and the metrics. */
+  private async finish(call: CallInFlight, keyId: string | null, status: LlmCallStatus, usage: Usage | undefined, errorKind?: string): Promise<void> {
+    const model = call.model;
+    const used = usage ? usage.prompt_tokens + usage.completion_tokens : 0;
+    await Promise.all(call.reservations.map((r) => this.limiter.settle(r, used))).catch((error) =>
+      this.logger.warn({ err: error }, 'could not settle a token reservation'),
+    );
+    const latencyMs = performance.now() - call.clock.startedAt;
+    const metrics = llmMetrics();
+    const labels = { provider: model.provider, model: model.name, status: status === 'ok' ? 'ok' : (errorKind ?? status) };
+    metrics.active.dec({ provider: call.primary.provider, model: call.primary.name });
+    metrics.requests.inc(labels);
+    metrics.duration.observe(labels, latencyMs / 1000);
+    if (status !== 'ok') metrics.errors.inc(labels);
+    const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+    const cost = usage ? callCost(usage, model) : { priced: false as const };
+    if (usage) {
+      metrics.tokens.inc({ provider: model.provider, model: model.name, type: 'prompt' }, usage.prompt_tokens);
+      metrics.tokens.inc({ provider: model.provider, model: model.name, type: 'completion' }, usage.completion_tokens);
+      if (cached > 0) metrics.tokens.inc({ provider: model.provider, model: model.name, type: 'cached' }, cached);
+      if (cost.priced) {
+        metrics.cost.inc({ provider: model.provider, model: model.name, currency: 'usd' }, cost.usd);
+        if (cost.cny !== undefined) metrics.cost.inc({ provider: model.provider, model: model.name, currency: 'cny' }, cost.cny);
+      }
+    }
+    const event: LlmCallRecorded = {
+      user: call.ctx.user,
+      model: call.handle,
+      provider: model.provider,
+      keyId,
+      promptTokens: usage?.prompt_tokens ?? 0,
+      completionTokens: usage?.completion_tokens ?? 0,
+      cachedTokens: cached,
+      cacheWriteTokens: usage?.cache_creation_tokens ?? 0,
+      costUsd: usage && cost.priced ? cost.usd : null,
+      costCny: usage && cost.priced ? (cost.cny ?? null) : null,
+      priced: cost.priced,
+      latencyMs: Math.round(latencyMs),
+      status,
+      ...(errorKind ? { errorKind } : {}),
+      stream: call.stream,
+      ...(call.fallbackFrom ? { fallbackFrom: call.fallbackFrom } : {}),
+    };
+    this.usage.record(event, call.ctx.traceparent);
+  }
+}
+
+/** Bad requests fail the same on every model; a cancelled call has nobody left to answer. */
+function fallbackMayHelp(error: unknown): boolean {
+  if (error instanceof ProviderError) return error.kind !== 'bad_request' && error.kind !== 'cancelled';
+  if (error instanceof LlmCallError) return error.type !== 'invalid_request' && error.type !== 'cancelled';
+  return false;
+}
+
+/** Completion tokens reserved for a request: its max_tokens, else the proxy's default. */
+function completionReserve(request: ChatRequest, settings: ProxySettings): number {
+  return request.max_completion_tokens ?? request.max_tokens ?? settings.defaultCompletionReserve;
+}
+
+/** The request as the upstream sees it: its own model id, the model's defaults under the request's values. */
+function upstreamRequest(request: ChatRequest, model: ResolvedModel): ChatRequest {
+  const options = model.options as { temperature?: number; maxTokens?: number; topP?: number };
+  const upstream: ChatRequest = { ...request, model: model.modelId, stream: false };
+  delete upstream.stream_options;
+  if (upstream.temperature === undefined && typeof options.temperature === 'number') upstream.temperature = options.temperature;
+  if (upstream.top_p === undefined && typeof options.topP === 'number') upstream.top_p = options.topP;
+  if (upstream.max_tokens === undefined && upstream.max_completion_tokens === undefined && typeof options.maxTokens === 'number') upstream.max_tokens = options.maxTokens;
+  if (!model.supportsVision && hasImages(request)) {
+    throw new LlmCallError(400, 'invalid_request', `the model ${model.name} does not accept images`);
+  }
+  return upstream;
+}
+
+function hasImages(request: ChatRequest): boolean {
+  return request.messages.some((m) => Array.isArray(m.content) && (m.content as Array<{ type: string }>).some((p) => p.type === 'image_url'));
+}

@@ -1,0 +1,34 @@
+import type { Request, Response } from 'express';
+import { UnauthorizedError } from '@kastra/api';
+import type { Principal } from '@kastra/auth';
+import { startClock, type CallClock, type CallContext } from '../calls/call-context';
+
+/** A request the bearer guard has let through, with the clock of its call. */
+export interface LlmRequest extends Request {
+  principal?: Principal;
+  llmClock?: CallClock;
+}
+
+export function principalOf(req: LlmRequest): Principal {
+  if (!req.principal) throw new UnauthorizedError('an Authorization: Bearer token is required');
+  return req.principal;
+}
+
+/**
+ * The call context of a request: its user, its clock, and a signal that aborts when the client
+ * disconnects before the response is complete (the upstream call is cancelled with it).
+ */
+export function callContextOf(req: LlmRequest, res: Response): CallContext {
+  const clock = (req.llmClock ??= startClock());
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
+  });
+  const traceparent = req.headers.traceparent;
+  return {
+    user: principalOf(req).sub,
+    signal: controller.signal,
+    clock,
+    ...(typeof traceparent === 'string' && traceparent !== '' ? { traceparent } : {}),
+  };
+}

@@ -1,0 +1,97 @@
+import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable, Module, type ModuleMetadata, type OnModuleInit, Optional, type Provider } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { EventStore } from '@kastra/event-store';
+import { ReadinessRegistry } from '@kastra/service-host';
+import { createLogger, type Logger } from '@kastra/telemetry';
+import { ChatPipeline } from './calls/chat-pipeline';
+import { MODEL_RESOLVER, type ModelResolver } from './calls/model-resolver';
+import { loadProxySettings, PROXY_SETTINGS, type ProxySettings } from './calls/proxy-settings';
+import { UpstreamAttempts } from './calls/upstream-attempts';
+import { AnthropicMessagesController } from './http/anthropic-messages.controller';
+import { BearerAuthGuard } from './http/bearer-auth.guard';
+import { LlmApiController } from './http/llm-api.controller';
+import { OpenAiChatResponder } from './http/openai-chat-responder';
+import { OpenAiCompatController } from './http/openai-compat.controller';
+import { RateLimiter } from './limits/rate-limiter';
+import { LlmNatsResponder } from './nats/llm-nats-responder';
+import { CircuitBreakers } from './resilience/circuit-breakers';
+import { UsageRecorder } from './usage/usage-recorder';
+
+/** Injection token of the Redis client holding the shared rate-limit windows. */
+export const LIMITS_REDIS = 'KASTRA_LLM_LIMITS_REDIS';
+const CALLS_LOGGER = 'KASTRA_LLM_CALLS_LOGGER';
+
+@Injectable()
+class CallsLifecycle implements OnModuleInit, BeforeApplicationShutdown {
+  constructor(
+    @Inject(LIMITS_REDIS) private readonly redis: Redis,
+    @Inject(UsageRecorder) private readonly usage: UsageRecorder,
+    @Optional() private readonly readiness?: ReadinessRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.readiness?.register('redis', async () => (await this.redis.ping().catch(() => '')) === 'PONG');
+  }
+
+  /** Before the pg pool closes: no recorded call may be lost on a graceful stop. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.usage.flush();
+    await this.redis.quit().catch(() => undefined);
+  }
+}
+
+export interface LlmCallsModuleOptions {
+  /** Provides MODEL_RESOLVER (the registry in the service; tests may bring their own). */
+  resolver: Provider;
+  /** Modules the resolver provider needs. */
+  imports?: ModuleMetadata['imports'];
+  /** @default loadProxySettings(process.env) */
+  settings?: ProxySettings;
+}
+
+/**
+ * The call path of llm-proxy: the OpenAI-, Anthropic- and LLM-service endpoints, the NATS
+ * request/reply subjects, and the pipeline behind them (limits, retries, breakers, fallbacks,
+ * usage). Needs JwtAuthority (AuthModule), EventStore/PG_POOL (EventStoreModule) and
+ * NATS_CONNECTION/NATS_PREFIX (MessagingModule) from the application.
+ */
+@Module({})
+export class LlmCallsModule {
+  static forRoot(options: LlmCallsModuleOptions): DynamicModule {
+    const settings = options.settings ?? loadProxySettings();
+    return {
+      module: LlmCallsModule,
+      imports: options.imports ?? [],
+      controllers: [OpenAiCompatController, AnthropicMessagesController, LlmApiController],
+      providers: [
+        options.resolver,
+        { provide: PROXY_SETTINGS, useValue: settings },
+        { provide: CALLS_LOGGER, useFactory: () => createLogger('llm-proxy').child({ component: 'calls' }) },
+        {
+          provide: LIMITS_REDIS,
+          // Commands fail fast when Redis is away instead of queueing behind a reconnect forever.
+          useFactory: () => new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false }),
+        },
+        { provide: RateLimiter, useFactory: (redis: Redis) => new RateLimiter(redis, settings.keyPrefix), inject: [LIMITS_REDIS] },
+        { provide: CircuitBreakers, useFactory: () => new CircuitBreakers(settings.breakerFailureThreshold, settings.breakerCooldownMs) },
+        {
+          provide: UpstreamAttempts,
+          useFactory: (breakers: CircuitBreakers, logger: Logger) => new UpstreamAttempts(settings, breakers, logger),
+          inject: [CircuitBreakers, CALLS_LOGGER],
+        },
+        { provide: UsageRecorder, useFactory: (store: EventStore, logger: Logger) => new UsageRecorder(store, logger), inject: [EventStore, CALLS_LOGGER] },
+        {
+          provide: ChatPipeline,
+          useFactory: (resolver: ModelResolver, limiter: RateLimiter, attempts: UpstreamAttempts, usage: UsageRecorder, logger: Logger) =>
+            new ChatPipeline(resolver, limiter, attempts, usage, settings, logger),
+          inject: [MODEL_RESOLVER, RateLimiter, UpstreamAttempts, UsageRecorder, CALLS_LOGGER],
+        },
+        BearerAuthGuard,
+        OpenAiChatResponder,
+        LlmNatsResponder,
+        CallsLifecycle,
+      ],
+      exports: [ChatPipeline, UsageRecorder, RateLimiter, MODEL_RESOLVER],
+    };
+  }
+}
