@@ -1,55 +1,63 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LLM_PROVIDERS } from '@kastra/api';
-import { createProviderAdapter, PROVIDER_DEFAULTS, shippedModels, type ModelInfo, type ProviderAdapter } from '@kastra/llm';
+import {
+  createProviderAdapter,
+  isProviderDisabled,
+  normalizeProviderName,
+  PROVIDER_DEFAULTS,
+  shippedModels,
+  type ModelInfo,
+  type ProviderAdapter,
+} from '@kastra/llm';
 import { ProviderDirectory, type ProviderTypeDefaults } from './provider-directory';
 import { REGISTRY_ENV } from './registry-tokens';
 
-/** Providers called without a key. */
-const KEYLESS = new Set(['mock', 'ollama']);
-
 /**
- * The provider types of @kastra/llm. `KASTRA_LLM_DISABLED_PROVIDERS` (comma list, e.g.
- * `groq,kimi`) turns types off: their models no longer resolve.
+ * The provider types of @kastra/llm, aliases included (`gemini` → google, `dashscope` → qwen).
+ * `KASTRA_DISABLE_<NAME>_PROVIDER=true` turns a type off: its models no longer resolve.
  */
 @Injectable()
 export class LlmProviderDirectory extends ProviderDirectory {
-  private readonly disabled: Set<string>;
   private readonly adapters = new Map<string, ProviderAdapter>();
 
-  constructor(@Inject(REGISTRY_ENV) env: NodeJS.ProcessEnv) {
+  constructor(@Inject(REGISTRY_ENV) private readonly env: NodeJS.ProcessEnv) {
     super();
-    this.disabled = new Set(
-      (env.KASTRA_LLM_DISABLED_PROVIDERS ?? '')
-        .split(',')
-        .map((p) => p.trim())
-        .filter((p) => p !== ''),
-    );
+  }
+
+  canonical(type: string): string | undefined {
+    return normalizeProviderName(type);
   }
 
   isKnown(type: string): boolean {
-    return (LLM_PROVIDERS as readonly string[]).includes(type);
+    return normalizeProviderName(type) !== undefined;
   }
 
   isAvailable(type: string): boolean {
-    return this.isKnown(type) && !this.disabled.has(type);
+    const name = normalizeProviderName(type);
+    return name !== undefined && !isProviderDisabled(name, this.env);
   }
 
   defaults(type: string): ProviderTypeDefaults | undefined {
-    if (!this.isKnown(type)) return undefined;
-    const entry = (PROVIDER_DEFAULTS as Record<string, { envVar?: string; baseUrl?: string } | undefined>)[type];
-    return { needsKey: !KEYLESS.has(type), ...(entry?.envVar ? { envVar: entry.envVar } : {}), ...(entry?.baseUrl ? { baseUrl: entry.baseUrl } : {}) };
+    const name = normalizeProviderName(type);
+    if (!name) return undefined;
+    const entry = PROVIDER_DEFAULTS[name];
+    return {
+      needsKey: entry.requiresApiKey,
+      ...(entry.apiKeyEnv ? { envVar: entry.apiKeyEnv } : {}),
+      ...(entry.baseUrl ? { baseUrl: entry.baseUrl } : {}),
+    };
   }
 
   adapter(type: string): ProviderAdapter {
-    let adapter = this.adapters.get(type);
+    const name = normalizeProviderName(type) ?? type;
+    let adapter = this.adapters.get(name);
     if (!adapter) {
-      adapter = createProviderAdapter(type);
-      this.adapters.set(type, adapter);
+      adapter = createProviderAdapter(name);
+      this.adapters.set(name, adapter);
     }
     return adapter;
   }
 
   catalogue(type: string): ModelInfo[] {
-    return shippedModels(type);
+    return shippedModels(normalizeProviderName(type) ?? type);
   }
 }

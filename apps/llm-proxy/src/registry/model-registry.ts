@@ -95,7 +95,8 @@ export class ModelRegistry {
   private async fromRow(handle: string, row: LlmModelEntity): Promise<ResolvedModel> {
     if (row.status !== 'enabled') throw modelNotFound(handle, `model "${handle}" is ${row.status}`);
     const providerRow = await this.dataSource.getRepository(LlmProviderEntity).findOneBy({ name: row.provider });
-    const type = providerRow?.type ?? row.provider;
+    const declared = providerRow?.type ?? row.provider;
+    const type = this.providers.canonical(declared) ?? declared;
     if (providerRow && !providerRow.enabled) throw modelNotFound(handle, `provider "${row.provider}" of model "${handle}" is disabled`);
     if (!this.providers.isAvailable(type)) throw modelNotFound(handle, `provider "${type}" of model "${handle}" is not available`);
     const baseUrl = row.baseUrl ?? providerRow?.baseUrl ?? this.providers.defaults(type)?.baseUrl ?? undefined;
@@ -122,7 +123,8 @@ export class ModelRegistry {
 
   private async fromProviderDefaults(handle: string, provider: string, model: string): Promise<ResolvedModel> {
     const providerRow = await this.dataSource.getRepository(LlmProviderEntity).findOneBy({ name: provider });
-    const type = providerRow?.type ?? provider;
+    const declared = providerRow?.type ?? provider;
+    const type = this.providers.canonical(declared) ?? declared;
     if (!this.providers.isKnown(type)) throw modelNotFound(handle, `"${provider}" is neither a provider type nor a registered provider`);
     if ((providerRow && !providerRow.enabled) || !this.providers.isAvailable(type)) {
       throw modelNotFound(handle, `provider "${provider}" is disabled`);

@@ -14,6 +14,8 @@ export interface ProviderTypeDefaults {
  * lists). An injection seam so that the registry does not depend on how adapters are built.
  */
 export abstract class ProviderDirectory {
+  /** The canonical type of a type or alias (`gemini` → `google`), undefined when unknown. */
+  abstract canonical(type: string): string | undefined;
   /** Known and not turned off by configuration. */
   abstract isAvailable(type: string): boolean;
   abstract isKnown(type: string): boolean;

@@ -1,9 +1,17 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { JwtAuthority, loadDevelopmentSecrets } from '@kastra/auth';
 import { loadConfig } from '@kastra/config';
 import { SecretCipher } from '@kastra/secrets';
+import { AdminRoleGuard } from './admin/admin-role.guard';
+import { ModelAdmin } from './admin/model-admin';
+import { ModelsController } from './admin/models.controller';
+import { ProviderAdmin } from './admin/provider-admin';
+import { ProvidersController } from './admin/providers.controller';
+import { RotationController } from './admin/rotation.controller';
 import { LlmProviderDirectory } from './llm-provider-directory';
 import { LlmResourceSync } from './llm-resource-sync';
+import { MasterKeyRotation } from './master-key-rotation';
 import { ModelRegistry } from './model-registry';
 import { ProviderDirectory } from './provider-directory';
 import { RegistryChangeBus } from './registry-change-bus';
@@ -15,7 +23,7 @@ import { REGISTRY_CIPHER, REGISTRY_DATA_SOURCE, REGISTRY_ENV } from './registry-
  * (TypeORM, own migrations), LLM resources mirrored into it, `ModelRegistry.resolve` for the
  * call path, and the admin API. Needs the global NATS_CONNECTION / NATS_PREFIX
  * (MessagingModule) and PG_POOL (EventStoreModule); reads DATABASE_URL, KASTRA_HOME,
- * KASTRA_MASTER_KEY and KASTRA_PREVIOUS_MASTER_KEYS.
+ * KASTRA_MASTER_KEY, KASTRA_PREVIOUS_MASTER_KEYS and KASTRA_JWT_SECRET.
  */
 @Module({
   imports: [
@@ -24,14 +32,21 @@ import { REGISTRY_CIPHER, REGISTRY_DATA_SOURCE, REGISTRY_ENV } from './registry-
       useFactory: () => registryDataSourceOptions(loadConfig(0).databaseUrl),
     }),
   ],
+  controllers: [ProvidersController, ModelsController, RotationController],
   providers: [
     { provide: REGISTRY_ENV, useValue: process.env },
     { provide: REGISTRY_CIPHER, useFactory: () => SecretCipher.fromEnvironment(loadConfig(0).homeDir) },
+    // Same secret as AuthModule's; provided here so the module stands alone.
+    { provide: JwtAuthority, useFactory: () => new JwtAuthority(loadDevelopmentSecrets(loadConfig(0).homeDir).jwtSecret) },
     { provide: ProviderDirectory, useClass: LlmProviderDirectory },
     RegistryChangeBus,
     LlmResourceSync,
     ModelRegistry,
+    ModelAdmin,
+    ProviderAdmin,
+    MasterKeyRotation,
+    AdminRoleGuard,
   ],
-  exports: [ModelRegistry, ProviderDirectory, RegistryChangeBus],
+  exports: [ModelRegistry, ProviderDirectory, RegistryChangeBus, MasterKeyRotation],
 })
 export class RegistryModule {}

@@ -1,0 +1,19 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { ForbiddenError } from '@kastra/api';
+import { JwtAuthority, principalFromAuthorizationHeader } from '@kastra/auth';
+
+/** The admin API is for role `admin`: no token → 401, role `user` → 403. */
+@Injectable()
+export class AdminRoleGuard implements CanActivate {
+  constructor(private readonly authority: JwtAuthority) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<Request>();
+    const principal = principalFromAuthorizationHeader(req.headers.authorization, this.authority);
+    if (principal.role !== 'admin') {
+      throw new ForbiddenError(`user "${principal.sub}" (role user) may not manage LLM providers and models: the admin role is required`);
+    }
+    return true;
+  }
+}

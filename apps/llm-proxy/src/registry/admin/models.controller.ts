@@ -1,0 +1,57 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { AdminRoleGuard } from './admin-role.guard';
+import { ModelAdmin } from './model-admin';
+import { ModelBody } from './model-body';
+import { parseBody } from './parse-body';
+import { RegistryErrorFilter } from './registry-error.filter';
+
+/** `/api/v1/llm-models`: the models of the registry (admin role). `:id` is the id or the model_id. */
+@Controller('api/v1/llm-models')
+@UseGuards(AdminRoleGuard)
+@UseFilters(RegistryErrorFilter)
+export class ModelsController {
+  constructor(private readonly models: ModelAdmin) {}
+
+  @Get()
+  list(@Query('provider') provider?: string, @Query('type') type?: string, @Query('status') status?: string) {
+    return this.models.list({ provider: single(provider), type: single(type), status: single(status) });
+  }
+
+  @Post()
+  create(@Body() body: unknown) {
+    return this.models.create(parseBody(ModelBody, body, 'llm-models', { partial: false }));
+  }
+
+  @Get(':id')
+  get(@Param('id') id: string) {
+    return this.models.get(id);
+  }
+
+  /** PUT and PATCH both change only the fields sent (the seed's clients use PUT that way). */
+  @Put(':id')
+  replace(@Param('id') id: string, @Body() body: unknown) {
+    return this.models.update(id, parseBody(ModelBody, body, 'llm-models', { partial: true }));
+  }
+
+  @Patch(':id')
+  update(@Param('id') id: string, @Body() body: unknown) {
+    return this.models.update(id, parseBody(ModelBody, body, 'llm-models', { partial: true }));
+  }
+
+  @Delete(':id')
+  remove(@Param('id') id: string) {
+    return this.models.remove(id);
+  }
+
+  @Post(':id/test')
+  @HttpCode(200)
+  test(@Param('id') id: string) {
+    return this.models.test(id);
+  }
+}
+
+/** A query parameter given once (`?type=a&type=b` is read as its first value). */
+export function single(value: unknown): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' && first !== '' ? first : undefined;
+}

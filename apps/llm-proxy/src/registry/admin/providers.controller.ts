@@ -1,0 +1,57 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { AdminRoleGuard } from './admin-role.guard';
+import { ProviderBody } from './model-body';
+import { single } from './models.controller';
+import { parseBody } from './parse-body';
+import { ProviderAdmin } from './provider-admin';
+import { RegistryErrorFilter } from './registry-error.filter';
+
+/** `/api/v1/llm/providers`: provider accounts (admin role). `:id` is the id or the name. */
+@Controller('api/v1/llm/providers')
+@UseGuards(AdminRoleGuard)
+@UseFilters(RegistryErrorFilter)
+export class ProvidersController {
+  constructor(private readonly providers: ProviderAdmin) {}
+
+  @Get()
+  list(@Query('type') type?: string) {
+    return this.providers.list({ type: single(type) });
+  }
+
+  @Post()
+  create(@Body() body: unknown) {
+    return this.providers.create(parseBody(ProviderBody, body, 'llm-providers', { partial: false }));
+  }
+
+  @Get(':id')
+  get(@Param('id') id: string) {
+    return this.providers.get(id);
+  }
+
+  @Put(':id')
+  replace(@Param('id') id: string, @Body() body: unknown) {
+    return this.providers.update(id, parseBody(ProviderBody, body, 'llm-providers', { partial: true }));
+  }
+
+  @Patch(':id')
+  update(@Param('id') id: string, @Body() body: unknown) {
+    return this.providers.update(id, parseBody(ProviderBody, body, 'llm-providers', { partial: true }));
+  }
+
+  @Delete(':id')
+  remove(@Param('id') id: string) {
+    return this.providers.remove(id);
+  }
+
+  @Post(':id/test')
+  @HttpCode(200)
+  test(@Param('id') id: string) {
+    return this.providers.test(id);
+  }
+
+  @Post(':id/sync-models')
+  @HttpCode(200)
+  syncModels(@Param('id') id: string) {
+    return this.providers.syncModels(id);
+  }
+}
