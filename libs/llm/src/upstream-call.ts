@@ -65,7 +65,8 @@ export class UpstreamCall {
     if (name === 'AbortError' || name === 'APIUserAbortError') {
       return new ProviderError('cancelled', message, { provider: this.provider, cause: error });
     }
-    if (error instanceof SyntaxError) return new ProviderError('malformed', message, { provider: this.provider, cause: error });
+    // By name: errors from another realm (SDK internals, test sandboxes) fail instanceof.
+    if (name === 'SyntaxError' || /JSON/.test(message)) return new ProviderError('malformed', message, { provider: this.provider, cause: error });
     return new ProviderError('network', message, { provider: this.provider, cause: error });
   }
 }

@@ -1,0 +1,2 @@
+export * from './mock-upstream-server';
+export * from './mock-openai-server';
