@@ -6,6 +6,7 @@ import { EventStoreModule } from '@kastra/event-store';
 import { MessagingModule } from '@kastra/messaging';
 import { ResourceStoreModule } from '@kastra/resource-store';
 import { createLogger } from '@kastra/telemetry';
+import { AgentsModule } from './agents/agents.module';
 import { BearerAuthGuard } from './auth/bearer-auth.guard';
 import { CoreV1Controller } from './discovery/core-v1.controller';
 import { DiscoveryController } from './discovery/discovery.controller';
@@ -35,6 +36,7 @@ export class RestApiModule {}
     ResourceStoreModule,
     AuthModule.forRoot(loadConfig(0).homeDir),
     RestApiModule,
+    AgentsModule,
     GrpcApiModule,
   ],
   providers: [EventRelayHost],
