@@ -86,15 +86,24 @@ export class RunAdvancer {
           this.options.onStepStarted?.(key, step.id, activation.scheduledAt, started[0].createdAt);
           await this.writeStatus(key, run, foldRunEvents((await readStream(this.options.pool, streamId)).map(toRunEvent)));
           let version = state.version + 1;
+          // Items finish concurrently (parallel, foreach): their appends go one at a time.
+          let appending: Promise<void> = Promise.resolve();
+          let fenced: unknown;
           const deps: StepExecutionDeps = {
             invoker: this.options.invoker,
             childRun: (workflow, input) => this.childRun(run, step.id, workflow, input),
-            recordItem: async (item, output) => {
-              await this.events.append(streamId, [{ type: 'StepItemSucceeded', data: { stepId: step.id, visit: activation.visit, item, output } }], {
-                expectedVersion: version,
-                metadata: { actor: EXECUTOR_ACTOR, correlationId: uid },
+            recordItem: (item, output) => {
+              appending = appending.then(async () => {
+                await this.events.append(streamId, [{ type: 'StepItemSucceeded', data: { stepId: step.id, visit: activation.visit, item, output } }], {
+                  expectedVersion: version,
+                  metadata: { actor: EXECUTOR_ACTOR, correlationId: uid },
+                });
+                version += 1;
               });
-              version += 1;
+              return appending.catch((error: unknown) => {
+                fenced ??= error;
+                throw error;
+              });
             },
           };
           const beat = setInterval(() => heartbeat?.(), 2000);
@@ -106,6 +115,8 @@ export class RunAdvancer {
           }
           // Cancelled or shutting down: record nothing; the next decision (or replica) takes over.
           if (signal.aborted) return { kind: 'stopped' };
+          // The stream moved under us (another replica has the run): not the step's failure.
+          if (fenced) throw fenced;
           if ('pending' in result) return { kind: 'idle' };
           const latest = await this.options.store.get(key);
           if ((latest?.spec as RunControl | undefined)?.cancel) continue;

@@ -47,14 +47,15 @@ export async function executeStepAttempt(ctx: StepExecutionContext, deps: StepEx
     if (timeoutMs === undefined) return;
     timer = setTimeout(() => {
       const error = new StepTimeoutError(`attempt ${ctx.attempt} did not finish within ${ctx.step.timeout}`);
-      controller.abort(error);
       reject(error);
+      controller.abort(error);
     }, timeoutMs);
   });
   try {
     return await Promise.race([run(ctx, deps, controller.signal), timeout]);
   } catch (error) {
-    return failure(error);
+    // A call cut short by the timeout reports the timeout, not its own cancellation.
+    return failure(controller.signal.reason instanceof StepTimeoutError ? controller.signal.reason : error);
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
