@@ -1,28 +1,14 @@
-import type { ChatCompletionChunk, ChatRequest } from '../chat-types';
-import { ProviderError } from '../provider-errors';
+import type { ChatRequest } from '../chat-types';
 import { createProviderAdapter } from '../providers';
-import { type MockOpenAIServer, startMockOpenAIServer } from '../testing';
+import { collectChunks, type MockOpenAIServer, providerFailure, startMockOpenAIServer } from '../testing';
 
 const KEY = 'sk-test-openai-0123456789abcdef';
 const weather: ChatRequest['tools'] = [
   { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
 ];
 
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ProviderError) return error;
-    throw new Error(`expected a ProviderError, got ${String(error)}`);
-  }
-  throw new Error('expected the call to fail');
-}
+const collect = collectChunks;
+const failure = providerFailure;
 
 describe('OpenAI-compatible adapter against the OpenAI-format mock', () => {
   let server: MockOpenAIServer;
