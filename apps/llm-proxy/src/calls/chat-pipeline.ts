@@ -251,7 +251,9 @@ export class ChatPipeline {
   private async fail(call: CallInFlight, error: unknown): Promise<LlmCallError> {
     const failure = toLlmCallError(error);
     const status: LlmCallStatus = failure.type === 'cancelled' ? 'cancelled' : 'error';
-    await this.finish(call, null, status, undefined, failure.type);
+    // A client that leaves after the prompt went upstream has still cost its prompt: bill the estimate.
+    const billed = status === 'cancelled' && call.clock.upstreamMs > 0 ? { prompt_tokens: call.promptEstimate, completion_tokens: 0, total_tokens: call.promptEstimate } : undefined;
+    await this.finish(call, null, status, billed, failure.type);
     return failure;
   }
 
