@@ -5,7 +5,7 @@ import { evaluateJsonPath } from './json-path';
 
 describe('the kind registry', () => {
   it('serves the built-in kinds under their REST plurals', () => {
-    expect(KINDS.map((kind) => kind.plural)).toEqual(['llms', 'tools', 'agents', 'workflows', 'networks', 'systems', 'secrets']);
+    expect(KINDS.map((kind) => kind.plural)).toEqual(['llms', 'tools', 'agents', 'workflows', 'networks', 'systems', 'secrets', 'workflowruns']);
     expect(findKindByPlural('workflows')?.kind).toBe('Workflow');
     expect(findKindByPlural('Workflows')).toBeUndefined();
     expect(findKindByPlural('workflowz')).toBeUndefined();
@@ -28,15 +28,16 @@ describe('the kind registry', () => {
     expect(new Set(names).size).toBe(perKind.reduce((a, b) => a + b, 0));
   });
 
-  it('gives every kind a Ready column (but Secret) and an Age column that evaluate on an object', () => {
+  it('gives every declarative kind a Ready column, runs a Succeeded column, and all an Age column', () => {
     const object = {
       metadata: { creationTimestamp: '2024-01-01T00:00:00Z' },
-      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+      status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'Succeeded', status: 'False' }] },
     };
     for (const kind of KINDS) {
       const cells = Object.fromEntries(kind.printerColumns.map((column) => [column.name, evaluateJsonPath(object, column.jsonPath)]));
       expect(cells.Age).toBe('2024-01-01T00:00:00Z');
-      if (kind.kind !== 'Secret') expect(cells.Ready).toBe('True');
+      if (kind.kind === 'WorkflowRun') expect(cells.Succeeded).toBe('False');
+      else if (kind.kind !== 'Secret') expect(cells.Ready).toBe('True');
       expect(kind.hasStatus).toBe(kind.kind !== 'Secret');
     }
   });

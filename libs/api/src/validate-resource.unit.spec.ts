@@ -84,7 +84,7 @@ const BAD_INPUTS: Case[] = [
   ['no steps', workflow([]), { field: 'spec.steps', reason: 'FieldValueRequired' }],
   ['a step without id', workflow([{ agent: 'a' }]), { field: 'spec.steps[0].id', reason: 'FieldValueRequired' }],
   ['a step with neither agent nor tool', workflow([{ id: 'a' }]),
-    { field: 'spec.steps[0]', reason: 'FieldValueRequired', message: 'Required value: set one of agent, tool, parallel' }],
+    { field: 'spec.steps[0]', reason: 'FieldValueRequired', message: 'Required value: set one of agent, tool, parallel, workflow, suspend' }],
   ['a step with agent and tool', workflow([{ id: 'a', agent: 'x', tool: 'y' }]),
     { field: 'spec.steps[0]', reason: 'FieldValueInvalid' }],
   ['a step agent that is a number', workflow([{ id: 'a', agent: 5 }]),
