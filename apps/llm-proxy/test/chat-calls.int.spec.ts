@@ -168,7 +168,7 @@ describe('llm-proxy call path against a mock OpenAI upstream', () => {
   it('rejects calls without a valid token in each API shape', async () => {
     const openAiAnswer = await fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(openAiAnswer.status).toBe(401);
-    expect((await openAiAnswer.json()).error.type).toBe('authentication_error');
+    expect(((await openAiAnswer.json()) as { error: { type: string } }).error.type).toBe('authentication_error');
     const anthropicAnswer = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'not-a-jwt' }, body: '{}' });
     expect(anthropicAnswer.status).toBe(401);
     expect(await anthropicAnswer.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
