@@ -122,6 +122,23 @@ describe('OpenAI-compatible adapter against the OpenAI-format mock', () => {
     expect((await aborted).clientAborted).toBe(true);
   });
 
+  it('closes the upstream connection when the consumer stops reading mid-stream (client gone)', async () => {
+    // Given an upstream that streams slowly
+    const slow = await startMockOpenAIServer({ streamChunkDelayMs: 30 });
+    try {
+      const aborted = slow.waitForClientAbort();
+      // When the consumer takes the first chunk and stops
+      for await (const chunk of adapter.chatStream({ model: 'gpt-4o', messages: [{ role: 'user', content: 'a long answer' }] }, { ...call(), baseUrl: slow.baseUrl })) {
+        expect(chunk.choices[0].delta.role).toBe('assistant');
+        break;
+      }
+      // Then the upstream sees its client hang up before the answer ended
+      expect((await aborted).clientAborted).toBe(true);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('lists chat and embedding models, dropping audio and image ones, and checks keys', async () => {
     const models = await adapter.listModels(call());
     expect(models.map((m) => m.id)).toEqual(['gpt-4o', 'gpt-4o-mini', 'text-embedding-3-small']);

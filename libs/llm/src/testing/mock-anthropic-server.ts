@@ -92,7 +92,7 @@ export class MockAnthropicServer extends MockUpstreamServer {
     this.sendJson(response, 200, body);
   }
 
-  private stream(response: ServerResponse, model: string, reply: MockReply, usage: Record<string, number>, output: number, scenario: MockScenario): void {
+  private stream(response: ServerResponse, model: string, reply: MockReply, usage: Record<string, number>, output: number, scenario: MockScenario): Promise<void> | void {
     this.startSse(response);
     const frames: string[] = [];
     const event = (type: string, data: Record<string, unknown>) => frames.push(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
@@ -121,7 +121,7 @@ export class MockAnthropicServer extends MockUpstreamServer {
       return;
     }
     if (scenario === 'malformed_chunk') frames.splice(3, 0, 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_de\n\n');
-    response.end(frames.join(''));
+    return this.sendFrames(response, frames);
   }
 
   private listModels(response: ServerResponse): void {

@@ -95,7 +95,7 @@ export class MockGeminiServer extends MockUpstreamServer {
     this.sendJson(response, 200, body);
   }
 
-  private stream(response: ServerResponse, model: string, reply: MockReply, usageMetadata: Record<string, number>, scenario: MockScenario): void {
+  private stream(response: ServerResponse, model: string, reply: MockReply, usageMetadata: Record<string, number>, scenario: MockScenario): Promise<void> | void {
     this.startSse(response);
     const pieces = splitText(reply.text, 3);
     const frames = pieces.map((text) => ({ candidates: [{ content: { role: 'model', parts: [{ text }] }, index: 0 }], modelVersion: model }));
@@ -112,7 +112,7 @@ export class MockGeminiServer extends MockUpstreamServer {
       return;
     }
     if (scenario === 'malformed_chunk') wire.splice(1, 0, 'data: {"candidates":[{"content":{"parts":[{"text":"bro\r\n\r\n');
-    response.end(wire.join(''));
+    return this.sendFrames(response, wire);
   }
 
   private listModels(response: ServerResponse): void {

@@ -109,7 +109,7 @@ export class MockOpenAIServer extends MockUpstreamServer {
     reply: MockReply,
     usage: ReturnType<MockOpenAIServer['usage']>,
     scenario: MockScenario,
-  ): void {
+  ): Promise<void> | void {
     this.startSse(response);
     const base = { id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, system_fingerprint: 'fp_mock' };
     const frames: string[] = [];
@@ -131,7 +131,7 @@ export class MockOpenAIServer extends MockUpstreamServer {
     }
     if (scenario === 'malformed_chunk') frames.splice(2, 0, 'data: {"id":"chatcmpl-mock","choices":[{"delta":{"content":"bro\n\n');
     if (scenario !== 'missing_done') frames.push('data: [DONE]\n\n');
-    response.end(frames.join(''));
+    return this.sendFrames(response, frames);
   }
 
   private listModels(response: ServerResponse): void {

@@ -60,6 +60,8 @@ export interface MockServerOptions {
   reply?: (context: MockReplyContext) => MockReply;
   /** Models listed by the models endpoint. */
   models?: string[];
+  /** Pause between SSE frames, so a test can hang up mid-stream. @default 0 (one write) */
+  streamChunkDelayMs?: number;
   /** Prompt tokens reported as read from / written to the cache (Anthropic, OpenAI cached_tokens). */
   cacheReadTokens?: number;
   cacheWriteTokens?: number;
@@ -176,6 +178,21 @@ export abstract class MockUpstreamServer {
   protected startSse(response: ServerResponse): void {
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     response.flushHeaders();
+  }
+
+  /** Writes SSE frames, paced by streamChunkDelayMs, and ends the response. */
+  protected async sendFrames(response: ServerResponse, frames: string[]): Promise<void> {
+    const pause = this.options.streamChunkDelayMs ?? 0;
+    if (pause <= 0) {
+      response.end(frames.join(''));
+      return;
+    }
+    for (const frame of frames) {
+      if (response.destroyed) return;
+      response.write(frame);
+      await sleep(pause);
+    }
+    response.end();
   }
 
   /** Kills the connection mid-answer, as a crashed upstream or a dropped proxy would. */
