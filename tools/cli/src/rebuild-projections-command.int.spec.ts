@@ -7,6 +7,7 @@ import { migrate } from '@kastra/event-store';
 import { createResourceStore } from '@kastra/resource-store';
 import { SecretCipher } from '@kastra/secrets';
 import { createTestDatabase, type TestDatabase } from '@kastra/testing';
+import type { CliContext } from './cli-context';
 import { main } from './main';
 
 describe('kastra rebuild-projections', () => {
@@ -38,13 +39,8 @@ describe('kastra rebuild-projections', () => {
     await pool.query(`UPDATE kastra_resources SET object = '{}'::jsonb WHERE name = 'b'`);
     // When the command runs
     const out: string[] = [];
-    const code = await main(['rebuild-projections', '--database-url', db.url], {
-      env: {},
-      cwd: process.cwd(),
-      stdout: (t) => out.push(t),
-      stderr: (t) => out.push(t),
-      readStdin: async () => '',
-    } as never);
+    const ctx: Partial<CliContext> = { env: {}, cwd: process.cwd(), stdout: (t) => out.push(t), stderr: (t) => out.push(t), readStdin: async () => '' };
+    const code = await main(['rebuild-projections', '--database-url', db.url], ctx as CliContext);
     // Then the read model equals the live one again
     expect(code).toBe(0);
     expect(out.join('')).toMatch(/rebuilt resources from 5 events of 3 streams/);
