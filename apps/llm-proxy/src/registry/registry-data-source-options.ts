@@ -1,5 +1,6 @@
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { REGISTRY_ENTITIES } from './entities';
+import { REGISTRY_DATA_SOURCE } from './registry-tokens';
 import { CreateLlmRegistry1767225600000 } from './migrations/create-llm-registry.migration';
 
 /** Every migration of the registry, in order (classes, not globs: the build is swc to dist/). */
@@ -11,6 +12,8 @@ export const REGISTRY_MIGRATIONS = [CreateLlmRegistry1767225600000];
  */
 export function registryDataSourceOptions(databaseUrl: string): TypeOrmModuleOptions {
   return {
+    // Repeated here: the Nest module finds the data source by this name again at shutdown.
+    name: REGISTRY_DATA_SOURCE,
     type: 'postgres',
     url: databaseUrl,
     entities: REGISTRY_ENTITIES,
