@@ -39,8 +39,8 @@ describe('kastra rebuild-projections', () => {
     await pool.query(`UPDATE kastra_resources SET object = '{}'::jsonb WHERE name = 'b'`);
     // When the command runs
     const out: string[] = [];
-    const ctx: Partial<CliContext> = { env: {}, cwd: process.cwd(), stdout: (t) => out.push(t), stderr: (t) => out.push(t), readStdin: async () => '' };
-    const code = await main(['rebuild-projections', '--database-url', db.url], ctx as CliContext);
+    const cli: Partial<CliContext> = { env: {}, cwd: process.cwd(), stdout: (t) => out.push(t), stderr: (t) => out.push(t), readStdin: async () => '' };
+    const code = await main(['rebuild-projections', '--database-url', db.url], cli as CliContext);
     // Then the read model equals the live one again
     expect(code).toBe(0);
     expect(out.join('')).toMatch(/rebuilt resources from 5 events of 3 streams/);
