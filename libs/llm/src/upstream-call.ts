@@ -6,30 +6,30 @@ import { kindOfStatus, ProviderError, redactSecrets, retryAfterMsFrom } from './
  * SDK timeouts stop at the response headers; a stream that stalls after them needs this one.
  */
 export class UpstreamCall {
+  /** Aborts on the caller's abort or the deadline; one per call, so no listener outlives it. */
   readonly signal: AbortSignal;
+  private readonly controller = new AbortController();
   private readonly timer?: NodeJS.Timeout;
-  private readonly deadline = new AbortController();
-  private timedOut = false;
+  private readonly onCallerAbort = () => this.controller.abort();
 
   constructor(
     readonly provider: string,
     readonly call: ProviderCall,
   ) {
+    this.signal = this.controller.signal;
+    // Callers may pass a long-lived signal (service shutdown): listen only while the call runs.
+    if (call.signal.aborted) this.controller.abort();
+    else call.signal.addEventListener('abort', this.onCallerAbort, { once: true });
     if (call.timeoutMs !== undefined && call.timeoutMs > 0) {
-      this.timer = setTimeout(() => {
-        this.timedOut = true;
-        this.deadline.abort();
-      }, call.timeoutMs);
+      this.timer = setTimeout(() => this.controller.abort(), call.timeoutMs);
       this.timer.unref?.();
-      this.signal = AbortSignal.any([call.signal, this.deadline.signal]);
-    } else {
-      this.signal = call.signal;
     }
   }
 
-  /** Stops the deadline timer; call when the call has fully ended (stream drained or failed). */
+  /** Stops the deadline timer and the caller listener; call when the call has fully ended. */
   finish(): void {
     if (this.timer) clearTimeout(this.timer);
+    this.call.signal.removeEventListener('abort', this.onCallerAbort);
   }
 
   /** Throws the cancellation/timeout error if the call was aborted. */
