@@ -16,6 +16,7 @@ import { GrpcApiModule } from './grpc/grpc-api.module';
 import { OpenApiController } from './openapi/openapi.controller';
 import { ResourceReadsController } from './resources/resource-reads.controller';
 import { ResourceWritesController } from './resources/resource-writes.controller';
+import { RunsModule } from './runs/runs.module';
 
 /** Controllers and guard of the Kubernetes-compatible REST API; storage comes from the imports. */
 @Module({
@@ -37,6 +38,7 @@ export class RestApiModule {}
     AuthModule.forRoot(loadConfig(0).homeDir),
     RestApiModule,
     AgentsModule,
+    RunsModule,
     GrpcApiModule,
   ],
   providers: [EventRelayHost],
