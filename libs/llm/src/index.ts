@@ -4,7 +4,7 @@ export * from './provider-adapter';
 export * from './providers';
 export * from './model-catalogue';
 export * from './price-table';
-export { OpenAICompatibleAdapter, type OpenAICompatibleOptions } from './adapters/openai-compatible-adapter';
+export { type AdapterTransport, OpenAICompatibleAdapter, type OpenAICompatibleOptions } from './adapters/openai-compatible-adapter';
 export { AnthropicAdapter } from './adapters/anthropic-adapter';
 export { GeminiAdapter } from './adapters/gemini-adapter';
 export { MockAdapter, type MockOptions, type MockResponse } from './adapters/mock-adapter';

@@ -5,6 +5,7 @@ import { createGenericOpenAIAdapter } from './adapters/generic-openai-adapter';
 import { createGroqAdapter, GROQ_BASE_URL } from './adapters/groq-adapter';
 import { createKimiAdapter, KIMI_BASE_URL } from './adapters/kimi-adapter';
 import { MockAdapter } from './adapters/mock-adapter';
+import type { AdapterTransport } from './adapters/openai-compatible-adapter';
 import { createOllamaAdapter, OLLAMA_BASE_URL } from './adapters/ollama-adapter';
 import { createOpenAIAdapter, OPENAI_BASE_URL } from './adapters/openai-adapter';
 import { createQwenAdapter, QWEN_BASE_URL } from './adapters/qwen-adapter';
@@ -68,16 +69,21 @@ export function isProviderDisabled(provider: ProviderName, env: NodeJS.ProcessEn
   return /^(1|true|yes)$/i.test(env[PROVIDER_DEFAULTS[provider].disableEnv] ?? '');
 }
 
-const FACTORIES: Record<ProviderName, () => ProviderAdapter> = {
-  openai: createOpenAIAdapter,
+export interface AdapterOptions {
+  /** OpenAI-format providers only (not Azure): SDK or direct fetch for chat calls. @default 'sdk' */
+  transport?: AdapterTransport;
+}
+
+const FACTORIES: Record<ProviderName, (options: AdapterOptions) => ProviderAdapter> = {
+  openai: (o) => createOpenAIAdapter(o.transport),
   anthropic: () => new AnthropicAdapter(),
   google: () => new GeminiAdapter(),
-  groq: createGroqAdapter,
-  qwen: createQwenAdapter,
-  kimi: createKimiAdapter,
-  ollama: createOllamaAdapter,
-  azure: createAzureOpenAIAdapter,
-  'openai-compatible': createGenericOpenAIAdapter,
+  groq: (o) => createGroqAdapter(o.transport),
+  qwen: (o) => createQwenAdapter(o.transport),
+  kimi: (o) => createKimiAdapter(o.transport),
+  ollama: (o) => createOllamaAdapter(o.transport),
+  azure: () => createAzureOpenAIAdapter(),
+  'openai-compatible': (o) => createGenericOpenAIAdapter(o.transport),
   mock: () => new MockAdapter(),
 };
 
@@ -85,8 +91,8 @@ const FACTORIES: Record<ProviderName, () => ProviderAdapter> = {
  * A new adapter for the provider (or one of its aliases). Adapters hold only SDK clients, so
  * callers should create one per provider and keep it. Unknown providers are a bad_request.
  */
-export function createProviderAdapter(provider: string): ProviderAdapter {
+export function createProviderAdapter(provider: string, options: AdapterOptions = {}): ProviderAdapter {
   const name = normalizeProviderName(provider);
   if (!name) throw new ProviderError('bad_request', `unknown LLM provider "${provider}" (known: ${PROVIDER_NAMES.join(', ')})`);
-  return FACTORIES[name]();
+  return FACTORIES[name](options);
 }

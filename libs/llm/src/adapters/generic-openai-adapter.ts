@@ -1,6 +1,6 @@
-import { OpenAICompatibleAdapter } from './openai-compatible-adapter';
+import { type AdapterTransport, OpenAICompatibleAdapter } from './openai-compatible-adapter';
 
 /** Any other OpenAI-compatible server (vLLM, LM Studio, OpenRouter...): the call must give baseUrl. */
-export function createGenericOpenAIAdapter(): OpenAICompatibleAdapter {
-  return new OpenAICompatibleAdapter({ provider: 'openai-compatible' });
+export function createGenericOpenAIAdapter(transport?: AdapterTransport): OpenAICompatibleAdapter {
+  return new OpenAICompatibleAdapter({ transport, provider: 'openai-compatible' });
 }

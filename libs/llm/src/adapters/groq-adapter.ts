@@ -1,10 +1,11 @@
-import { OpenAICompatibleAdapter } from './openai-compatible-adapter';
+import { type AdapterTransport, OpenAICompatibleAdapter } from './openai-compatible-adapter';
 
 export const GROQ_BASE_URL = 'https://api.groq.com/openai/v1';
 
 /** Groq's OpenAI-compatible endpoint (whisper and guard models are not chat models). */
-export function createGroqAdapter(): OpenAICompatibleAdapter {
+export function createGroqAdapter(transport?: AdapterTransport): OpenAICompatibleAdapter {
   return new OpenAICompatibleAdapter({
+    transport,
     provider: 'groq',
     defaultBaseUrl: GROQ_BASE_URL,
     modelFilter: (id) => !/whisper|guard|playai|distil/.test(id),

@@ -1,4 +1,4 @@
-import { OpenAICompatibleAdapter } from './openai-compatible-adapter';
+import { type AdapterTransport, OpenAICompatibleAdapter } from './openai-compatible-adapter';
 
 export const KIMI_BASE_URL = 'https://api.moonshot.cn/v1';
 
@@ -7,8 +7,9 @@ export const KIMI_BASE_URL = 'https://api.moonshot.cn/v1';
  * moonshot-* and kimi-* families (K2 included) are kept. Context windows come from the API's
  * `context_length` when given, else from the shipped catalogue (K2 0905/turbo 256k, 0711 128k).
  */
-export function createKimiAdapter(): OpenAICompatibleAdapter {
+export function createKimiAdapter(transport?: AdapterTransport): OpenAICompatibleAdapter {
   return new OpenAICompatibleAdapter({
+    transport,
     provider: 'kimi',
     defaultBaseUrl: KIMI_BASE_URL,
     modelFilter: (id) => id.startsWith('moonshot-') || id.startsWith('kimi-'),

@@ -11,7 +11,7 @@ import { catalogueEntry } from '../model-catalogue';
 import type { ChatResult, ProviderAdapter, ProviderCall } from '../provider-adapter';
 import { ProviderError } from '../provider-errors';
 import { parseEventJson, readSseEvents } from '../sse-reader';
-import { UpstreamCall } from '../upstream-call';
+import { errorFromResponse, UpstreamCall } from '../upstream-call';
 
 export interface OpenAICompatibleOptions {
   provider: string;
@@ -21,7 +21,16 @@ export interface OpenAICompatibleOptions {
   modelFilter?: (id: string) => boolean;
   /** Builds the SDK client; Azure overrides it with AzureOpenAI. */
   createClient?: (call: ProviderCall, baseUrl: string | undefined) => OpenAI;
+  /**
+   * How chat calls reach the upstream: through the `openai` SDK, or a direct `fetch` of the same
+   * wire format (about 0.4 ms less per call on a 2-core machine: the SDK builds and formats
+   * request details for its debug log on every call). Listing, embeddings and Azure always use
+   * the SDK. @default 'sdk'
+   */
+  transport?: AdapterTransport;
 }
+
+export type AdapterTransport = 'sdk' | 'fetch';
 
 /** Ids on api.openai.com that are not chat or embedding models. */
 const NON_CHAT = /whisper|tts|dall-e|moderation|davinci|babbage|audio|realtime|transcribe|image|search|computer-use|sora/;
@@ -46,10 +55,12 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     const upstream = new UpstreamCall(this.provider, call);
     try {
       const body = { ...request, stream: false, stream_options: undefined };
-      const completion = (await this.client(call).chat.completions.create(
-        body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming,
-        this.requestOptions(call, upstream),
-      )) as unknown as ChatCompletion;
+      const completion = this.usesFetch
+        ? ((await (await this.fetchChat(call, upstream, body)).json()) as ChatCompletion)
+        : ((await this.client(call).chat.completions.create(
+            body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming,
+            this.requestOptions(call, upstream),
+          )) as unknown as ChatCompletion);
       if (!completion || !Array.isArray(completion.choices)) {
         throw new ProviderError('malformed', 'upstream answer has no choices', { provider: this.provider });
       }
@@ -65,9 +76,11 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     const upstream = new UpstreamCall(this.provider, call);
     try {
       const body = { ...request, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
-      const response = await this.client(call)
-        .chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsStreaming, this.requestOptions(call, upstream))
-        .asResponse();
+      const response = this.usesFetch
+        ? await this.fetchChat(call, upstream, body)
+        : await this.client(call)
+            .chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsStreaming, this.requestOptions(call, upstream))
+            .asResponse();
       let done = false;
       for await (const sse of readSseEvents(response.body, upstream)) {
         if (sse.data === '[DONE]') {
@@ -147,6 +160,24 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
       contextWindow: model.context_length ?? model.context_window ?? known?.contextWindow,
       source: 'api',
     };
+  }
+
+  private get usesFetch(): boolean {
+    return this.options.transport === 'fetch' && !this.options.createClient;
+  }
+
+  /** The same request the SDK sends, without the SDK: OpenAI's wire format is ours. */
+  private async fetchChat(call: ProviderCall, upstream: UpstreamCall, body: object): Promise<Response> {
+    const baseUrl = call.baseUrl ?? this.options.defaultBaseUrl;
+    if (!baseUrl) throw new ProviderError('bad_request', `provider ${this.provider} needs a base URL`, { provider: this.provider });
+    const response = await fetch(`${baseUrl.replace(/\/+$/, '')}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...call.headers, ...(call.apiKey ? { authorization: `Bearer ${call.apiKey}` } : {}) },
+      body: JSON.stringify(body),
+      signal: upstream.signal,
+    });
+    if (!response.ok) throw await errorFromResponse(upstream, response);
+    return response;
   }
 
   private requestOptions(call: ProviderCall, upstream: UpstreamCall): OpenAI.RequestOptions {

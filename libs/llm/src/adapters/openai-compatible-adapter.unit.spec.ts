@@ -10,9 +10,9 @@ const weather: ChatRequest['tools'] = [
 const collect = collectChunks;
 const failure = providerFailure;
 
-describe('OpenAI-compatible adapter against the OpenAI-format mock', () => {
+describe.each(['sdk', 'fetch'] as const)('OpenAI-compatible adapter (%s transport) against the OpenAI-format mock', (transport) => {
   let server: MockOpenAIServer;
-  const adapter = createProviderAdapter('openai');
+  const adapter = createProviderAdapter('openai', { transport });
   const call = () => ({ apiKey: KEY, baseUrl: server.baseUrl, signal: new AbortController().signal });
 
   beforeAll(async () => {
@@ -159,8 +159,8 @@ describe('OpenAI-compatible adapter against the OpenAI-format mock', () => {
 
   it('serves Kimi, Qwen and Azure through the same wire format', async () => {
     // Given kimi and qwen pointed at the mock, and azure with a deployment and api-version
-    const kimi = await createProviderAdapter('kimi').chat({ model: 'kimi-k2-0905-preview', messages: [{ role: 'user', content: 'hi' }] }, call());
-    const qwen = await createProviderAdapter('dashscope').chat({ model: 'qwen-plus', messages: [{ role: 'user', content: 'hi' }] }, call());
+    const kimi = await createProviderAdapter('kimi', { transport }).chat({ model: 'kimi-k2-0905-preview', messages: [{ role: 'user', content: 'hi' }] }, call());
+    const qwen = await createProviderAdapter('dashscope', { transport }).chat({ model: 'qwen-plus', messages: [{ role: 'user', content: 'hi' }] }, call());
     await createProviderAdapter('azure').chat(
       { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
       { apiKey: KEY, baseUrl: server.origin, deployment: 'my-gpt4o', apiVersion: '2024-10-21', signal: new AbortController().signal },
@@ -175,7 +175,7 @@ describe('OpenAI-compatible adapter against the OpenAI-format mock', () => {
   });
 
   it('requires a base URL for a generic openai-compatible provider', async () => {
-    const error = await failure(createProviderAdapter('openai-compatible').chat({ model: 'm', messages: [] }, { signal: new AbortController().signal }));
+    const error = await failure(createProviderAdapter('openai-compatible', { transport }).chat({ model: 'm', messages: [] }, { signal: new AbortController().signal }));
     expect(error.kind).toBe('bad_request');
   });
 });
