@@ -1,12 +1,16 @@
 import { Command, CommanderError, Option } from 'commander';
 import { applyCommand } from './apply-command';
+import { cancelCommand } from './cancel-command';
 import { CliError, processContext, serverUrl, type CliContext } from './cli-context';
 import { deleteCommand } from './delete-command';
 import { describeCommand } from './describe-command';
 import { GatewayClient, GatewayStatusError } from './gateway-client';
 import { OUTPUT_FORMATS, getCommand } from './get-command';
 import { DEFAULT_KUBECONFIG_SERVER, kubeconfigCommand } from './kubeconfig-command';
+import { logsCommand } from './logs-command';
 import { rebuildProjectionsCommand } from './rebuild-projections-command';
+import { resumeCommand } from './resume-command';
+import { runCommand } from './run-command';
 import { tokenCommand } from './token-command';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -83,6 +87,54 @@ export function createProgram(ctx: CliContext, result: { exitCode: number }): Co
     .addOption(serverOption())
     .action(async (kind: string | undefined, name: string | undefined, options: { filename?: string[]; namespace?: string; ignoreNotFound?: boolean; server?: string }) => {
       if (!(await deleteCommand(kind, name, options, gateway(options.server), ctx))) result.exitCode = 1;
+    });
+
+  program
+    .command('run')
+    .description('start a workflow run; with --wait follow it and print its output')
+    .argument('<kind>', 'workflow')
+    .argument('<name>', 'the Workflow')
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .option('--input <json>', 'the run input as JSON')
+    .option('--wait', 'wait for the run to end and print its output (exit 1 when it fails)')
+    .option('--timeout <duration>', 'how long --wait waits: seconds or 90s, 5m', '60s')
+    .addOption(serverOption())
+    .action(async (kind: string, name: string, options: { namespace?: string; input?: string; wait?: boolean; timeout: string; server?: string }) => {
+      if (!(await runCommand(kind, name, options, gateway(options.server), ctx))) result.exitCode = 1;
+    });
+
+  program
+    .command('logs')
+    .description("print a workflow run's events, one a line; -f follows it until it ends")
+    .argument('<kind>', 'run')
+    .argument('<name>', 'the WorkflowRun')
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .option('-f, --follow', 'keep printing events until the run ends')
+    .addOption(serverOption())
+    .action(async (kind: string, name: string, options: { namespace?: string; follow?: boolean; server?: string }) => {
+      if (!(await logsCommand(kind, name, options, serverUrl(ctx, options.server), ctx))) result.exitCode = 1;
+    });
+
+  program
+    .command('resume')
+    .description('resume a suspended step of a workflow run with a payload')
+    .argument('<run>', 'the WorkflowRun')
+    .requiredOption('--step <id>', 'the suspended step')
+    .requiredOption('--data <json>', 'the resume payload as JSON (checked against the step\'s resumeSchema)')
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .addOption(serverOption())
+    .action(async (run: string, options: { namespace?: string; step: string; data: string; server?: string }) => {
+      if (!(await resumeCommand(run, options, gateway(options.server), ctx))) result.exitCode = 1;
+    });
+
+  program
+    .command('cancel')
+    .description('cancel a workflow run (the step in flight is aborted)')
+    .argument('<run>', 'the WorkflowRun')
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .addOption(serverOption())
+    .action(async (run: string, options: { namespace?: string; server?: string }) => {
+      if (!(await cancelCommand(run, options, gateway(options.server), ctx))) result.exitCode = 1;
     });
 
   program

@@ -20,6 +20,8 @@ export interface RunEventTailOptions {
   pollMs?: number;
   /** Called on idle polls; returning false ends the tail (the run was deleted). */
   stillThere?: () => Promise<boolean>;
+  /** false: end after the events recorded so far instead of waiting for more. @default true */
+  follow?: boolean;
 }
 
 /**
@@ -38,6 +40,7 @@ export async function* tailRunEvents(options: RunEventTailOptions): AsyncGenerat
       if (TERMINAL_RUN_EVENTS.has(event.type)) return;
     }
     if (events.length > 0) continue;
+    if (options.follow === false) return;
     if (options.stillThere && !(await options.stillThere())) return;
     await options.notifier.wait(options.signal, pollMs);
   }

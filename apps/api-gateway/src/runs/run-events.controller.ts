@@ -1,10 +1,11 @@
-import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
 import { API_GROUP_VERSION, BadRequestError, NotFoundError } from '@kastra/api';
 import { EventNotifier, PG_POOL, type RecordedEvent } from '@kastra/event-store';
 import { RESOURCE_STORE, type ResourceStore } from '@kastra/resource-store';
 import { toKubernetesStatus } from '../errors/api-error-status';
+import { queryValue, type RequestQuery } from '../http/request-query';
 import { runStreamIdOf, tailRunEvents } from './run-event-tail';
 
 /** SSE comments keep proxies from closing a quiet stream (a suspended run may wait for hours). */
@@ -14,7 +15,8 @@ const KEEPALIVE_MS = 15_000;
  * `GET .../workflowruns/{name}/events`: Server-Sent Events of one run's stream, from the start
  * (or after `Last-Event-ID`, the stream version), then live; the response ends after
  * RunSucceeded, RunFailed or RunCancelled. Each event: `id: <version>`, `event: <type>`,
- * `data: <the recorded event as JSON>`.
+ * `data: <the recorded event as JSON>`. `?follow=false` ends after the events recorded so far
+ * (what `kastra logs run NAME` without -f shows).
  */
 @Controller()
 export class RunEventsController {
@@ -25,12 +27,14 @@ export class RunEventsController {
   ) {}
 
   @Get(`apis/${API_GROUP_VERSION}/namespaces/:namespace/workflowruns/:name/events`)
-  async events(@Param('namespace') namespace: string, @Param('name') name: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async events(@Param('namespace') namespace: string, @Param('name') name: string, @Query() query: RequestQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
     const key = { kind: 'WorkflowRun', namespace, name };
     const run = await this.store.get(key);
     if (!run?.metadata.uid) throw new NotFoundError('workflowruns', name);
     const uid = run.metadata.uid;
     const afterVersion = lastEventIdOf(req);
+    // Following is the default (the endpoint exists to watch a run); only an explicit false stops.
+    const follow = queryValue(query, 'follow') !== 'false';
 
     const hangUp = new AbortController();
     res.on('close', () => hangUp.abort());
@@ -44,6 +48,7 @@ export class RunEventsController {
         streamId: runStreamIdOf(namespace, name, uid),
         afterVersion,
         signal: hangUp.signal,
+        follow,
         // A deleted (or deleted and re-created) run ends the stream instead of hanging forever.
         stillThere: async () => (await this.store.get(key))?.metadata.uid === uid,
       });

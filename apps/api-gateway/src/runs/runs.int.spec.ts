@@ -129,6 +129,13 @@ describe('workflow run endpoints', () => {
       expect(parseSse(await res.text()).map((f) => f.event)).toEqual(['StepSucceeded', 'RunSucceeded']);
     });
 
+    it('with ?follow=false ends after the events recorded so far', async () => {
+      const run = await store.create({ apiVersion: 'mastra.ai/v1', kind: 'WorkflowRun', metadata: { name: 'midway', namespace: ns }, spec: { workflowRef: 'etl' } } as Resource, ctx);
+      await appendRunEvents(run, ['RunStarted', {}], ['StepScheduled', { stepId: 'only' }]);
+      const res = await fetch(`${base}/apis/mastra.ai/v1/namespaces/${ns}/workflowruns/midway/events?follow=false`, { headers: auth() });
+      expect(parseSse(await res.text()).map((f) => f.event)).toEqual(['RunStarted', 'StepScheduled']);
+    });
+
     it('ends the stream when the run is deleted while it is followed', async () => {
       const run = await store.create({ apiVersion: 'mastra.ai/v1', kind: 'WorkflowRun', metadata: { name: 'doomed', namespace: ns }, spec: { workflowRef: 'etl' } } as Resource, ctx);
       await appendRunEvents(run, ['RunStarted', {}]);
