@@ -1,6 +1,6 @@
 import { AzureOpenAI } from 'openai';
 import { ProviderError } from '../provider-errors';
-import { OpenAICompatibleAdapter } from './openai-compatible-adapter';
+import { OpenAICompatibleAdapter, renameMaxTokensForReasoningModels } from './openai-compatible-adapter';
 
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 
@@ -12,6 +12,7 @@ export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 export function createAzureOpenAIAdapter(): OpenAICompatibleAdapter {
   return new OpenAICompatibleAdapter({
     provider: 'azure',
+    prepareRequest: renameMaxTokensForReasoningModels,
     createClient: (call, baseUrl) => {
       if (!baseUrl) throw new ProviderError('bad_request', 'azure needs the resource endpoint as baseUrl', { provider: 'azure' });
       return new AzureOpenAI({

@@ -13,5 +13,7 @@ export function createKimiAdapter(transport?: AdapterTransport): OpenAICompatibl
     provider: 'kimi',
     defaultBaseUrl: KIMI_BASE_URL,
     modelFilter: (id) => id.startsWith('moonshot-') || id.startsWith('kimi-'),
+    // Moonshot takes temperature in [0, 1]; OpenAI clients may send up to 2.
+    prepareRequest: (request) => (request.temperature !== undefined && request.temperature > 1 ? { ...request, temperature: 1 } : request),
   });
 }

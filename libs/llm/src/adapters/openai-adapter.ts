@@ -1,8 +1,8 @@
-import { type AdapterTransport, OpenAICompatibleAdapter } from './openai-compatible-adapter';
+import { type AdapterTransport, OpenAICompatibleAdapter, renameMaxTokensForReasoningModels } from './openai-compatible-adapter';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 /** OpenAI itself. */
 export function createOpenAIAdapter(transport?: AdapterTransport): OpenAICompatibleAdapter {
-  return new OpenAICompatibleAdapter({ provider: 'openai', defaultBaseUrl: OPENAI_BASE_URL, transport });
+  return new OpenAICompatibleAdapter({ provider: 'openai', defaultBaseUrl: OPENAI_BASE_URL, transport, prepareRequest: renameMaxTokensForReasoningModels });
 }

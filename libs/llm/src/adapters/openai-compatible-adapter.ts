@@ -19,6 +19,8 @@ export interface OpenAICompatibleOptions {
   defaultBaseUrl?: string;
   /** Which listed model ids are this provider's chat/embedding models (others are dropped). */
   modelFilter?: (id: string) => boolean;
+  /** Adjusts a request to what this provider accepts (parameter names, ranges). */
+  prepareRequest?: (request: ChatRequest) => ChatRequest;
   /** Builds the SDK client; Azure overrides it with AzureOpenAI. */
   createClient?: (call: ProviderCall, baseUrl: string | undefined) => OpenAI;
   /**
@@ -38,6 +40,16 @@ const NON_CHAT = /whisper|tts|dall-e|moderation|davinci|babbage|audio|realtime|t
 const CLIENT_CACHE_LIMIT = 256;
 
 /**
+ * OpenAI's reasoning models (o1, o3, o4, gpt-5) refuse `max_tokens`; they take
+ * `max_completion_tokens`. Clients written for older models still send the former.
+ */
+export function renameMaxTokensForReasoningModels(request: ChatRequest): ChatRequest {
+  if (request.max_tokens === undefined || !/^(o\d|gpt-5)/.test(request.model)) return request;
+  const { max_tokens, ...rest } = request;
+  return { ...rest, max_completion_tokens: request.max_completion_tokens ?? max_tokens };
+}
+
+/**
  * Any provider that speaks OpenAI's chat completions API, through the official `openai` SDK.
  * The SDK builds the requests and maps HTTP errors; streams are read from the raw response so
  * a missing `[DONE]` is caught.
@@ -54,7 +66,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   async chat(request: ChatRequest, call: ProviderCall): Promise<ChatResult> {
     const upstream = new UpstreamCall(this.provider, call);
     try {
-      const body = { ...request, stream: false, stream_options: undefined };
+      const body = { ...this.prepare(request), stream: false, stream_options: undefined };
       const completion = this.usesFetch
         ? ((await (await this.fetchChat(call, upstream, body)).json()) as ChatCompletion)
         : ((await this.client(call).chat.completions.create(
@@ -75,7 +87,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   async *chatStream(request: ChatRequest, call: ProviderCall): AsyncGenerator<ChatCompletionChunk> {
     const upstream = new UpstreamCall(this.provider, call);
     try {
-      const body = { ...request, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
+      const body = { ...this.prepare(request), stream: true, stream_options: { ...request.stream_options, include_usage: true } };
       const response = this.usesFetch
         ? await this.fetchChat(call, upstream, body)
         : await this.client(call)
@@ -160,6 +172,10 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
       contextWindow: model.context_length ?? model.context_window ?? known?.contextWindow,
       source: 'api',
     };
+  }
+
+  private prepare(request: ChatRequest): ChatRequest {
+    return this.options.prepareRequest ? this.options.prepareRequest(request) : request;
   }
 
   private get usesFetch(): boolean {

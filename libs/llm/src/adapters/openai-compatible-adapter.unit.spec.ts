@@ -174,6 +174,17 @@ describe.each(['sdk', 'fetch'] as const)('OpenAI-compatible adapter (%s transpor
     expect(azure.headers['api-key']).toBe(KEY);
   });
 
+  it('adapts requests to the provider: max_completion_tokens for OpenAI reasoning models, temperature range for Kimi', async () => {
+    await adapter.chat({ model: 'o3-mini', max_tokens: 50, messages: [{ role: 'user', content: 'x' }] }, call());
+    await adapter.chat({ model: 'gpt-4o', max_tokens: 50, messages: [{ role: 'user', content: 'x' }] }, call());
+    await createProviderAdapter('kimi', { transport }).chat({ model: 'kimi-k2-0905-preview', temperature: 1.5, messages: [{ role: 'user', content: 'x' }] }, call());
+    const bodies = server.requests.map((r) => r.body as ChatRequest);
+    expect(bodies[0]).toMatchObject({ max_completion_tokens: 50 });
+    expect(bodies[0].max_tokens).toBeUndefined();
+    expect(bodies[1]).toMatchObject({ max_tokens: 50 });
+    expect(bodies[2].temperature).toBe(1);
+  });
+
   it('requires a base URL for a generic openai-compatible provider', async () => {
     const error = await failure(createProviderAdapter('openai-compatible', { transport }).chat({ model: 'm', messages: [] }, { signal: new AbortController().signal }));
     expect(error.kind).toBe('bad_request');
