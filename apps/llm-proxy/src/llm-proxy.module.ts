@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
-import type { Pool } from 'pg';
 import { AuthModule } from '@kastra/auth';
 import { loadConfig } from '@kastra/config';
-import { EventStoreModule, PG_POOL } from '@kastra/event-store';
+import { EventStoreModule } from '@kastra/event-store';
 import { MessagingModule } from '@kastra/messaging';
 import { MODEL_RESOLVER } from './calls/model-resolver';
 import { LlmCallsModule } from './llm-calls.module';
@@ -25,8 +24,8 @@ import { RegistryModelResolver } from './registry-model-resolver';
       imports: [RegistryModule],
       resolver: {
         provide: MODEL_RESOLVER,
-        useFactory: (registry: ModelRegistry, pool: Pool) => new RegistryModelResolver(registry, pool),
-        inject: [ModelRegistry, PG_POOL],
+        useFactory: (registry: ModelRegistry) => new RegistryModelResolver(registry),
+        inject: [ModelRegistry],
       },
     }),
   ],

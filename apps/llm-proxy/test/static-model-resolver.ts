@@ -71,6 +71,6 @@ export class StaticModelResolver implements ModelResolver {
   }
 
   async list(): Promise<ListedModel[]> {
-    return [...this.models.values()].map((m) => ({ id: m.name, provider: m.provider, type: 'chat' }));
+    return [...this.models.values()].map((m) => ({ id: m.name, name: m.name, provider: m.provider, modelId: m.modelId, type: 'chat', supportsVision: m.supportsVision, ...(m.prices ? { prices: m.prices } : {}) }));
   }
 }

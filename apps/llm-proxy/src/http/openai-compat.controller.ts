@@ -49,6 +49,8 @@ export class OpenAiCompatController {
         ...(m.contextWindow !== undefined ? { context_window: m.contextWindow } : {}),
         ...(m.maxTokens !== undefined ? { max_tokens: m.maxTokens } : {}),
         ...(m.supportsVision !== undefined ? { supports_vision: m.supportsVision } : {}),
+        // Per million tokens, USD; absent when unpriced.
+        ...(m.prices ? { pricing: { input: m.prices.input, output: m.prices.output, ...(m.prices.cacheRead !== undefined ? { cache_read: m.prices.cacheRead } : {}), ...(m.prices.cacheWrite !== undefined ? { cache_write: m.prices.cacheWrite } : {}), currency: 'USD', per: 1_000_000 } } : {}),
       })),
     });
   }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { NotFoundError } from '@kastra/api';
 import type { SecretCipher } from '@kastra/secrets';
+import { catalogueEntry } from '@kastra/llm';
 import { createLogger } from '@kastra/telemetry';
 import { LlmModelEntity, LlmModelKeyEntity, LlmProviderEntity } from './entities';
 import { LlmResourceSync } from './llm-resource-sync';
@@ -10,7 +11,9 @@ import { ModelKeyPool, type KeyPoolState, type PoolEntry } from './model-key-poo
 import { ProviderDirectory } from './provider-directory';
 import { RegistryChangeBus } from './registry-change-bus';
 import { REGISTRY_CIPHER, REGISTRY_DATA_SOURCE, REGISTRY_ENV } from './registry-tokens';
+import type { ListedModel } from './listed-model';
 import type { ModelPrices, ResolvedModel } from './resolved-model';
+import { tablePrices } from './table-prices';
 
 const logger = createLogger('llm-proxy').child({ component: 'model-registry' });
 
@@ -64,6 +67,41 @@ export class ModelRegistry {
       if (this.cache.get(key)?.value === value) this.cache.delete(key);
     });
     return value;
+  }
+
+  /**
+   * The models callers may use: enabled rows (admin and LLM resources) whose provider is enabled
+   * and available, with what they are billed at — the model's prices, else the price table's.
+   * Context window and vision fall back to the shipped catalogue. Never keys.
+   */
+  async list(): Promise<ListedModel[]> {
+    const rows = await this.dataSource.getRepository(LlmModelEntity).find({ where: { status: 'enabled' }, order: { modelId: 'ASC' } });
+    const providerRows = new Map((await this.dataSource.getRepository(LlmProviderEntity).find()).map((p) => [p.name, p]));
+    const listed: ListedModel[] = [];
+    for (const row of rows) {
+      const providerRow = providerRows.get(row.provider);
+      const declared = providerRow?.type ?? row.provider;
+      const type = this.providers.canonical(declared) ?? declared;
+      if ((providerRow && !providerRow.enabled) || !this.providers.isAvailable(type)) continue;
+      const upstream = row.upstreamModel ?? row.modelId;
+      const own = pricesOf(row);
+      const prices = own ?? tablePrices(type, upstream);
+      const shipped = catalogueEntry(type, upstream);
+      const contextWindow = row.contextWindow ?? shipped?.contextWindow;
+      const maxTokens = row.maxTokens ?? shipped?.maxOutputTokens;
+      listed.push({
+        id: row.modelId,
+        name: row.name,
+        provider: type,
+        modelId: upstream,
+        type: row.type,
+        ...optional('contextWindow', contextWindow),
+        ...optional('maxTokens', maxTokens),
+        supportsVision: row.supportsVision,
+        ...(prices ? { prices, pricesSource: own ? ('model' as const) : ('price-table' as const) } : {}),
+      });
+    }
+    return listed;
   }
 
   /** Drops every cached resolution of this process (writers call RegistryChangeBus.changed()). */
@@ -145,7 +183,10 @@ export class ModelRegistry {
       ...optional('baseUrl', baseUrl),
       ...optional('apiVersion', providerRow?.apiVersion),
       options: { ...(providerRow?.config ?? {}) },
-      supportsVision: false,
+      supportsVision: catalogueEntry(type, model)?.supportsVision ?? false,
+      ...optional('contextWindow', catalogueEntry(type, model)?.contextWindow),
+      // Billed at the shipped list price; a model missing from the table stays unpriced.
+      ...optional('prices', tablePrices(type, model)),
       limits: {},
       fallbacks: [],
       keyPool: this.pool(`${type}/*`, key ? [key] : [], 'single'),

@@ -189,6 +189,40 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
     await expect(registry.resolve('')).rejects.toThrow(NotFoundError);
   });
 
+  it('lists the enabled models with what they are billed at: own prices, else the price table, else unpriced', async () => {
+    const registry = first.app.get(ModelRegistry);
+    const created = [
+      { name: 'Mini', model_id: 'gpt-4o-mini', provider: 'openai', api_keys: [{ key: SECOND_KEY }] },
+      { name: 'Echo', model_id: 'echo-unpriced', provider: 'mock', auth_type: 'none' },
+      { name: 'Off', model_id: 'gpt-4o', provider: 'openai', status: 'disabled' },
+    ];
+    for (const body of created) expect((await call(first, 'POST', '/api/v1/llm-models', body)).status).toBe(201);
+    try {
+      const listed = await registry.list();
+      const byId = new Map(listed.map((m) => [m.id, m]));
+      expect(byId.get('gpt-4-turbo')).toMatchObject({ provider: 'openai', contextWindow: 128000, supportsVision: true, prices: { input: 10, output: 30 }, pricesSource: 'model' });
+      // No price on the row: the shipped table's, and the catalogue's context window
+      expect(byId.get('gpt-4o-mini')).toMatchObject({ provider: 'openai', modelId: 'gpt-4o-mini', prices: { input: 0.15, output: 0.6 }, pricesSource: 'price-table' });
+      expect(byId.get('gpt-4o-mini')!.contextWindow).toBeGreaterThan(0);
+      // Neither: unpriced, never $0
+      expect(byId.get('echo-unpriced')).toBeDefined();
+      expect(byId.get('echo-unpriced')!.prices).toBeUndefined();
+      expect(byId.has('gpt-4o')).toBe(false);
+      expect(JSON.stringify(listed)).not.toContain(SEED_KEY);
+      expect(JSON.stringify(listed)).not.toContain(SECOND_KEY);
+      // Provider defaults are billed at the table's list price (dated snapshot -> family); unknown models stay unpriced
+      process.env.OPENAI_API_KEY = 'sk-openai-from-env-0000';
+      try {
+        expect((await registry.resolve('openai/gpt-4o-2024-08-06')).prices).toMatchObject({ input: 2.5, output: 10 });
+        expect((await registry.resolve('openai/made-up-model')).prices).toBeUndefined();
+      } finally {
+        delete process.env.OPENAI_API_KEY;
+      }
+    } finally {
+      for (const body of created) await call(first, 'DELETE', `/api/v1/llm-models/${body.model_id}`);
+    }
+  });
+
   it('shows a key marked invalid on one replica to the other replica', async () => {
     // Given both replicas resolved the model (and cache it for a minute)
     const onFirst = await first.app.get(ModelRegistry).resolve('gpt-4-turbo');

@@ -26,6 +26,8 @@ export interface ModelPrices {
   output: number;
   cacheRead?: number;
   cacheWrite?: number;
+  /** The price table's CNY list prices, for providers that bill in CNY (never set by admins). */
+  cny?: Omit<ModelPrices, 'cny'>;
 }
 
 /** Everything the call path needs to call a model, from a handle. */
