@@ -12,6 +12,7 @@ import { GatewayClient } from './gateway-client';
 import { checkNats, checkPostgres, hasNatsServer, isLocal, postgresStartHint, startNatsServer } from './infrastructure';
 import { isPortFree, portHolder } from './port-check';
 import { type ExampleOutcome, formatSummaryTable } from './resource-readiness';
+import { runExampleWorkflowAfterStart } from './run-example-workflow';
 import { type SupervisorEvent, ServiceSupervisor } from './service-supervisor';
 import { EXTRA_PORTS, repositoryRoot, serviceMain, STACK_SERVICES } from './stack-services';
 
@@ -48,6 +49,7 @@ class Stack {
     this.startServices();
     const client = await this.waitForGateway();
     const outcomes = await this.applyExamples(client);
+    await runExampleWorkflowAfterStart(this.config, outcomes, say);
     this.printAccess();
     return outcomes;
   }
