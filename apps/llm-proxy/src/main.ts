@@ -11,7 +11,10 @@ runService({
   service: 'llm-proxy',
   module: LlmProxyModule,
   listen: async (app, config) => {
-    (app as NestExpressApplication).useBodyParser('json', { limit: BODY_LIMIT });
+    const express = app as NestExpressApplication;
+    // No framework banner on an internet-facing gateway.
+    express.disable('x-powered-by');
+    express.useBodyParser('json', { limit: BODY_LIMIT });
     await app.listen(config.port, '0.0.0.0');
   },
 }).catch(() => process.exit(1));
