@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@kastra/testing';
 import { appendToStream } from './append-to-stream';
 import { EventStore } from './event-store';
@@ -16,12 +16,11 @@ describe('EventStore (Postgres)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('eventstore');
-    pool = new Pool({ connectionString: db.url, max: 20 });
+    pool = db.pool({ max: 20 });
     await migrate(pool);
     store = new EventStore(pool);
   });
   afterAll(async () => {
-    await pool.end();
     await db.drop();
   });
 

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { EventStore, migrate, storeCheckpoint, LOG_START } from '@kastra/event-store';
@@ -22,7 +22,7 @@ describe('event relay and durable consumers (Postgres + JetStream)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('messaging');
-    pool = new Pool({ connectionString: db.url, max: 20 });
+    pool = db.pool({ max: 20 });
     await migrate(pool);
     await pool.query('CREATE TABLE test_effects (event_id uuid NOT NULL, pid int NOT NULL)');
     nc = await connect({ servers: TEST_NATS_URL });
@@ -34,7 +34,6 @@ describe('event relay and durable consumers (Postgres + JetStream)', () => {
     for (const relay of relays) await relay.stop();
     await nc.close();
     await deleteTestStreams(prefix);
-    await pool.end();
     await db.drop();
   });
 

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { AlreadyExistsError, ConflictError, InvalidError, NotFoundError, type Resource } from '@kastra/api';
 import { migrate } from '@kastra/event-store';
 import { SecretCipher } from '@kastra/secrets';
@@ -32,14 +32,13 @@ describe('PostgresResourceStore', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('resources');
-    pool = new Pool({ connectionString: db.url });
+    pool = db.pool();
     await migrate(pool);
     const cipher = new SecretCipher(randomBytes(32));
     store = await createResourceStore({ pool, databaseUrl: db.url, cipher, homeDir: mkdtempSync(join(tmpdir(), 'kastra-')) });
   });
   afterAll(async () => {
     await store.close();
-    await pool.end();
     await db.drop();
   });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, Pool, type PoolConfig } from 'pg';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -13,7 +13,12 @@ export interface TestDatabase {
   /** Connection string of a database created for this test file only. */
   url: string;
   name: string;
-  /** Drops the database (terminating leftover connections). */
+  /**
+   * A pool on this database, ended by `drop()`. Its idle clients' errors are absorbed: the forced
+   * drop terminates connections, and an unheard pool error would crash the test file.
+   */
+  pool(config?: PoolConfig): Pool;
+  /** Ends the pools, then drops the database (terminating leftover connections). */
   drop(): Promise<void>;
 }
 
@@ -28,10 +33,18 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
     await admin.end();
   }
   const url = withDatabase(ADMIN_URL, name);
+  const pools: Pool[] = [];
   return {
     url,
     name,
+    pool(config = {}) {
+      const pool = new Pool({ ...config, connectionString: url });
+      pool.on('error', () => undefined);
+      pools.push(pool);
+      return pool;
+    },
     async drop() {
+      await Promise.all(pools.map((pool) => (pool.ended ? undefined : pool.end().catch(() => undefined))));
       const client = new Client({ connectionString: withDatabase(ADMIN_URL, 'postgres') });
       await client.connect();
       try {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { migrate } from '@kastra/event-store';
 import { createResourceStore } from '@kastra/resource-store';
 import { SecretCipher } from '@kastra/secrets';
@@ -16,11 +16,10 @@ describe('kastra rebuild-projections', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('rebuildcli');
-    pool = new Pool({ connectionString: db.url });
+    pool = db.pool();
     await migrate(pool);
   });
   afterAll(async () => {
-    await pool.end();
     await db.drop();
   });
 
