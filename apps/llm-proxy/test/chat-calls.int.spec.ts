@@ -265,6 +265,47 @@ describe('llm-proxy call path against a mock OpenAI upstream', () => {
     expect(last.promptTokens).toBeGreaterThan(0);
   });
 
+  it('aborts the upstream when the client hangs up mid-stream, and bills the completion tokens already streamed', async () => {
+    // Given an upstream that streams a long answer slowly, one frame every 150 ms
+    const fullText = 'lorem ipsum dolor sit amet '.repeat(8).trim();
+    const slow = await startMockOpenAIServer({ streamChunkDelayMs: 150, reply: () => ({ text: fullText, toolCalls: [] }) });
+    try {
+      resolver.add({ name: 'gpt-slow-stream', provider: 'openai', modelId: 'gpt-4o-mini', baseUrl: slow.baseUrl, keys: [{ keyId: 'key-slow', apiKey: KEY_A }] });
+      const aborted = slow.waitForClientAbort();
+      // When the client reads two pieces of text and leaves (a plain client: the recording fetch reads whole bodies first)
+      const plain = new OpenAI({ apiKey: home.token('user'), baseURL: `${proxy.url}/v1`, maxRetries: 0 });
+      const stream = await plain.chat.completions.create({ model: 'gpt-slow-stream', messages: [{ role: 'user', content: 'tell me a long story' }], stream: true });
+      let received = '';
+      let pieces = 0;
+      for await (const chunk of stream) {
+        received += chunk.choices[0]?.delta.content ?? '';
+        if (chunk.choices[0]?.delta.content && ++pieces === 2) break;
+      }
+      expect(received.length).toBeGreaterThan(0);
+      // Then the proxy hangs up on the upstream before it finished
+      const seen = await aborted;
+      expect(seen.clientAborted).toBe(true);
+      // And the call is recorded as cancelled, billing the prompt and the text that was streamed
+      const last = await (async () => {
+        for (let i = 0; i < 50; i++) {
+          const found = (await usageEvents()).reverse().find((e) => e.model === 'gpt-slow-stream');
+          if (found) return found;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error('no usage event for gpt-slow-stream');
+      })();
+      expect(last).toMatchObject({ status: 'cancelled', stream: true, keyId: 'key-slow', priced: true });
+      expect(last.promptTokens).toBeGreaterThan(0);
+      expect(last.completionTokens).toBeGreaterThanOrEqual(Math.ceil(received.length / 4));
+      // ...and not the whole answer: the stream really stopped early
+      expect(last.completionTokens).toBeLessThan(Math.ceil(fullText.length / 4));
+      expect(last.latencyMs).toBeLessThan(1000);
+      expect(last.costUsd).toBeGreaterThan(0);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('exposes the LLM metrics labelled by provider, model and status', async () => {
     const text = await metricsRegistry.metrics();
     for (const name of ['llm_requests_total', 'llm_request_duration_seconds', 'llm_active_requests', 'llm_tokens_total', 'llm_cost_total', 'llm_errors_total', 'llm_circuit_breaker_state']) {
