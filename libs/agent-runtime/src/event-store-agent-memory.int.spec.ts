@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { EventStore, migrate } from '@kastra/event-store';
 import { createTestDatabase, type TestDatabase } from '@kastra/testing';
 import { MESSAGES_APPENDED } from './agent-memory';
@@ -13,12 +13,11 @@ describe('EventStoreAgentMemory (Postgres)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('agentmemory');
-    pool = new Pool({ connectionString: db.url, max: 4 });
+    pool = db.pool({ max: 4 });
     await migrate(pool);
     events = new EventStore(pool);
   });
   afterAll(async () => {
-    await pool.end();
     await db.drop();
   });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Module, type INestApplication } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { Resource } from '@kastra/api';
 import { JwtAuthority } from '@kastra/auth';
 import { EventStore, migrate } from '@kastra/event-store';
@@ -54,7 +54,7 @@ describe('POST .../agents/{name}/generate', () => {
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'kastra-agents-'));
     db = await createTestDatabase('agentgen');
-    pool = new Pool({ connectionString: db.url, max: 5 });
+    pool = db.pool({ max: 5 });
     await migrate(pool);
     store = await createResourceStore({ pool, databaseUrl: db.url, homeDir: home });
     nc = await connect({ servers: TEST_NATS_URL });
@@ -115,7 +115,6 @@ describe('POST .../agents/{name}/generate', () => {
     await new Promise((resolve) => toolServer.close(resolve));
     await nc?.close();
     await store?.close();
-    await pool?.end();
     await db?.drop();
     rmSync(home, { recursive: true, force: true });
   });

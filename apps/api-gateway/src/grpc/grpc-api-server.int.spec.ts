@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import type { INestApplicationContext } from '@nestjs/common';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { migrate } from '@kastra/event-store';
 import { createResourceStore } from '@kastra/resource-store';
 import { SecretCipher } from '@kastra/secrets';
@@ -21,7 +21,7 @@ describe('gRPC API over the Postgres resource store', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('grpc');
-    pool = new Pool({ connectionString: database.url, max: 4 });
+    pool = database.pool({ max: 4 });
     await migrate(pool);
     store = await createResourceStore({ pool, databaseUrl: database.url, cipher: new SecretCipher(randomBytes(32)) });
     const started = await startGrpcGateway(store);
@@ -33,7 +33,6 @@ describe('gRPC API over the Postgres resource store', () => {
     client?.close();
     await app?.close();
     await store?.close();
-    await pool?.end();
     await database?.drop();
   });
 
