@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { Pool } from 'pg';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createTestDatabase, deleteTestStreams, TEST_NATS_URL, testNatsPrefix, type TestDatabase } from '@kastra/testing';
 import { metricsRegistry } from '@kastra/telemetry';
@@ -103,6 +104,45 @@ describe('llm-proxy limits across replicas, usage report and NATS subjects', () 
     expect(dave.body.usage).toEqual([expect.objectContaining({ user: 'dave', model: 'unpriced-model', requests: 1, costUsd: null, unpricedRequests: 1 })]);
     // And bad dates are refused
     expect((await get(home.token('admin'), '?from=yesterday')).status).toBe(400);
+  });
+
+  it('records a refusal by the user limit and by the model limit the same way: status rate_limited, no tokens, counted as a hit', async () => {
+    // Given a replica with a user limit of 2 requests a minute, and a model limited to 1
+    const limited = await startTestProxy({ databaseUrl: database.url, prefix, home: home.home, resolver, settings: { userRpm: 2 } });
+    resolver.add({ name: 'one-rpm-model', provider: 'openai', modelId: 'gpt-4o-mini', baseUrl: upstream.baseUrl, keys: [{ keyId: 'k5', apiKey: KEY }], limits: { rpm: 1 } });
+    const pool = new Pool({ connectionString: database.url, max: 1 });
+    try {
+      const hitsBefore = await metricsRegistry.getSingleMetricAsString('llm_rate_limit_hits_total');
+      // When frank makes a third call within the minute, and grace a second call of the one-RPM model
+      for (let i = 0; i < 2; i++) await client(limited, 'frank').chat.completions.create({ model: 'usage-model', messages: [{ role: 'user', content: `f${i}` }] });
+      await expect(client(limited, 'frank').chat.completions.create({ model: 'usage-model', messages: [{ role: 'user', content: 'f2' }] })).rejects.toMatchObject({ status: 429 });
+      await client(replicas[0], 'grace').chat.completions.create({ model: 'one-rpm-model', messages: [{ role: 'user', content: 'g0' }] });
+      await expect(client(replicas[1], 'grace').chat.completions.create({ model: 'one-rpm-model', messages: [{ role: 'user', content: 'g1' }] })).rejects.toMatchObject({ status: 429 });
+      for (const replica of [...replicas, limited]) await replica.flushUsage();
+      // Then both refusals are one usage event each, alike but for the limit named
+      const { rows } = await pool.query(`SELECT data FROM kastra_events WHERE category = 'usage' AND data->>'status' = 'rate_limited' AND data->>'user' IN ('frank', 'grace') ORDER BY global_position`);
+      const refusal = { status: 'rate_limited', promptTokens: 0, completionTokens: 0, cachedTokens: 0, keyId: null, costUsd: null, stream: false };
+      expect(rows.map((r) => r.data)).toEqual([
+        expect.objectContaining({ ...refusal, user: 'frank', model: 'usage-model', errorKind: 'user_rpm' }),
+        expect.objectContaining({ ...refusal, user: 'grace', model: 'one-rpm-model', errorKind: 'model_rpm' }),
+      ]);
+      // And both are rate-limit hits, requests with status rate_limited, and not errors
+      const hits = await metricsRegistry.getSingleMetricAsString('llm_rate_limit_hits_total');
+      expect(hits).not.toBe(hitsBefore);
+      expect(hits).toMatch(/model="usage-model",scope="user"[^}]*\} 1/);
+      expect(hits).toMatch(/model="one-rpm-model",scope="model"[^}]*\} 1/);
+      const requests = await metricsRegistry.getSingleMetricAsString('llm_requests_total');
+      expect(requests).toMatch(/model="usage-model",status="rate_limited"[^}]*\} 1/);
+      expect(requests).toMatch(/model="one-rpm-model",status="rate_limited"[^}]*\} 1/);
+      expect(await metricsRegistry.getSingleMetricAsString('llm_errors_total')).not.toContain('rate_limited');
+      // And the usage report counts them apart: not errors, not unpriced
+      const response = await fetch(`${replicas[0].url}/api/v1/llm/usage?user=frank`, { headers: { authorization: `Bearer ${home.token('admin')}` } });
+      const report = (await response.json()) as { usage: Array<Record<string, unknown>> };
+      expect(report.usage).toEqual([expect.objectContaining({ user: 'frank', model: 'usage-model', requests: 3, errors: 0, rateLimited: 1, unpricedRequests: 0 })]);
+    } finally {
+      await pool.end();
+      await limited.close();
+    }
   });
 
   it('answers chat and model requests on the NATS subjects', async () => {

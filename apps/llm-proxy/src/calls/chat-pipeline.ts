@@ -7,7 +7,7 @@ import type { LlmCallRecorded, LlmCallStatus } from '../usage/llm-call-recorded'
 import type { UsageRecorder } from '../usage/usage-recorder';
 import { callCost } from './call-cost';
 import type { CallClock, CallContext } from './call-context';
-import { LlmCallError, toLlmCallError } from './llm-call-error';
+import { LlmCallError, RateLimitRefusal, toLlmCallError } from './llm-call-error';
 import { llmMetrics } from './llm-metrics';
 import type { ProxySettings } from './proxy-settings';
 import type { ModelResolver, ResolvedModel } from './model-resolver';
@@ -186,8 +186,13 @@ export class ChatPipeline {
     const userCharges: LimitCharge[] = [];
     if (this.settings.userRpm !== undefined) userCharges.push({ scope: `user:${ctx.user}`, metric: 'rpm', limit: this.settings.userRpm, amount: 1 });
     if (this.settings.userTpm !== undefined) userCharges.push({ scope: `user:${ctx.user}`, metric: 'tpm', limit: this.settings.userTpm, amount: tokens });
-    await this.reserve(call, primary, userCharges, 'user');
     llmMetrics().active.inc({ provider: primary.provider, model: primary.name });
+    try {
+      await this.reserve(call, primary, userCharges, 'user');
+    } catch (error) {
+      // Recorded like a refusal by the model's limit: one usage event, status rate_limited.
+      throw await this.fail(call, error);
+    }
     return call;
   }
 
@@ -200,9 +205,8 @@ export class ChatPipeline {
     }
     llmMetrics().rateLimitHits.inc({ provider: model.provider, model: model.name, scope });
     const { charge } = result;
-    throw new LlmCallError(
-      429,
-      'rate_limited',
+    throw new RateLimitRefusal(
+      `${scope}_${charge.metric}`,
       `${scope === 'user' ? 'your' : `the model ${model.name}'s`} ${charge.metric.toUpperCase()} limit of ${charge.limit} per minute is reached`,
       result.retryAfterMs,
     );
@@ -250,6 +254,11 @@ export class ChatPipeline {
 
   private async fail(call: CallInFlight, error: unknown): Promise<LlmCallError> {
     const failure = toLlmCallError(error);
+    if (failure instanceof RateLimitRefusal) {
+      // Refused by the proxy's own limit (user or model, whichever): nothing went upstream, no tokens.
+      await this.finish(call, null, 'rate_limited', undefined, failure.limit);
+      return failure;
+    }
     const status: LlmCallStatus = failure.type === 'cancelled' ? 'cancelled' : 'error';
     // A client that leaves after the prompt went upstream has still cost its prompt: bill the estimate.
     const billed = status === 'cancelled' && call.clock.upstreamMs > 0 ? { prompt_tokens: call.promptEstimate, completion_tokens: 0, total_tokens: call.promptEstimate } : undefined;
@@ -266,11 +275,12 @@ export class ChatPipeline {
     );
     const latencyMs = performance.now() - call.clock.startedAt;
     const metrics = llmMetrics();
-    const labels = { provider: model.provider, model: model.name, status: status === 'ok' ? 'ok' : (errorKind ?? status) };
+    const labels = { provider: model.provider, model: model.name, status: status === 'ok' || status === 'rate_limited' ? status : (errorKind ?? status) };
     metrics.active.dec({ provider: call.primary.provider, model: call.primary.name });
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, latencyMs / 1000);
-    if (status !== 'ok') metrics.errors.inc(labels);
+    // Refusals are counted by llm_rate_limit_hits_total, not as errors.
+    if (status !== 'ok' && status !== 'rate_limited') metrics.errors.inc(labels);
     const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
     const cost = usage ? callCost(usage, model) : { priced: false as const };
     if (usage) {

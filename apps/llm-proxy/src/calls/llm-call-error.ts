@@ -35,6 +35,18 @@ export class LlmCallError extends Error {
   }
 }
 
+/** The proxy's own RPM/TPM limit refused the call (not an upstream 429): nothing went upstream. */
+export class RateLimitRefusal extends LlmCallError {
+  constructor(
+    /** Which limit: `user_rpm`, `user_tpm`, `model_rpm` or `model_tpm`. */
+    readonly limit: `${'user' | 'model'}_${'rpm' | 'tpm'}`,
+    message: string,
+    retryAfterMs: number,
+  ) {
+    super(429, 'rate_limited', message, retryAfterMs);
+  }
+}
+
 /** Any error thrown on the call path as an LlmCallError (ApiErrors keep their status). */
 export function toLlmCallError(error: unknown): LlmCallError {
   if (error instanceof LlmCallError) return error;

@@ -1,7 +1,8 @@
 /** Type of the usage event appended for every call (stream `usage:<yyyy-mm-dd>`, category `usage`). */
 export const LLM_CALL_RECORDED = 'LlmCallRecorded';
 
-export type LlmCallStatus = 'ok' | 'error' | 'cancelled';
+/** `rate_limited`: refused by the proxy's own user or model limit before any upstream call (no tokens). */
+export type LlmCallStatus = 'ok' | 'error' | 'cancelled' | 'rate_limited';
 
 /** Data of an LlmCallRecorded event. Carries the key id, never the key. */
 export interface LlmCallRecorded {
@@ -19,6 +20,7 @@ export interface LlmCallRecorded {
   priced: boolean;
   latencyMs: number;
   status: LlmCallStatus;
+  /** The failure's kind; for `rate_limited` the limit: user_rpm, user_tpm, model_rpm or model_tpm. */
   errorKind?: string;
   stream: boolean;
   /** The model first asked for, when a fallback answered. */

@@ -8,7 +8,10 @@ export interface UsageRow {
   user: string;
   model: string;
   requests: number;
+  /** Calls that failed or were cancelled (refusals by the proxy's limits are counted apart). */
   errors: number;
+  /** Calls refused by the proxy's own user or model limit (nothing went upstream). */
+  rateLimited: number;
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
@@ -23,13 +26,14 @@ export interface UsageRow {
 const USAGE_REPORT_SQL = `
 SELECT substr(stream_id, 7) AS day, data->>'user' AS "user", data->>'model' AS model,
        count(*)::int AS requests,
-       count(*) FILTER (WHERE data->>'status' <> 'ok')::int AS errors,
+       count(*) FILTER (WHERE data->>'status' NOT IN ('ok', 'rate_limited'))::int AS errors,
+       count(*) FILTER (WHERE data->>'status' = 'rate_limited')::int AS rate_limited,
        coalesce(sum((data->>'promptTokens')::bigint), 0)::bigint AS prompt_tokens,
        coalesce(sum((data->>'completionTokens')::bigint), 0)::bigint AS completion_tokens,
        coalesce(sum((data->>'cachedTokens')::bigint), 0)::bigint AS cached_tokens,
        sum((data->>'costUsd')::numeric) AS cost_usd,
        sum((data->>'costCny')::numeric) AS cost_cny,
-       count(*) FILTER (WHERE (data->>'priced')::boolean IS NOT TRUE)::int AS unpriced_requests
+       count(*) FILTER (WHERE (data->>'priced')::boolean IS NOT TRUE AND data->>'status' <> 'rate_limited')::int AS unpriced_requests
 FROM kastra_events
 WHERE stream_id >= $1 AND stream_id <= $2 AND category = 'usage' AND type = $3
   AND ($4::text IS NULL OR data->>'user' = $4)
@@ -64,6 +68,7 @@ export async function usageReport(pool: Pool, range: { from: string; to: string 
     model: row.model,
     requests: row.requests,
     errors: row.errors,
+    rateLimited: row.rate_limited,
     promptTokens: Number(row.prompt_tokens),
     completionTokens: Number(row.completion_tokens),
     cachedTokens: Number(row.cached_tokens),
