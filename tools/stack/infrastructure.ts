@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { Redis } from 'ioredis';
 
 export type Reachability = { ok: true } | { ok: false; reason: string };
 
@@ -86,4 +87,41 @@ function describe(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
   const err = error as NodeJS.ErrnoException;
   return err?.code ? `${err.code}: ${err.message}` : String(err?.message ?? error);
+}
+
+/** Redis answers PING (the llm-proxy keeps its shared rate-limit windows there). */
+export async function checkRedis(redisUrl: string): Promise<Reachability> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, reason: describe(error) };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Whether `redis-server` is on PATH. */
+export function hasRedisServer(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a local, non-persistent redis-server on the port of `redisUrl`. */
+export function startRedisServer(redisUrl: string, logFile: string): ChildProcess {
+  const port = new URL(redisUrl).port || '6379';
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const log = fs.openSync(logFile, 'a');
+  try {
+    return spawn('redis-server', ['--bind', '127.0.0.1', '--port', port, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', log, log] });
+  } finally {
+    fs.closeSync(log);
+  }
 }

@@ -9,7 +9,17 @@ import { ensureDatabase, migrate } from '@kastra/event-store';
 import { applyExamples, waitForExamples } from './apply-examples';
 import { loadExampleManifests } from './example-manifests';
 import { GatewayClient } from './gateway-client';
-import { checkNats, checkPostgres, hasNatsServer, isLocal, postgresStartHint, startNatsServer } from './infrastructure';
+import {
+  checkNats,
+  checkPostgres,
+  checkRedis,
+  hasNatsServer,
+  hasRedisServer,
+  isLocal,
+  postgresStartHint,
+  startNatsServer,
+  startRedisServer,
+} from './infrastructure';
 import { isPortFree, portHolder } from './port-check';
 import { type ExampleOutcome, formatSummaryTable } from './resource-readiness';
 import { runExampleWorkflowAfterStart } from './run-example-workflow';
@@ -38,12 +48,14 @@ class Stack {
   private readonly config: KastraConfig = loadConfig(0);
   private readonly logDir = path.join(this.config.homeDir, 'logs');
   private natsServer?: ChildProcess;
+  private redisServer?: ChildProcess;
   private supervisor?: ServiceSupervisor;
   private stopping?: Promise<void>;
 
   async start(): Promise<ExampleOutcome[]> {
     await this.ensurePostgres();
     await this.ensureNats();
+    await this.ensureRedis();
     await this.migrateDatabase();
     await this.ensurePortsFree();
     this.startServices();
@@ -60,10 +72,12 @@ class Stack {
         say('stopping services...');
         await this.supervisor.stop();
       }
-      if (this.natsServer && this.natsServer.exitCode === null) {
-        const exited = new Promise((resolve) => this.natsServer?.once('exit', resolve));
-        this.natsServer.kill('SIGTERM');
-        await exited;
+      for (const server of [this.natsServer, this.redisServer]) {
+        if (server && server.exitCode === null) {
+          const exited = new Promise((resolve) => server.once('exit', resolve));
+          server.kill('SIGTERM');
+          await exited;
+        }
       }
       say('stopped');
     })();
@@ -98,6 +112,26 @@ class Stack {
       await sleep(250);
     }
     throw new StackStartError(`nats-server did not come up; see ${path.join(this.logDir, 'nats-server.log')}`);
+  }
+
+  private async ensureRedis(): Promise<void> {
+    const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const first = await checkRedis(url);
+    if (first.ok) return say(`redis      ${redactUrl(url)} reachable`);
+    if (!isLocal(url) || !hasRedisServer()) {
+      throw new StackStartError(
+        `Redis at ${redactUrl(url)} is not reachable (${first.reason}); the llm-proxy keeps its rate limits there.\n  Start one with:  redis-server --daemonize yes --save "" --appendonly no\n  (or point REDIS_URL at a running server)`,
+      );
+    }
+    say(`redis      ${redactUrl(url)} not reachable: starting redis-server (no persistence)`);
+    this.redisServer = startRedisServer(url, path.join(this.logDir, 'redis-server.log'));
+    const deadline = Date.now() + NATS_START_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (this.redisServer.exitCode !== null) break;
+      if ((await checkRedis(url)).ok) return say('redis      started');
+      await sleep(250);
+    }
+    throw new StackStartError(`redis-server did not come up; see ${path.join(this.logDir, 'redis-server.log')}`);
   }
 
   private async migrateDatabase(): Promise<void> {
