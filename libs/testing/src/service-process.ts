@@ -1,9 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { eventually } from './free-port';
 
-/** The repository root (services run from its dist/). */
-export const REPO = path.resolve(__dirname, '../../..');
+/** The repository root (services run from its dist/), found from source and from dist/ alike. */
+export const REPO = repositoryRoot(__dirname);
+
+function repositoryRoot(from: string): string {
+  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  throw new Error(`no package.json above ${from}`);
+}
 
 /** A Kastra service started from dist/ as its own process. */
 export interface ServiceProcess {
