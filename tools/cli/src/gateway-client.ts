@@ -68,6 +68,52 @@ export class GatewayClient {
     return { status: response.status, body };
   }
 
+  /**
+   * Reads a Server-Sent Events answer until the server ends it, calling `onEvent` per frame
+   * (keepalive comments skipped). An error answer, or `onEvent` throwing, rejects.
+   */
+  streamEvents(pathname: string, query: Record<string, string | undefined>, onEvent: (type: string, data: unknown) => void): Promise<void> {
+    const url = new URL(this.server + pathname);
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, value);
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const headers = { accept: 'text/event-stream', authorization: `Bearer ${this.token}` };
+      const request = transport.get(url, { headers, ca: this.ca }, (response) => {
+        response.setEncoding('utf8');
+        if ((response.statusCode ?? 0) >= 400) {
+          let text = '';
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => reject(toStatusError(response.statusCode ?? 0, parseBody(text), text)));
+          return;
+        }
+        let buffer = '';
+        response.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const type = /^event: (.*)$/m.exec(block)?.[1];
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (!type || data === undefined) continue;
+            try {
+              onEvent(type, JSON.parse(data));
+            } catch (error) {
+              request.destroy();
+              reject(error);
+              return;
+            }
+          }
+        });
+        response.on('end', () => resolve());
+        response.on('error', reject);
+      });
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        reject(new CliError(`cannot reach the Kastra gateway at ${this.server}: ${error.code ?? error.message}`)),
+      );
+    });
+  }
+
   private send(url: URL, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {

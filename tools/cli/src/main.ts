@@ -112,7 +112,7 @@ export function createProgram(ctx: CliContext, result: { exitCode: number }): Co
     .option('-f, --follow', 'keep printing events until the run ends')
     .addOption(serverOption())
     .action(async (kind: string, name: string, options: { namespace?: string; follow?: boolean; server?: string }) => {
-      if (!(await logsCommand(kind, name, options, serverUrl(ctx, options.server), ctx))) result.exitCode = 1;
+      if (!(await logsCommand(kind, name, options, gateway(options.server), ctx))) result.exitCode = 1;
     });
 
   program
