@@ -79,7 +79,11 @@ export class LlmCallsModule {
           useFactory: (breakers: CircuitBreakers, logger: Logger) => new UpstreamAttempts(settings, breakers, logger),
           inject: [CircuitBreakers, CALLS_LOGGER],
         },
-        { provide: UsageRecorder, useFactory: (store: EventStore, logger: Logger) => new UsageRecorder(store, logger), inject: [EventStore, CALLS_LOGGER] },
+        {
+          provide: UsageRecorder,
+          useFactory: (store: EventStore, logger: Logger) => new UsageRecorder(store, logger, settings.usageFlushMs),
+          inject: [EventStore, CALLS_LOGGER],
+        },
         {
           provide: ChatPipeline,
           useFactory: (resolver: ModelResolver, limiter: RateLimiter, attempts: UpstreamAttempts, usage: UsageRecorder, logger: Logger) =>

@@ -122,7 +122,8 @@ describe('llm-proxy limits across replicas, usage report and NATS subjects', () 
       // Then both refusals are one usage event each, alike but for the limit named
       const { rows } = await pool.query(`SELECT data FROM kastra_events WHERE category = 'usage' AND data->>'status' = 'rate_limited' AND data->>'user' IN ('frank', 'grace') ORDER BY global_position`);
       const refusal = { status: 'rate_limited', promptTokens: 0, completionTokens: 0, cachedTokens: 0, keyId: null, costUsd: null, stream: false };
-      expect(rows.map((r) => r.data)).toEqual([
+      // (replicas flush their batches independently: order by user, not by position)
+      expect(rows.map((r) => r.data).sort((a, b) => a.user.localeCompare(b.user))).toEqual([
         expect.objectContaining({ ...refusal, user: 'frank', model: 'usage-model', errorKind: 'user_rpm' }),
         expect.objectContaining({ ...refusal, user: 'grace', model: 'one-rpm-model', errorKind: 'model_rpm' }),
       ]);

@@ -35,7 +35,7 @@ export class UpstreamAttempts {
   adapterFor(provider: string): ProviderAdapter {
     let adapter = this.adapters.get(provider);
     if (!adapter) {
-      adapter = createProviderAdapter(provider as Parameters<typeof createProviderAdapter>[0]);
+      adapter = createProviderAdapter(provider as Parameters<typeof createProviderAdapter>[0], { transport: this.settings.upstreamTransport ?? 'fetch' });
       this.adapters.set(provider, adapter);
     }
     return adapter;

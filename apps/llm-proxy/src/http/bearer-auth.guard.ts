@@ -2,6 +2,10 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { JwtAuthority, principalFromAuthorizationHeader } from '@kastra/auth';
 import { startClock } from '../calls/call-context';
 import type { LlmRequest } from './llm-request';
+import { VerifiedTokenCache } from './verified-token-cache';
+
+/** As @kastra/auth parses it: `Bearer <header.payload.signature>`. */
+const BEARER = /^Bearer[ \t]+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)[ \t]*$/i;
 
 /**
  * Every call carries `Authorization: Bearer <JWT>` (401 otherwise, before any work); the
@@ -9,6 +13,8 @@ import type { LlmRequest } from './llm-request';
  */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
+  private readonly verified = new VerifiedTokenCache();
+
   constructor(private readonly authority: JwtAuthority) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -16,7 +22,11 @@ export class BearerAuthGuard implements CanActivate {
     req.llmClock ??= startClock();
     const apiKeyHeader = req.headers['x-api-key'];
     const header = req.headers.authorization ?? (typeof apiKeyHeader === 'string' && apiKeyHeader !== '' ? `Bearer ${apiKeyHeader}` : undefined);
-    req.principal = principalFromAuthorizationHeader(header, this.authority);
+    const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
+    // Malformed or repeated headers take the shared path, which names what is wrong.
+    req.principal = token
+      ? this.verified.principalOf(token, (value) => this.authority.verify(value))
+      : principalFromAuthorizationHeader(header, this.authority);
     return true;
   }
 }

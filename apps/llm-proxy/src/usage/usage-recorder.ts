@@ -10,8 +10,11 @@ interface PendingUsage {
 
 /** Most events appended in one transaction. */
 const MAX_BATCH = 200;
-/** How long a recorded call may wait for its batch. */
-const FLUSH_INTERVAL_MS = 25;
+/**
+ * How long a recorded call may wait for its batch. Each batch is about seven round trips to
+ * Postgres; at 25 ms a busy sequential client paid ~0.8 ms of proxy CPU per call for them.
+ */
+export const DEFAULT_USAGE_FLUSH_MS = 100;
 const MAX_CONFLICT_RETRIES = 20;
 
 /**
@@ -25,12 +28,16 @@ export class UsageRecorder {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
-  constructor(private readonly store: EventStore, private readonly logger: Logger) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly logger: Logger,
+    private readonly flushIntervalMs = DEFAULT_USAGE_FLUSH_MS,
+  ) {}
 
   record(data: LlmCallRecorded, traceparent?: string): void {
     this.pending.push({ streamId: usageStreamId(new Date()), data, traceparent });
     if (this.pending.length >= MAX_BATCH) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_INTERVAL_MS);
+    else this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs);
   }
 
   /** Appends everything recorded so far (called on shutdown and by tests). */
