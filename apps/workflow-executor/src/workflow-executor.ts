@@ -8,6 +8,7 @@ import { DurableConsumer, natsNames } from '@kastra/messaging';
 import type { ResourceStore } from '@kastra/resource-store';
 import type { Logger } from '@kastra/telemetry';
 import { RunAdvancer, type AdvanceOutcome } from './run/run-advancer';
+import { RunLocks } from './run/run-lock';
 import { TERMINAL_PHASES, type RunPhase } from './run/run-state';
 import type { StepInvoker } from './step-invoker';
 import { consumeWork, decodeWork, ensureWorkQueue, publishWork, workQueueNames } from './work-queue';
@@ -41,6 +42,7 @@ export interface WorkflowExecutorOptions {
 export class WorkflowExecutor {
   readonly replica: string;
   private readonly advancer: RunAdvancer;
+  private readonly locks: RunLocks;
   private readonly running = new Map<string, AbortController>();
   private consumer?: DurableConsumer;
   private messages?: ConsumerMessages;
@@ -53,8 +55,11 @@ export class WorkflowExecutor {
 
   constructor(private readonly options: WorkflowExecutorOptions) {
     this.replica = options.replica ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+    // Lost locks: every run this replica advances stops (another replica may own it now).
+    this.locks = new RunLocks(options.pool, () => this.running.forEach((controller) => controller.abort('lock lost')), options.logger);
     this.advancer = new RunAdvancer({
       pool: options.pool,
+      locks: this.locks,
       store: options.store,
       invoker: options.invoker,
       replica: this.replica,
@@ -107,6 +112,7 @@ export class WorkflowExecutor {
     await this.messages?.close();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    await this.locks.close();
   }
 
   /** Enqueues every run that has not ended. */

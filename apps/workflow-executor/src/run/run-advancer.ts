@@ -8,7 +8,7 @@ import { foldRunEvents, isTerminal, type RunState } from './run-state';
 import { runStatus } from './run-status';
 import { afterAttempt, decide, type AttemptResult, type RunControl } from './step-scheduler';
 import { executeStepAttempt, type StepExecutionDeps } from './step-execution';
-import { withRunLock } from './run-lock';
+import type { RunLocks } from './run-lock';
 import type { StepInvoker } from '../step-invoker';
 import { childRunName, childRunResult } from './child-runs';
 
@@ -19,6 +19,8 @@ export type AdvanceOutcome = { kind: 'done' } | { kind: 'idle' } | { kind: 'wait
 
 export interface RunAdvancerOptions {
   pool: Pool;
+  /** The replica's run locks (one dedicated session, never a pool client). */
+  locks: RunLocks;
   store: ResourceStore;
   invoker: StepInvoker;
   replica: string;
@@ -43,7 +45,7 @@ export class RunAdvancer {
 
   /** `heartbeat` is called while a step runs, so the work message is not redelivered meanwhile. */
   advance(key: ResourceKey, signal: AbortSignal, heartbeat?: () => void): Promise<AdvanceOutcome> {
-    return withRunLock(this.options.pool, `workflowrun:${key.namespace}/${key.name}`, () => this.advanceLocked(key, signal, heartbeat)).then((result) =>
+    return this.options.locks.withLock(`workflowrun:${key.namespace}/${key.name}`, () => this.advanceLocked(key, signal, heartbeat)).then((result) =>
       result.acquired ? result.value : { kind: 'locked' },
     );
   }

@@ -1,4 +1,5 @@
-import type { Pool } from 'pg';
+import { Client, type ClientConfig, type Pool } from 'pg';
+import type { Logger } from '@kastra/telemetry';
 
 const TRY_LOCK_SQL = 'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS acquired';
 const UNLOCK_SQL = 'SELECT pg_advisory_unlock(hashtextextended($1, 0))';
@@ -6,28 +7,81 @@ const UNLOCK_SQL = 'SELECT pg_advisory_unlock(hashtextextended($1, 0))';
 export type LockedResult<T> = { acquired: true; value: T } | { acquired: false };
 
 /**
- * One replica advances a run at a time: a Postgres session advisory lock per run, held on a
- * dedicated client while the run is advanced. A replica killed with -9 loses its session and the
- * lock with it, so another replica can take the run over at once.
+ * One replica advances a run at a time: a Postgres session advisory lock per run. Every lock of
+ * a replica lives on ONE dedicated session (not a pool client): holding a pooled client per run
+ * while the run's own queries need more clients from the same pool deadlocked the executor as
+ * soon as the runs in flight reached the pool size (every client held a lock and waited for a
+ * client). A replica killed with -9 loses its session and all its locks with it, so another
+ * replica takes its runs over at once. If the session breaks while the process lives, `onLost`
+ * is told: the runs it advances must stop (their appends are fenced by stream version anyway).
  */
-export async function withRunLock<T>(pool: Pool, key: string, work: () => Promise<T>): Promise<LockedResult<T>> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    const { rows } = await client.query<{ acquired: boolean }>(TRY_LOCK_SQL, [key]).catch((error: Error) => {
-      broken = error;
-      throw error;
-    });
+export class RunLocks {
+  private client?: Promise<Client>;
+  private readonly held = new Set<string>();
+  /** pg wants one query at a time per client: lock and unlock calls of every run queue here. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly onLost: () => void,
+    private readonly logger?: Logger,
+  ) {}
+
+  async withLock<T>(key: string, work: () => Promise<T>): Promise<LockedResult<T>> {
+    // Session locks are re-entrant within a session: a second holder in this process must wait its turn.
+    if (this.held.has(key)) return { acquired: false };
+    const client = await this.session();
+    const { rows } = await this.serial(() => client.query<{ acquired: boolean }>(TRY_LOCK_SQL, [key]));
     if (!rows[0]?.acquired) return { acquired: false };
+    this.held.add(key);
     try {
       return { acquired: true, value: await work() };
     } finally {
-      await client.query(UNLOCK_SQL, [key]).catch((error: Error) => {
-        broken = error;
-      });
+      this.held.delete(key);
+      // A broken session has dropped the lock already; a new one must not be asked to unlock it.
+      if (this.client && (await this.client.catch(() => undefined)) === client) {
+        await this.serial(() => client.query(UNLOCK_SQL, [key])).catch((error: unknown) => this.lost(client, error));
+      }
     }
-  } finally {
-    // A client whose lock state is unknown must not go back to the pool.
-    client.release(broken);
+  }
+
+  private serial<R>(query: () => Promise<R>): Promise<R> {
+    const result = this.queue.then(query);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    const client = await this.client?.catch(() => undefined);
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private session(): Promise<Client> {
+    this.client ??= (async () => {
+      const client = new Client(this.pool.options as ClientConfig);
+      client.on('error', (error) => this.lost(client, error));
+      client.on('end', () => this.lost(client, new Error('lock session ended')));
+      await client.connect();
+      return client;
+    })();
+    const pending = this.client;
+    pending.catch(() => {
+      if (this.client === pending) this.client = undefined;
+    });
+    return pending;
+  }
+
+  private lost(client: Client, error: unknown): void {
+    void this.client?.then(
+      (current) => {
+        if (current !== client) return;
+        this.client = undefined;
+        this.logger?.warn({ err: String(error) }, 'run lock session lost; runs in flight stop');
+        client.end().catch(() => undefined);
+        this.onLost();
+      },
+      () => undefined,
+    );
   }
 }
