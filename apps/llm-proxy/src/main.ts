@@ -14,6 +14,8 @@ runService({
     const express = app as NestExpressApplication;
     // No framework banner on an internet-facing gateway.
     express.disable('x-powered-by');
+    // Completions are never revalidated: hashing every body for an ETag is wasted CPU per call.
+    express.set('etag', false);
     express.useBodyParser('json', { limit: BODY_LIMIT });
     await app.listen(config.port, '0.0.0.0');
   },

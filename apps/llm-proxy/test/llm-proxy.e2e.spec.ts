@@ -154,6 +154,7 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
       expect(data.choices[0].message.content).toContain(word);
       expect(Number(response.headers.get('x-kastra-proxy-overhead-ms'))).toBeGreaterThanOrEqual(0);
       expect(response.headers.get('x-powered-by')).toBeNull();
+      expect(response.headers.get('etag')).toBeNull();
     }
     expect(openaiUpstream.requests.map((r) => r.headers.authorization).sort()).toEqual([`Bearer ${KEY_1}`, `Bearer ${KEY_2}`].sort());
     const event = await usageOf('gpt-4-turbo', (e) => e.status === 'ok');
