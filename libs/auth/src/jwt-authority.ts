@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import * as jwt from 'jsonwebtoken';
 import { BadRequestError, UnauthorizedError } from '@kastra/api';
 import { isRole, type Principal } from './principal';
@@ -18,11 +19,13 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w
  * Error messages never contain the token: it is a credential.
  */
 export class JwtAuthority {
-  private readonly secret: Buffer;
+  /** A KeyObject made once: handing jsonwebtoken raw bytes makes it build one per call (~0.6 ms). */
+  private readonly secret: KeyObject;
 
   constructor(secret: string | Buffer) {
-    this.secret = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
-    if (this.secret.length < 32) throw new Error('the JWT secret must be at least 32 bytes long');
+    const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+    if (bytes.length < 32) throw new Error('the JWT secret must be at least 32 bytes long');
+    this.secret = createSecretKey(bytes);
   }
 
   /**
