@@ -8,6 +8,9 @@ import { MODEL_RESOLVER, type ModelResolver } from './calls/model-resolver';
 import { loadProxySettings, PROXY_SETTINGS, type ProxySettings } from './calls/proxy-settings';
 import { UpstreamAttempts } from './calls/upstream-attempts';
 import { AnthropicMessagesController } from './http/anthropic-messages.controller';
+import { AnthropicMessagesResponder } from './http/anthropic-messages-responder';
+import { BearerAuthenticator } from './http/bearer-authenticator';
+import { FastCallEdge } from './http/fast-call-edge';
 import { BearerAuthGuard } from './http/bearer-auth.guard';
 import { LlmApiController } from './http/llm-api.controller';
 import { OpenAiChatResponder } from './http/openai-chat-responder';
@@ -90,8 +93,11 @@ export class LlmCallsModule {
             new ChatPipeline(resolver, limiter, attempts, usage, settings, logger),
           inject: [MODEL_RESOLVER, RateLimiter, UpstreamAttempts, UsageRecorder, CALLS_LOGGER],
         },
+        BearerAuthenticator,
         BearerAuthGuard,
         OpenAiChatResponder,
+        AnthropicMessagesResponder,
+        FastCallEdge,
         LlmNatsResponder,
         CallsLifecycle,
       ],

@@ -1,10 +1,13 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { UnauthorizedError } from '@kastra/api';
 import type { Principal } from '@kastra/auth';
 import { startClock, type CallClock, type CallContext } from '../calls/call-context';
 
-/** A request the bearer guard has let through, with the clock of its call. */
-export interface LlmRequest extends Request {
+/**
+ * A request the bearer check has let through, with the clock of its call: an Express request
+ * (Nest controllers) or a bare node request (the fast edge) alike.
+ */
+export interface LlmRequest extends IncomingMessage {
   principal?: Principal;
   llmClock?: CallClock;
 }
@@ -18,7 +21,7 @@ export function principalOf(req: LlmRequest): Principal {
  * The call context of a request: its user, its clock, and a signal that aborts when the client
  * disconnects before the response is complete (the upstream call is cancelled with it).
  */
-export function callContextOf(req: LlmRequest, res: Response): CallContext {
+export function callContextOf(req: LlmRequest, res: ServerResponse): CallContext {
   const clock = (req.llmClock ??= startClock());
   const controller = new AbortController();
   res.once('close', () => {

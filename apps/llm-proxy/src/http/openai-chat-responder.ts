@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { ChatCompletionChunk, ChatRequest } from '@kastra/llm';
 import { OVERHEAD_HEADER, proxyOverheadMs, type CallContext } from '../calls/call-context';
 import { ChatPipeline } from '../calls/chat-pipeline';
 import { toLlmCallError } from '../calls/llm-call-error';
 import { openAiErrorBody } from './error-bodies';
+import { sendJson } from './json-response';
 import { startSse, writeSse } from './sse-response';
 
 /**
@@ -15,11 +16,11 @@ import { startSse, writeSse } from './sse-response';
 export class OpenAiChatResponder {
   constructor(@Inject(ChatPipeline) private readonly pipeline: ChatPipeline) {}
 
-  async respond(request: ChatRequest, ctx: CallContext, res: Response): Promise<void> {
+  async respond(request: ChatRequest, ctx: CallContext, res: ServerResponse): Promise<void> {
     if (!request.stream) {
       const { completion, clock } = await this.pipeline.complete(request, ctx);
       res.setHeader(OVERHEAD_HEADER, proxyOverheadMs(clock).toFixed(3));
-      res.status(200).json(completion);
+      sendJson(res, 200, completion);
       return;
     }
     const stream = await this.pipeline.stream(request, ctx);

@@ -1,9 +1,9 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { OVERHEAD_HEADER, proxyOverheadMs, type CallClock } from '../calls/call-context';
 
 /** Starts an SSE response; the overhead header goes out with it, before the first byte of the body. */
-export function startSse(res: Response, clock: CallClock): void {
-  res.status(200);
+export function startSse(res: ServerResponse, clock: CallClock): void {
+  res.statusCode = 200;
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-cache');
   res.setHeader('Connection', 'keep-alive');
@@ -16,7 +16,7 @@ export function startSse(res: Response, clock: CallClock): void {
  * Writes one SSE event and waits for the socket to drain when its buffer is full, so a slow
  * client slows the upstream instead of filling memory.
  */
-export async function writeSse(res: Response, data: string, event?: string): Promise<void> {
+export async function writeSse(res: ServerResponse, data: string, event?: string): Promise<void> {
   if (res.destroyed || res.writableEnded) return;
   const ok = res.write(event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`);
   if (!ok) await new Promise<void>((resolve) => {
