@@ -4,8 +4,8 @@ import type { ResourceStore, WriteContext } from '@kastra/resource-store';
 import type { Logger } from '@kastra/telemetry';
 import type { Pool } from 'pg';
 import { runStreamId, type RunEvent, type TimedRunEvent } from './run-events';
-import { foldRunEvents, isTerminal, type RunState } from './run-state';
-import { runStatus } from './run-status';
+import { foldRunEvents, isTerminal } from './run-state';
+import { StatusWriter } from './status-writer';
 import { afterAttempt, decide, type AttemptResult, type RunControl } from './step-scheduler';
 import { executeStepAttempt, type StepExecutionDeps } from './step-execution';
 import type { RunLocks } from './run-lock';
@@ -51,43 +51,83 @@ export class RunAdvancer {
   }
 
   private async advanceLocked(key: ResourceKey, signal: AbortSignal, heartbeat?: () => void): Promise<AdvanceOutcome> {
+    const held: HeldRun = { log: [] };
+    try {
+      return await this.advanceHeld(key, signal, heartbeat, held);
+    } finally {
+      // Before the lock goes: the status is the projection of everything appended.
+      await held.writer?.flush();
+    }
+  }
+
+  private async advanceHeld(key: ResourceKey, signal: AbortSignal, heartbeat: (() => void) | undefined, held: HeldRun): Promise<AdvanceOutcome> {
+    // The outcome of the last attempt, not yet appended: it goes in one append with what follows.
+    let carried: RunEvent[] = [];
     for (;;) {
+      // Cancelled or shutting down: an unrecorded attempt result is dropped (it runs again, same key).
       if (signal.aborted) return { kind: 'stopped' };
       const run = await this.options.store.get(key);
       if (!run?.metadata.uid) return { kind: 'done' };
       const uid = run.metadata.uid;
       const streamId = runStreamId(key.namespace, key.name, uid);
-      const state = foldRunEvents((await readStream(this.options.pool, streamId)).map(toRunEvent));
-      await this.writeStatus(key, run, state);
+      if (held.uid !== uid) {
+        // First pass (or the run was recreated under the same name): start from its whole stream.
+        await held.writer?.flush().catch(() => undefined);
+        Object.assign(held, { uid, log: [], writer: new StatusWriter(this.options.store, key, run, this.ctx) });
+        carried = [];
+      }
+      const writer = held.writer!;
+      // Only what was appended since the last pass (ours, or items recorded while a step ran).
+      held.log.push(...(await readStream(this.options.pool, streamId, held.log.at(-1)?.streamVersion ?? 0)));
+      const control = (run.spec ?? {}) as RunControl;
+      // A cancel that came while the step ran wins over its result (the run ends Cancelled).
+      if (control.cancel) carried = [];
+      let state = foldRunEvents(held.log.map(toRunEvent));
       if (state.phase === 'Pending' && !isTerminal(state)) {
-        await this.append(streamId, state, await this.startEvents(run));
+        writer.offer(state);
+        await this.append(streamId, held, await this.startEvents(run));
         continue;
       }
-      const control = (run.spec ?? {}) as RunControl;
-      const decision = decide(state, control, uid, Date.now());
+      // Decide as far as the log alone allows: transitions (step ended, next scheduled, run
+      // ended) are folded locally and appended in ONE transaction with the next StepStarted, so
+      // a no-op step costs one append instead of three.
+      const batch: RunEvent[] = [...carried];
+      carried = [];
+      const fold = () => foldRunEvents([...held.log.map(toRunEvent), ...batch.map((event) => ({ ...event, at: new Date().toISOString() }) as TimedRunEvent)]);
+      if (batch.length > 0) state = fold();
+      let decision = decide(state, control, uid, Date.now());
+      while (decision.kind === 'events') {
+        batch.push(...decision.events);
+        state = fold();
+        decision = decide(state, control, uid, Date.now());
+      }
       switch (decision.kind) {
         case 'done':
         case 'idle':
+        case 'wait': {
+          if (batch.length > 0) await this.append(streamId, held, batch);
+          writer.offer(foldRunEvents(held.log.map(toRunEvent)));
+          if (decision.kind === 'wait') return { kind: 'wait', delayMs: Math.max(0, decision.untilMs - Date.now()) };
           return { kind: decision.kind };
-        case 'wait':
-          return { kind: 'wait', delayMs: Math.max(0, decision.untilMs - Date.now()) };
-        case 'events':
-          await this.append(streamId, state, decision.events);
-          continue;
+        }
         case 'execute': {
           const { activation, step, attempt } = decision;
           if (step.suspend) {
-            await this.append(streamId, state, [
+            await this.append(streamId, held, [
+              ...batch,
               { type: 'RunSuspended', data: { stepId: step.id, message: step.suspend.message, resumeSchema: step.suspend.resumeSchema } },
             ]);
             continue;
           }
-          const started = await this.append(streamId, state, [
+          // StepStarted is durable before the step's side effects begin.
+          const started = await this.append(streamId, held, [
+            ...batch,
             { type: 'StepStarted', data: { stepId: step.id, visit: activation.visit, attempt, replica: this.options.replica } },
           ]);
-          this.options.onStepStarted?.(key, step.id, activation.scheduledAt, started[0].createdAt);
-          await this.writeStatus(key, run, foldRunEvents((await readStream(this.options.pool, streamId)).map(toRunEvent)));
-          let version = state.version + 1;
+          const startedAt = started[started.length - 1].createdAt;
+          this.options.onStepStarted?.(key, step.id, activation.scheduledAt, startedAt);
+          writer.offer(foldRunEvents(held.log.map(toRunEvent)));
+          let version = held.log.at(-1)!.streamVersion;
           // Items finish concurrently (parallel, foreach): their appends go one at a time.
           let appending: Promise<void> = Promise.resolve();
           let fenced: unknown;
@@ -120,12 +160,7 @@ export class RunAdvancer {
           // The stream moved under us (another replica has the run): not the step's failure.
           if (fenced) throw fenced;
           if ('pending' in result) return { kind: 'idle' };
-          const latest = await this.options.store.get(key);
-          if ((latest?.spec as RunControl | undefined)?.cancel) continue;
-          await this.events.append(streamId, afterAttempt(activation, step, attempt, result, Date.now()) as never, {
-            expectedVersion: version,
-            metadata: { actor: EXECUTOR_ACTOR, correlationId: uid },
-          });
+          carried = afterAttempt(activation, step, attempt, result, Date.now()) as RunEvent[];
           continue;
         }
       }
@@ -157,21 +192,16 @@ export class RunAdvancer {
     ];
   }
 
-  private async append(streamId: string, state: RunState, events: RunEvent[]): Promise<RecordedEvent[]> {
+  /** Appends at the version of the log read so far (fences a replica that lost the run) and keeps the log current. */
+  private async append(streamId: string, held: HeldRun, events: RunEvent[]): Promise<RecordedEvent[]> {
     const uid = streamId.split(':')[3];
     const result = await this.events.append(streamId, events as never, {
-      expectedVersion: state.version,
+      expectedVersion: held.log.at(-1)?.streamVersion ?? 0,
       metadata: { actor: EXECUTOR_ACTOR, correlationId: uid },
     });
+    held.log.push(...result.events);
     for (const event of events) this.options.logger?.info({ run: streamId, type: event.type, ...stepOf(event) }, 'run event');
     return result.events;
-  }
-
-  /** The status projection, written only when it changed. */
-  private async writeStatus(key: ResourceKey, run: Resource, state: RunState): Promise<void> {
-    const status = runStatus(state, run.status?.conditions);
-    if (JSON.stringify(status) === JSON.stringify(run.status ?? {})) return;
-    run.status = (await this.options.store.updateStatus(key, status, this.ctx)).status;
   }
 
   /** Creates the child run once (its name derives from the parent and step), then reports its end. */
@@ -199,6 +229,13 @@ export class RunAdvancer {
     }
     return childRunResult(child) ?? { pending: true };
   }
+}
+
+/** What one advance keeps between passes: the run's stream read so far and its status writer. */
+interface HeldRun {
+  uid?: string;
+  log: RecordedEvent[];
+  writer?: StatusWriter;
 }
 
 function stepOf(event: RunEvent): Record<string, unknown> {
