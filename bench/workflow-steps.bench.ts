@@ -19,8 +19,7 @@ import { startServiceProcess, type ServiceProcess } from './support/service-proc
  * (StepScheduled -> StepStarted createdAt). Baseline in the same run: the same runs and steps
  * through a plain in-process loop calling executeTool.
  */
-// 4 by default: with ~12 runs created at once the executor stalled (runs stay Pending; see docs/workflows.md).
-const RUNS = Number(process.env.BENCH_RUNS ?? 4);
+const RUNS = Number(process.env.BENCH_RUNS ?? 40);
 const STEPS = Number(process.env.BENCH_STEPS ?? 5);
 const REPLICAS = (process.env.BENCH_REPLICAS ?? '1,2,4').split(',').map(Number);
 const CONCURRENCY = 8;
