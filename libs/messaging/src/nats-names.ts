@@ -5,7 +5,11 @@ export interface NatsNames {
   eventsStream: string;
   /** `<prefix>.events.>` */
   allEventsSubject: string;
-  /** Subject of one event: `<prefix>.events.<streamId with ':' as '.'>`. */
+  /**
+   * Subject of one event: `<prefix>.events.<streamId with ':' as '.'>`. Characters a subject
+   * token cannot hold (dots, spaces, wildcards — a thread id may contain anything) become '_',
+   * so no stream id can make the relay publish to an invalid subject.
+   */
   eventSubject(streamId: string): string;
   /** `<prefix>.events.<category>.>` */
   categorySubject(category: string): string;
@@ -18,7 +22,11 @@ export function natsNames(prefix: string): NatsNames {
     prefix,
     eventsStream: `${streamPrefix}_EVENTS`,
     allEventsSubject: `${prefix}.events.>`,
-    eventSubject: (streamId) => `${prefix}.events.${streamId.replace(/:/g, '.')}`,
+    eventSubject: (streamId) => `${prefix}.events.${streamId.split(':').map(subjectToken).join('.')}`,
     categorySubject: (category) => `${prefix}.events.${category}.>`,
   };
+}
+
+function subjectToken(part: string): string {
+  return part.replace(/[^A-Za-z0-9_-]/g, '_') || '_';
 }
