@@ -111,11 +111,32 @@ class EventRelayLoop implements EventRelay {
     const batch = await readAllEvents(pool, { after, limit: this.options.batchSize ?? 500 });
     if (batch.length === 0) return 0;
     const js = jetstream(this.options.nc);
-    await Promise.all(batch.map((event) => js.publish(this.names.eventSubject(event.streamId), encodeEvent(event), { msgID: event.eventId, headers: headersOf(event) })));
+    const maxPayload = (this.options.nc.info?.max_payload ?? 1024 * 1024) - 16 * 1024;
+    await Promise.all(
+      batch.map((event) => {
+        const { payload, headers } = messageOf(event, maxPayload);
+        return js.publish(this.names.eventSubject(event.streamId), payload, { msgID: event.eventId, headers });
+      }),
+    );
     if (!this.isLeader) throw new Error('lost leadership while publishing');
     await storeCheckpoint(pool, this.checkpointName, positionOf(batch[batch.length - 1]));
     return batch.length;
   }
+}
+
+/** Header set when an event was too large for NATS: its `data` is left out; read it from the log. */
+export const DATA_OMITTED_HEADER = 'Kastra-Data-Omitted';
+
+/**
+ * The message of one event. An event larger than the server's max_payload would fail to publish
+ * forever and stall the relay, so it goes without its `data` (consumers read it from the log).
+ */
+function messageOf(event: RecordedEvent, maxPayload: number) {
+  const h = headersOf(event);
+  const payload = encodeEvent(event);
+  if (payload.byteLength <= maxPayload) return { payload, headers: h };
+  h.set(DATA_OMITTED_HEADER, 'true');
+  return { payload: encodeEvent({ ...event, data: {} }), headers: h };
 }
 
 function headersOf(event: RecordedEvent) {

@@ -85,6 +85,27 @@ describe('event relay and durable consumers (Postgres + JetStream)', () => {
     expect(await streamMessages()).toBe(before + 1);
   });
 
+  it('relays an event larger than NATS max_payload without its data instead of stalling', async () => {
+    // Given a relay and an event of 1.5 MB (the server's max_payload is 1 MB by default)
+    if (relays.length === 0) relays.push(await startEventRelay({ pool, nc, prefix, databaseUrl: db.url }));
+    const received: { type: string; omitted: boolean; data: unknown }[] = [];
+    const consumer = new DurableConsumer({
+      nc,
+      prefix,
+      durableName: 'large-check',
+      filterSubject: natsNames(prefix).categorySubject('large'),
+      handle: async (event) => void received.push({ type: event.type, omitted: Object.keys(event.data).length === 0, data: event.data }),
+    });
+    await consumer.start();
+    // When it is appended, followed by a small one
+    await store.append('large:one', [{ type: 'Big', data: { blob: 'x'.repeat(1_500_000) } }]);
+    await store.append('large:two', [{ type: 'Small', data: { n: 1 } }]);
+    // Then both arrive, the big one without its data, and the relay goes on
+    await eventually(async () => received.length === 2, 15000);
+    expect(received.map((r) => [r.type, r.omitted])).toEqual([['Big', true], ['Small', false]]);
+    await consumer.stop();
+  });
+
   it('applies every event exactly once across consumer processes killed mid-handling', async () => {
     if (relays.length === 0) relays.push(await startEventRelay({ pool, nc, prefix, databaseUrl: db.url }));
     const total = 300;
