@@ -1,8 +1,6 @@
-import { API_GROUP_VERSION, DEFAULT_NAMESPACE, type Resource, type ResourceKey } from '@kastra/api';
+import { API_GROUP_VERSION, type Resource, type ResourceKey } from '@kastra/api';
 import type { RecordedEvent } from '@kastra/event-store';
-import type { ResourceStore } from '@kastra/resource-store';
-
-const RESOURCE_CATEGORY = 'resource';
+import { keyOfResourceStream, type ResourceStore } from '@kastra/resource-store';
 
 /**
  * The keys to reconcile because of one resource event (never the event itself: level-based).
@@ -22,14 +20,6 @@ export async function reconcileRequestsFor(event: RecordedEvent, store: Resource
   if (owner) requests.push({ kind: owner.kind, namespace: key.namespace, name: owner.name });
   if (event.type === 'ResourceDeleted' && object?.metadata.uid) requests.push(...(await store.ownedBy(object.metadata.uid)));
   return requests;
-}
-
-/** `resource:<Kind>:<namespace>:<name>` → its key; undefined for other streams. */
-export function keyOfResourceStream(streamId: string): ResourceKey | undefined {
-  const parts = streamId.split(':');
-  if (parts[0] !== RESOURCE_CATEGORY || parts.length !== 4) return undefined;
-  const [, kind, namespace, name] = parts;
-  return { kind, namespace: namespace || DEFAULT_NAMESPACE, name };
 }
 
 /** Work queue keys are `Kind/namespace/name` (formatKey); none of the parts can hold a '/'. */

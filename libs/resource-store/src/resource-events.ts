@@ -22,7 +22,10 @@ export function resourceStreamId(key: ResourceKey): string {
   return `${RESOURCE_CATEGORY}:${key.kind}:${key.namespace}:${key.name}`;
 }
 
-export function keyOfStream(streamId: string): ResourceKey {
-  const [, kind, namespace, name] = streamId.split(':');
+/** `resource:<Kind>:<namespace>:<name>` → its key; undefined for any other stream. */
+export function keyOfResourceStream(streamId: string): ResourceKey | undefined {
+  const parts = streamId.split(':');
+  if (parts[0] !== RESOURCE_CATEGORY || parts.length !== 4) return undefined;
+  const [, kind, namespace, name] = parts;
   return { kind, namespace, name };
 }
