@@ -30,10 +30,10 @@ export class AgentRuntimeInvoker implements StepInvoker {
   constructor(private readonly options: AgentRuntimeInvokerOptions) {}
 
   async callAgent(key: ResourceKey, input: unknown, ctx: CallContext): Promise<unknown> {
-    const agent = await this.load(key);
+    const agent = await this.load(key, ctx);
     const result = await runAgent(agent, { ...agentInput(input), threadId: `run-${ctx.run.uid}` }, {
       llm: this.options.llm,
-      tools: storeToolResolver(this.options.store),
+      tools: storeToolResolver((ctx.resources as ToolSource | undefined) ?? this.options.store),
       memory: this.options.events ? new EventStoreAgentMemory(this.options.events) : undefined,
       user: EXECUTOR_PRINCIPAL,
       signal: ctx.signal,
@@ -47,7 +47,7 @@ export class AgentRuntimeInvoker implements StepInvoker {
   }
 
   async callTool(key: ResourceKey, input: unknown, ctx: CallContext): Promise<unknown> {
-    const tool = await this.load(key);
+    const tool = await this.load(key, ctx);
     return executeTool(tool, input, {
       signal: ctx.signal,
       idempotencyKey: ctx.idempotencyKey,
@@ -56,8 +56,8 @@ export class AgentRuntimeInvoker implements StepInvoker {
     });
   }
 
-  private async load(key: ResourceKey): Promise<Resource> {
-    const resource = await this.options.store.get(key);
+  private async load(key: ResourceKey, ctx: CallContext): Promise<Resource> {
+    const resource = await (ctx.resources ?? this.options.store).get(key);
     if (!resource) throw new NonRetryableStepError('NotFound', new NotFoundError(key.kind.toLowerCase() + 's', `${key.namespace}.${key.name}`).message);
     return resource;
   }

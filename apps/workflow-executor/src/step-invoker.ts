@@ -1,4 +1,5 @@
 import type { ResourceKey } from '@kastra/api';
+import type { ResourceSource } from './run/resource-cache';
 
 /** What one call of an agent or tool gets besides its input. */
 export interface CallContext {
@@ -8,6 +9,8 @@ export interface CallContext {
   run: ResourceKey & { uid: string };
   stepId: string;
   attempt: number;
+  /** Where the Agent and Tool resources are read from during this advance (each read once). */
+  resources?: ResourceSource;
 }
 
 /**

@@ -31,6 +31,14 @@ export interface WorkflowExecutorOptions {
   recoveryIntervalMs?: number;
   replica?: string;
   onStepStarted?: (run: ResourceKey, stepId: string, scheduledAt: string, startedAt: string) => void;
+  /** Hook for tests and metrics: a work message for `run` was delivered (1 = first delivery). */
+  onWorkDelivered?: (run: ResourceKey, deliveryCount: number) => void;
+}
+
+/** A run this process is advancing: how to stop it, and whether a message came for it meanwhile. */
+interface Advancing {
+  controller: AbortController;
+  dirty: boolean;
 }
 
 /**
@@ -43,7 +51,7 @@ export class WorkflowExecutor {
   readonly replica: string;
   private readonly advancer: RunAdvancer;
   private readonly locks: RunLocks;
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, Advancing>();
   private consumer?: DurableConsumer;
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
@@ -56,7 +64,7 @@ export class WorkflowExecutor {
   constructor(private readonly options: WorkflowExecutorOptions) {
     this.replica = options.replica ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
     // Lost locks: every run this replica advances stops (another replica may own it now).
-    this.locks = new RunLocks(options.pool, () => this.running.forEach((controller) => controller.abort('lock lost')), options.logger);
+    this.locks = new RunLocks(options.pool, () => this.running.forEach(({ controller }) => controller.abort('lock lost')), options.logger);
     this.advancer = new RunAdvancer({
       pool: options.pool,
       locks: this.locks,
@@ -66,6 +74,11 @@ export class WorkflowExecutor {
       logger: options.logger,
       onStepStarted: options.onStepStarted,
     });
+  }
+
+  /** Well within ack_wait, so a slow event loop still beats in time. */
+  private get heartbeatMs(): number {
+    return Math.max(50, Math.floor((this.options.ackWaitMs ?? 10_000) / 4));
   }
 
   get isRunning(): boolean {
@@ -79,7 +92,7 @@ export class WorkflowExecutor {
       callback: (error, message) => {
         if (error) return;
         const key = decodeCancel(message.data);
-        if (key) this.running.get(formatKey(key))?.abort('cancelled');
+        if (key) this.running.get(formatKey(key))?.controller.abort('cancelled');
       },
     });
     this.consumer = new DurableConsumer({
@@ -108,7 +121,7 @@ export class WorkflowExecutor {
     if (this.recoveryTimer) clearInterval(this.recoveryTimer);
     this.cancelSubscription?.unsubscribe();
     await this.consumer?.stop();
-    for (const controller of this.running.values()) controller.abort('shutdown');
+    for (const { controller } of this.running.values()) controller.abort('shutdown');
     await this.messages?.close();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
@@ -167,21 +180,39 @@ export class WorkflowExecutor {
       message.term();
       return;
     }
+    this.options.onWorkDelivered?.(key, message.info.deliveryCount);
     const id = formatKey(key);
-    if (this.running.has(id)) {
-      message.nak(300);
+    const current = this.running.get(id);
+    if (current) {
+      // This process advances the run now: it looks at the run once more before letting it go,
+      // so this message has done its job (naking it only bounced it off the lock every 300 ms).
+      current.dirty = true;
+      message.ack();
       return;
     }
-    const controller = new AbortController();
-    this.running.set(id, controller);
+    const advancing: Advancing = { controller: new AbortController(), dirty: false };
+    this.running.set(id, advancing);
+    const recheck = () => {
+      const dirty = advancing.dirty;
+      advancing.dirty = false;
+      return dirty;
+    };
+    // The message stays ours for the whole advance, however many steps it takes: without this a
+    // run of many short steps outlived ack_wait and was handed to another replica, which found it
+    // locked and re-queued it every few hundred ms until the run ended.
+    const heartbeat = setInterval(() => message.working(), this.heartbeatMs);
     let outcome: AdvanceOutcome;
     try {
-      outcome = await this.advancer.advance(key, controller.signal, () => message.working());
+      do {
+        outcome = await this.advancer.advance(key, advancing.controller.signal, recheck);
+        // A message that came after the advance's last look (while the lock was being released).
+      } while (outcome.kind !== 'locked' && outcome.kind !== 'stopped' && recheck());
     } catch (error) {
       this.options.logger?.warn({ run: id, err: String(error) }, 'advancing a run failed; will retry');
       message.nak(1000);
       return;
     } finally {
+      clearInterval(heartbeat);
       this.running.delete(id);
     }
     switch (outcome.kind) {

@@ -11,6 +11,7 @@ import { executeStepAttempt, type StepExecutionDeps } from './step-execution';
 import type { RunLocks } from './run-lock';
 import type { StepInvoker } from '../step-invoker';
 import { childRunName, childRunResult } from './child-runs';
+import { ResourceCache } from './resource-cache';
 
 export const EXECUTOR_ACTOR = 'system:workflow-executor';
 
@@ -43,42 +44,57 @@ export class RunAdvancer {
     this.events = new EventStore(options.pool);
   }
 
-  /** `heartbeat` is called while a step runs, so the work message is not redelivered meanwhile. */
-  advance(key: ResourceKey, signal: AbortSignal, heartbeat?: () => void): Promise<AdvanceOutcome> {
-    return this.options.locks.withLock(`workflowrun:${key.namespace}/${key.name}`, () => this.advanceLocked(key, signal, heartbeat)).then((result) =>
+  /**
+   * `recheck()` says (once) that something about the run may have changed since it was read — a
+   * work message came for it while this advance held it (a spec patch: resume, cancel; a child
+   * run ended). The run is then read again before the next decision, and before the lock goes.
+   */
+  advance(key: ResourceKey, signal: AbortSignal, recheck: () => boolean = () => false): Promise<AdvanceOutcome> {
+    return this.options.locks.withLock(`workflowrun:${key.namespace}/${key.name}`, () => this.advanceLocked(key, signal, recheck)).then((result) =>
       result.acquired ? result.value : { kind: 'locked' },
     );
   }
 
-  private async advanceLocked(key: ResourceKey, signal: AbortSignal, heartbeat?: () => void): Promise<AdvanceOutcome> {
-    const held: HeldRun = { log: [] };
+  private async advanceLocked(key: ResourceKey, signal: AbortSignal, recheck: () => boolean): Promise<AdvanceOutcome> {
+    const held: HeldRun = { log: [], resources: new ResourceCache(this.options.store), streamStale: true };
     try {
-      return await this.advanceHeld(key, signal, heartbeat, held);
+      return await this.advanceHeld(key, signal, recheck, held);
     } finally {
       // Before the lock goes: the status is the projection of everything appended.
       await held.writer?.flush();
     }
   }
 
-  private async advanceHeld(key: ResourceKey, signal: AbortSignal, heartbeat: (() => void) | undefined, held: HeldRun): Promise<AdvanceOutcome> {
+  private async advanceHeld(key: ResourceKey, signal: AbortSignal, recheck: () => boolean, held: HeldRun): Promise<AdvanceOutcome> {
     // The outcome of the last attempt, not yet appended: it goes in one append with what follows.
     let carried: RunEvent[] = [];
+    // The run resource is read once per advance, and again only when a work message for it came
+    // meanwhile: under the lock nothing else appends to its stream, and a cancel also arrives by
+    // broadcast (it aborts `signal`), so re-reading it before every step only cost queries.
+    let run: Resource | undefined;
     for (;;) {
       // Cancelled or shutting down: an unrecorded attempt result is dropped (it runs again, same key).
       if (signal.aborted) return { kind: 'stopped' };
-      const run = await this.options.store.get(key);
+      if (!run || recheck()) {
+        run = await this.options.store.get(key);
+        held.streamStale = true;
+      }
       if (!run?.metadata.uid) return { kind: 'done' };
       const uid = run.metadata.uid;
       const streamId = runStreamId(key.namespace, key.name, uid);
       if (held.uid !== uid) {
         // First pass (or the run was recreated under the same name): start from its whole stream.
         await held.writer?.flush().catch(() => undefined);
-        Object.assign(held, { uid, log: [], writer: new StatusWriter(this.options.store, key, run, this.ctx) });
+        Object.assign(held, { uid, log: [], writer: new StatusWriter(this.options.store, key, run, this.ctx), streamStale: true });
         carried = [];
       }
       const writer = held.writer!;
-      // Only what was appended since the last pass (ours, or items recorded while a step ran).
-      held.log.push(...(await readStream(this.options.pool, streamId, held.log.at(-1)?.streamVersion ?? 0)));
+      // Only what was appended since the last read, and only when the log held here may be behind
+      // (first pass, a re-check, items recorded while a step ran); our own appends are in it.
+      if (held.streamStale) {
+        held.log.push(...(await readStream(this.options.pool, streamId, held.log.at(-1)?.streamVersion ?? 0)));
+        held.streamStale = false;
+      }
       const control = (run.spec ?? {}) as RunControl;
       // A cancel that came while the step ran wins over its result (the run ends Cancelled).
       if (control.cancel) carried = [];
@@ -107,6 +123,12 @@ export class RunAdvancer {
         case 'wait': {
           if (batch.length > 0) await this.append(streamId, held, batch);
           writer.offer(foldRunEvents(held.log.map(toRunEvent)));
+          // A message came for the run while it was held (resume, child ended): look once more
+          // before letting it go, instead of the message bouncing off the lock.
+          if (recheck()) {
+            run = undefined;
+            continue;
+          }
           if (decision.kind === 'wait') return { kind: 'wait', delayMs: Math.max(0, decision.untilMs - Date.now()) };
           return { kind: decision.kind };
         }
@@ -131,10 +153,13 @@ export class RunAdvancer {
           // Items finish concurrently (parallel, foreach): their appends go one at a time.
           let appending: Promise<void> = Promise.resolve();
           let fenced: unknown;
+          const parent = run;
           const deps: StepExecutionDeps = {
             invoker: this.options.invoker,
-            childRun: (workflow, input) => this.childRun(run, step.id, workflow, input),
+            resources: held.resources,
+            childRun: (workflow, input) => this.childRun(parent, step.id, workflow, input),
             recordItem: (item, output) => {
+              held.streamStale = true;
               appending = appending.then(async () => {
                 await this.events.append(streamId, [{ type: 'StepItemSucceeded', data: { stepId: step.id, visit: activation.visit, item, output } }], {
                   expectedVersion: version,
@@ -148,13 +173,7 @@ export class RunAdvancer {
               });
             },
           };
-          const beat = setInterval(() => heartbeat?.(), 2000);
-          let result: AttemptResult | { pending: true };
-          try {
-            result = await executeStepAttempt({ state, activation, step, attempt, run: { ...key, uid }, signal }, deps);
-          } finally {
-            clearInterval(beat);
-          }
+          const result = await executeStepAttempt({ state, activation, step, attempt, run: { ...key, uid }, signal }, deps);
           // Cancelled or shutting down: record nothing; the next decision (or replica) takes over.
           if (signal.aborted) return { kind: 'stopped' };
           // The stream moved under us (another replica has the run): not the step's failure.
@@ -236,6 +255,10 @@ interface HeldRun {
   uid?: string;
   log: RecordedEvent[];
   writer?: StatusWriter;
+  /** Agents and Tools, read once per advance. */
+  resources: ResourceCache;
+  /** The stream may have events `log` does not (first pass, re-check, items recorded). */
+  streamStale: boolean;
 }
 
 function stepOf(event: RunEvent): Record<string, unknown> {

@@ -4,6 +4,7 @@ import type { StepError } from './run-events';
 import type { RunState, StepActivation } from './run-state';
 import type { AttemptResult } from './step-scheduler';
 import { parseDuration, type WorkflowStep } from './workflow-step';
+import type { ResourceSource } from './resource-cache';
 import { NonRetryableStepError, type CallContext, type StepInvoker } from '../step-invoker';
 
 /** A nested workflow step: the child run is still going (the parent is woken when it ends). */
@@ -17,6 +18,8 @@ export interface StepExecutionDeps {
   childRun(workflow: ResourceKey, input: unknown, activation: StepActivation): Promise<AttemptResult | ChildRunPending>;
   /** Records a finished item durably before the next one starts. */
   recordItem(item: string, output: unknown): Promise<void>;
+  /** The advance's view of Agents and Tools (read once per advance). */
+  resources?: ResourceSource;
 }
 
 export interface StepExecutionContext {
@@ -85,6 +88,7 @@ async function run(ctx: StepExecutionContext, deps: StepExecutionDeps, signal: A
       run: ctx.run,
       stepId: step.id,
       attempt: ctx.attempt,
+      resources: deps.resources,
     };
     if (target.agent !== undefined) {
       return deps.invoker.callAgent(parseReference(target.agent, { kind: 'Agent', defaultNamespace: namespace }), input, callCtx);
