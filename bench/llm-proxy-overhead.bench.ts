@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Module } from '@nestjs/common';
@@ -73,11 +74,15 @@ async function serveProxy(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(BenchProxyModule, { logger: false });
   app.useBodyParser('json', { limit: '20mb' });
   await app.listen(Number(env.PORT), '127.0.0.1');
+  // A normal exit, so a --cpu-prof profile gets written.
+  process.once('SIGTERM', () => process.exit(0));
   process.stdout.write('ready\n');
 }
 
 function startChild(role: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; firstLine: string }> {
-  const child = spawn(process.execPath, [...process.execArgv, __filename], { env: { ...process.env, ...env, BENCH_LLM_ROLE: role, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_LLM_CPU_PROF=<dir>: the proxy writes a V8 CPU profile there when the bench ends.
+  const profile = role === 'proxy' && process.env.BENCH_LLM_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_LLM_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...process.execArgv, ...profile, __filename], { env: { ...process.env, ...env, BENCH_LLM_ROLE: role, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -101,27 +106,44 @@ function rssMiB(pid: number): number {
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
 
-async function timedPost(url: string, body: string, headers: Record<string, string>): Promise<{ ms: number; ok: boolean; overhead?: number }> {
+/**
+ * The load generator's client: node:http over kept-alive sockets, much cheaper per request than
+ * fetch, so the generator does not starve the proxy on a 2-core machine. Both the direct and
+ * the proxied runs use it.
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
+
+function timedPost(url: string, body: string, headers: Record<string, string>): Promise<{ ms: number; ok: boolean; status?: number; overhead?: number }> {
   const started = performance.now();
-  try {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-    await response.arrayBuffer();
-    const overhead = response.headers.get('x-kastra-proxy-overhead-ms');
-    return { ms: performance.now() - started, ok: response.ok, ...(overhead ? { overhead: Number(overhead) } : {}) };
-  } catch {
-    return { ms: performance.now() - started, ok: false };
-  }
+  const target = new URL(url);
+  return new Promise((resolve) => {
+    const request = http.request(
+      { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers }, timeout: 60_000 },
+      (response) => {
+        response.resume();
+        response.once('end', () => {
+          const overhead = response.headers['x-kastra-proxy-overhead-ms'];
+          const ok = (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
+          resolve({ ms: performance.now() - started, ok, status: response.statusCode, ...(typeof overhead === 'string' ? { overhead: Number(overhead) } : {}) });
+        });
+        response.once('error', () => resolve({ ms: performance.now() - started, ok: false }));
+      },
+    );
+    request.once('timeout', () => request.destroy(new Error('timeout')));
+    request.once('error', () => resolve({ ms: performance.now() - started, ok: false }));
+    request.end(body);
+  });
 }
 
 async function sequential(url: string, body: string, headers: Record<string, string>, count: number) {
-  const samples: Array<{ ms: number; ok: boolean; overhead?: number }> = [];
+  const samples: Array<{ ms: number; ok: boolean; status?: number; overhead?: number }> = [];
   for (let i = 0; i < count; i++) samples.push(await timedPost(url, body, headers));
   return samples;
 }
 
 /** Open loop: one request every 1000/RATE ms for `seconds`, whatever the answers do. */
 async function load(url: string, body: string, headers: Record<string, string>, seconds: number) {
-  const pending: Array<Promise<{ ms: number; ok: boolean; overhead?: number }>> = [];
+  const pending: Array<Promise<{ ms: number; ok: boolean; status?: number; overhead?: number }>> = [];
   const interval = 1000 / RATE;
   const started = performance.now();
   for (let i = 0; i < RATE * seconds; i++) {
@@ -133,10 +155,10 @@ async function load(url: string, body: string, headers: Record<string, string>, 
   return Promise.all(pending);
 }
 
-function stats(samples: Array<{ ms: number; ok: boolean; overhead?: number }>) {
+function stats(samples: Array<{ ms: number; ok: boolean; status?: number; overhead?: number }>) {
   const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
   const overhead = samples.filter((s) => s.overhead !== undefined).map((s) => s.overhead!).sort((a, b) => a - b);
-  return { p50: percentile(ms, 50), p99: percentile(ms, 99), errors: samples.filter((s) => !s.ok).length, overheadP50: percentile(overhead, 50), overheadP99: percentile(overhead, 99) };
+  return { p50: percentile(ms, 50), p99: percentile(ms, 99), errors: samples.filter((s) => !s.ok).length, errorsByStatus: countBy(samples.filter((s) => !s.ok).map((s) => String(s.status ?? 'no answer'))), overheadP50: percentile(overhead, 50), overheadP99: percentile(overhead, 99) };
 }
 
 export async function run(): Promise<BenchReport> {
@@ -179,7 +201,7 @@ export async function run(): Promise<BenchReport> {
       rows: [
         row('sequential p50', seqProxy.p50, 'ms', 'direct p50', seqDirect.p50, { addedMs: round(addedSeqP50), selfReportedOverheadP50: round(seqProxy.overheadP50), requests: SEQUENTIAL }),
         row('sequential p99', seqProxy.p99, 'ms', 'direct p99', seqDirect.p99, { addedMs: round(seqProxy.p99 - seqDirect.p99), selfReportedOverheadP99: round(seqProxy.overheadP99) }),
-        row(`${RATE} rps p50 (200 ms upstream)`, loadProxy.p50, 'ms', 'direct p50', loadDirect.p50, { addedMs: round(loadProxy.p50 - loadDirect.p50), errors: loadProxy.errors, directErrors: loadDirect.errors }),
+        row(`${RATE} rps p50 (200 ms upstream)`, loadProxy.p50, 'ms', 'direct p50', loadDirect.p50, { addedMs: round(loadProxy.p50 - loadDirect.p50), errors: loadProxy.errors, errorsByStatus: JSON.stringify(loadProxy.errorsByStatus), directErrors: loadDirect.errors }),
         row(`${RATE} rps p99 (200 ms upstream)`, loadProxy.p99, 'ms', 'direct p99', loadDirect.p99, {
           addedMs: round(addedLoadP99),
           selfReportedOverheadP99: round(loadProxy.overheadP99),
@@ -200,6 +222,12 @@ export async function run(): Promise<BenchReport> {
     await deleteTestStreams(prefix).catch(() => undefined);
     fs.rmSync(home, { recursive: true, force: true });
   }
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
 }
 
 function round(value: number): number {

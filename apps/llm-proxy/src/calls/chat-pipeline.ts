@@ -254,6 +254,8 @@ export class ChatPipeline {
 
   private async fail(call: CallInFlight, error: unknown): Promise<LlmCallError> {
     const failure = toLlmCallError(error);
+    // The answer says only "internal error": the cause must reach the log (never the request, which may carry a key).
+    if (failure.type === 'internal' && failure !== error) this.logger.error({ err: error, model: call.handle }, 'call failed with an unexpected error');
     if (failure instanceof RateLimitRefusal) {
       // Refused by the proxy's own limit (user or model, whichever): nothing went upstream, no tokens.
       await this.finish(call, null, 'rate_limited', undefined, failure.limit);
