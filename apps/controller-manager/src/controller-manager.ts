@@ -1,11 +1,10 @@
 import { formatKey, KINDS } from '@kastra/api';
-import type { RecordedEvent } from '@kastra/event-store';
+import { SessionAdvisoryLocks, type RecordedEvent } from '@kastra/event-store';
 import { DurableConsumer, natsNames } from '@kastra/messaging';
 import type { ResourceStore, WriteContext } from '@kastra/resource-store';
 import type { Logger } from '@kastra/telemetry';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
-import { AdvisoryKeyLock } from './advisory-key-lock';
 import type { KindReconciler } from './kind-reconciler';
 import { reconcileDuration, reconcileTotal, workqueueDepth } from './reconcile-metrics';
 import { ReconcileLoop, type LoopOutcome } from './reconcile-loop';
@@ -61,7 +60,7 @@ export function defaultReconcilers(store: ResourceStore, env?: NodeJS.ProcessEnv
 export class ControllerManager {
   private readonly queue: WorkQueue;
   private readonly loop: ReconcileLoop;
-  private readonly lock: AdvisoryKeyLock;
+  private readonly lock: SessionAdvisoryLocks;
   private readonly reconciler: ResourceReconciler;
   private consumer?: DurableConsumer;
   private resyncTimer?: NodeJS.Timeout;
@@ -70,7 +69,8 @@ export class ControllerManager {
   constructor(private readonly options: ControllerManagerOptions) {
     const ctx: WriteContext = { actor: 'system:controller-manager' };
     this.queue = new WorkQueue({ ...options.backoff, onDepthChange: (depth) => workqueueDepth.set(depth) });
-    this.lock = new AdvisoryKeyLock(options.pool);
+    // Reconciles are idempotent and their status writes fenced by resourceVersion: a lost lock session only needs saying.
+    this.lock = new SessionAdvisoryLocks(options.pool, (error) => options.logger?.warn({ err: String(error) }, 'controller lock session lost'));
     this.reconciler = new ResourceReconciler(options.store, options.reconcilers ?? defaultReconcilers(options.store, options.env), ctx, options.logger);
     this.loop = new ReconcileLoop({
       queue: this.queue,
@@ -111,6 +111,7 @@ export class ControllerManager {
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     await this.consumer?.stop();
     await this.loop.stop();
+    await this.lock.close();
   }
 
   /** Lists every kind and enqueues every object (this also finds orphans left by a crash). */

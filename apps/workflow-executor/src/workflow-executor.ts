@@ -3,12 +3,11 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import { API_GROUP_VERSION, formatKey, type Resource, type ResourceKey } from '@kastra/api';
-import type { RecordedEvent } from '@kastra/event-store';
+import { SessionAdvisoryLocks, type RecordedEvent } from '@kastra/event-store';
 import { DurableConsumer, natsNames } from '@kastra/messaging';
 import type { ResourceStore } from '@kastra/resource-store';
 import type { Logger } from '@kastra/telemetry';
 import { RunAdvancer, type AdvanceOutcome } from './run/run-advancer';
-import { RunLocks } from './run/run-lock';
 import { TERMINAL_PHASES, type RunPhase } from './run/run-state';
 import type { StepInvoker } from './step-invoker';
 import { consumeWork, decodeWork, ensureWorkQueue, publishWork, workQueueNames } from './work-queue';
@@ -50,7 +49,7 @@ interface Advancing {
 export class WorkflowExecutor {
   readonly replica: string;
   private readonly advancer: RunAdvancer;
-  private readonly locks: RunLocks;
+  private readonly locks: SessionAdvisoryLocks;
   private readonly running = new Map<string, Advancing>();
   private consumer?: DurableConsumer;
   private messages?: ConsumerMessages;
@@ -64,7 +63,10 @@ export class WorkflowExecutor {
   constructor(private readonly options: WorkflowExecutorOptions) {
     this.replica = options.replica ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
     // Lost locks: every run this replica advances stops (another replica may own it now).
-    this.locks = new RunLocks(options.pool, () => this.running.forEach(({ controller }) => controller.abort('lock lost')), options.logger);
+    this.locks = new SessionAdvisoryLocks(options.pool, (error) => {
+      options.logger?.warn({ err: String(error) }, 'run lock session lost; runs in flight stop');
+      this.running.forEach(({ controller }) => controller.abort('lock lost'));
+    });
     this.advancer = new RunAdvancer({
       pool: options.pool,
       locks: this.locks,

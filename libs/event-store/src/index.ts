@@ -12,3 +12,4 @@ export * from './event-store';
 export * from './event-store.module';
 export * from './event-row';
 export * from './event-notifier';
+export * from './session-advisory-locks';

@@ -8,7 +8,7 @@ import { foldRunEvents, isTerminal } from './run-state';
 import { StatusWriter } from './status-writer';
 import { afterAttempt, decide, type AttemptResult, type RunControl } from './step-scheduler';
 import { executeStepAttempt, type StepExecutionDeps } from './step-execution';
-import type { RunLocks } from './run-lock';
+import type { SessionAdvisoryLocks } from '@kastra/event-store';
 import type { StepInvoker } from '../step-invoker';
 import { childRunName, childRunResult } from './child-runs';
 import { ResourceCache } from './resource-cache';
@@ -21,7 +21,7 @@ export type AdvanceOutcome = { kind: 'done' } | { kind: 'idle' } | { kind: 'wait
 export interface RunAdvancerOptions {
   pool: Pool;
   /** The replica's run locks (one dedicated session, never a pool client). */
-  locks: RunLocks;
+  locks: SessionAdvisoryLocks;
   store: ResourceStore;
   invoker: StepInvoker;
   replica: string;

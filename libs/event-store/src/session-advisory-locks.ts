@@ -1,5 +1,4 @@
 import { Client, type ClientConfig, type Pool } from 'pg';
-import type { Logger } from '@kastra/telemetry';
 
 const TRY_LOCK_SQL = 'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS acquired';
 const UNLOCK_SQL = 'SELECT pg_advisory_unlock(hashtextextended($1, 0))';
@@ -7,15 +6,15 @@ const UNLOCK_SQL = 'SELECT pg_advisory_unlock(hashtextextended($1, 0))';
 export type LockedResult<T> = { acquired: true; value: T } | { acquired: false };
 
 /**
- * One replica advances a run at a time: a Postgres session advisory lock per run. Every lock of
- * a replica lives on ONE dedicated session (not a pool client): holding a pooled client per run
- * while the run's own queries need more clients from the same pool deadlocked the executor as
- * soon as the runs in flight reached the pool size (every client held a lock and waited for a
- * client). A replica killed with -9 loses its session and all its locks with it, so another
- * replica takes its runs over at once. If the session breaks while the process lives, `onLost`
- * is told: the runs it advances must stop (their appends are fenced by stream version anyway).
+ * Keyed Postgres session advisory locks, so that replicas never work on one key (a run, a
+ * resource) at the same time. Every lock of a process lives on ONE dedicated session, not a pool
+ * client: holding a pooled client per key while the work needs more clients from the same pool
+ * deadlocked the workflow-executor as soon as the keys in flight reached the pool size. A process
+ * killed with -9 loses its session and all its locks with it, so another replica takes over at
+ * once. If the session breaks while the process lives, `onLost` is told: work under its locks
+ * must stop (writes are fenced by stream versions anyway).
  */
-export class RunLocks {
+export class SessionAdvisoryLocks {
   private client?: Promise<Client>;
   private readonly held = new Set<string>();
   /** pg wants one query at a time per client: lock and unlock calls of every run queue here. */
@@ -23,8 +22,7 @@ export class RunLocks {
 
   constructor(
     private readonly pool: Pool,
-    private readonly onLost: () => void,
-    private readonly logger?: Logger,
+    private readonly onLost: (error: unknown) => void,
   ) {}
 
   async withLock<T>(key: string, work: () => Promise<T>): Promise<LockedResult<T>> {
@@ -77,9 +75,8 @@ export class RunLocks {
       (current) => {
         if (current !== client) return;
         this.client = undefined;
-        this.logger?.warn({ err: String(error) }, 'run lock session lost; runs in flight stop');
         client.end().catch(() => undefined);
-        this.onLost();
+        this.onLost(error);
       },
       () => undefined,
     );

@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
 import { createTestDatabase, eventually, type TestDatabase } from '@kastra/testing';
-import { RunLocks } from './run-lock';
+import { SessionAdvisoryLocks } from './session-advisory-locks';
 
-describe('RunLocks (one advisory-lock session per replica)', () => {
+describe('SessionAdvisoryLocks (one advisory-lock session per process)', () => {
   let db: TestDatabase;
   let pool: Pool;
 
@@ -17,8 +17,8 @@ describe('RunLocks (one advisory-lock session per replica)', () => {
 
   it('admits one holder per run across replicas and within one, and takes no pool client while held', async () => {
     // Given two replicas' lock sets on a pool of 2
-    const a = new RunLocks(pool, () => undefined);
-    const b = new RunLocks(pool, () => undefined);
+    const a = new SessionAdvisoryLocks(pool, () => undefined);
+    const b = new SessionAdvisoryLocks(pool, () => undefined);
     try {
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
@@ -50,8 +50,8 @@ describe('RunLocks (one advisory-lock session per replica)', () => {
   it('frees the locks when the session dies and tells the replica', async () => {
     // Given A holding r1 on its session
     let lost = 0;
-    const a = new RunLocks(pool, () => lost++);
-    const b = new RunLocks(pool, () => undefined);
+    const a = new SessionAdvisoryLocks(pool, () => lost++);
+    const b = new SessionAdvisoryLocks(pool, () => undefined);
     try {
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
