@@ -3,3 +3,4 @@ export * from './test-nats';
 export * from './free-port';
 export * from './service-process';
 export * from './kubectl';
+export * from './core-test-environment';

@@ -1,15 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Pool } from 'pg';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
 import { findCondition, type Condition, type Resource, type ResourceKey } from '@kastra/api';
-import { migrate } from '@kastra/event-store';
-import { startEventRelay, type EventRelay } from '@kastra/messaging';
-import { createResourceStore } from '@kastra/resource-store';
-import { SecretCipher } from '@kastra/secrets';
-import { createTestDatabase, deleteTestStreams, eventually, TEST_NATS_URL, testNatsPrefix, type TestDatabase } from '@kastra/testing';
+import { createCoreTestEnvironment, eventually, type CoreTestEnvironment, type TestDatabase } from '@kastra/testing';
 import { ControllerManager, type ControllerManagerOptions } from '../controller-manager';
 
 export const userCtx = { actor: 'user:test' };
@@ -21,31 +13,26 @@ export const userCtx = { actor: 'user:test' };
 export class ControllerTestEnvironment {
   private readonly managers: ControllerManager[] = [];
 
-  private constructor(
-    readonly db: TestDatabase,
-    readonly pool: Pool,
-    readonly store: Awaited<ReturnType<typeof createResourceStore>>,
-    readonly nc: NatsConnection,
-    readonly prefix: string,
-    private readonly relay: EventRelay,
-  ) {}
+  private constructor(private readonly core: CoreTestEnvironment) {}
 
   static async create(label: string): Promise<ControllerTestEnvironment> {
-    const db = await createTestDatabase(label);
-    const pool = new Pool({ connectionString: db.url, max: 20 });
-    // Idle clients see the FORCE drop of the database at teardown; that is not a test failure.
-    pool.on('error', () => undefined);
-    await migrate(pool);
-    const store = await createResourceStore({
-      pool,
-      databaseUrl: db.url,
-      cipher: new SecretCipher(randomBytes(32)),
-      homeDir: mkdtempSync(join(tmpdir(), 'kastra-cm-')),
-    });
-    const nc = await connect({ servers: TEST_NATS_URL });
-    const prefix = testNatsPrefix(label);
-    const relay = await startEventRelay({ pool, databaseUrl: db.url, nc, prefix });
-    return new ControllerTestEnvironment(db, pool, store, nc, prefix, relay);
+    return new ControllerTestEnvironment(await createCoreTestEnvironment(label, { poolSize: 20 }));
+  }
+
+  get db(): TestDatabase {
+    return this.core.db;
+  }
+  get pool(): Pool {
+    return this.core.pool;
+  }
+  get store(): CoreTestEnvironment['store'] {
+    return this.core.store;
+  }
+  get nc(): NatsConnection {
+    return this.core.nc;
+  }
+  get prefix(): string {
+    return this.core.prefix;
   }
 
   async startManager(options: Partial<ControllerManagerOptions> = {}): Promise<ControllerManager> {
@@ -68,12 +55,7 @@ export class ControllerTestEnvironment {
 
   async close(): Promise<void> {
     for (const manager of this.managers) await manager.stop().catch(() => undefined);
-    await this.relay.stop();
-    await this.store.close();
-    await this.nc.close();
-    await this.pool.end();
-    await this.db.drop();
-    await deleteTestStreams(this.prefix);
+    await this.core.close();
   }
 }
 

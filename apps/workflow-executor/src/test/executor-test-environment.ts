@@ -1,18 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { Pool } from 'pg';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
 import { parseAllDocuments } from 'yaml';
 import { API_GROUP_VERSION, type Resource, type ResourceKey } from '@kastra/api';
 import { NatsLlmClient, type ToolSource } from '@kastra/agent-runtime';
-import { EventStore, migrate, readStream } from '@kastra/event-store';
-import { startEventRelay, type EventRelay } from '@kastra/messaging';
-import { createResourceStore } from '@kastra/resource-store';
-import { SecretCipher } from '@kastra/secrets';
-import { createTestDatabase, deleteTestStreams, eventually, REPO, TEST_NATS_URL, testNatsPrefix, type TestDatabase } from '@kastra/testing';
+import { EventStore, readStream } from '@kastra/event-store';
+import { createCoreTestEnvironment, eventually, REPO, type CoreTestEnvironment, type TestDatabase } from '@kastra/testing';
 import { AgentRuntimeInvoker } from '../agent-runtime-invoker';
 import { runStreamId } from '../run/run-events';
 import { WorkflowExecutor, type WorkflowExecutorOptions } from '../workflow-executor';
@@ -31,25 +26,26 @@ export class ExecutorTestEnvironment {
   private readonly subscriptions: Subscription[] = [];
   private readonly servers: Server[] = [];
 
-  private constructor(
-    readonly db: TestDatabase,
-    readonly pool: Pool,
-    readonly store: Awaited<ReturnType<typeof createResourceStore>>,
-    readonly nc: NatsConnection,
-    readonly prefix: string,
-    private readonly relay: EventRelay,
-  ) {}
+  private constructor(private readonly core: CoreTestEnvironment) {}
 
   static async create(label: string): Promise<ExecutorTestEnvironment> {
-    const db = await createTestDatabase(label);
-    const pool = new Pool({ connectionString: db.url, max: 30 });
-    pool.on('error', () => undefined);
-    await migrate(pool);
-    const store = await createResourceStore({ pool, databaseUrl: db.url, cipher: new SecretCipher(randomBytes(32)), homeDir: mkdtempSync(join(tmpdir(), 'kastra-wfe-')) });
-    const nc = await connect({ servers: TEST_NATS_URL });
-    const prefix = testNatsPrefix(label);
-    const relay = await startEventRelay({ pool, databaseUrl: db.url, nc, prefix });
-    return new ExecutorTestEnvironment(db, pool, store, nc, prefix, relay);
+    return new ExecutorTestEnvironment(await createCoreTestEnvironment(label, { poolSize: 30 }));
+  }
+
+  get db(): TestDatabase {
+    return this.core.db;
+  }
+  get pool(): Pool {
+    return this.core.pool;
+  }
+  get store(): CoreTestEnvironment['store'] {
+    return this.core.store;
+  }
+  get nc(): NatsConnection {
+    return this.core.nc;
+  }
+  get prefix(): string {
+    return this.core.prefix;
   }
 
   async startExecutor(options: Partial<WorkflowExecutorOptions> = {}): Promise<WorkflowExecutor> {
@@ -135,12 +131,7 @@ export class ExecutorTestEnvironment {
     for (const executor of this.executors) await executor.stop().catch(() => undefined);
     for (const sub of this.subscriptions) sub.unsubscribe();
     for (const server of this.servers) server.close();
-    await this.relay.stop();
-    await this.store.close();
-    await this.nc.close();
-    await this.pool.end();
-    await this.db.drop();
-    await deleteTestStreams(this.prefix);
+    await this.core.close();
   }
 }
 
