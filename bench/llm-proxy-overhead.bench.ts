@@ -82,6 +82,8 @@ async function serveProxy(): Promise<void> {
 function startChild(role: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; firstLine: string }> {
   // BENCH_LLM_CPU_PROF=<dir>: the proxy writes a V8 CPU profile there when the bench ends.
   const profile = role === 'proxy' && process.env.BENCH_LLM_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_LLM_CPU_PROF}`] : [];
+  // BENCH_LLM_PROXY_NODE_ARGS: V8/Node flags for the proxy process only (e.g. --max-semi-space-size=32).
+  if (role === 'proxy' && process.env.BENCH_LLM_PROXY_NODE_ARGS) profile.push(...process.env.BENCH_LLM_PROXY_NODE_ARGS.split(/\s+/).filter(Boolean));
   const child = spawn(process.execPath, [...process.execArgv, ...profile, __filename], { env: { ...process.env, ...env, BENCH_LLM_ROLE: role, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buffer = '';
