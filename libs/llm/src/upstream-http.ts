@@ -1,0 +1,161 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { ProviderError } from './provider-errors';
+import type { SseEvent } from './sse-reader';
+import { errorFromResponse, type UpstreamCall } from './upstream-call';
+
+/**
+ * A small upstream HTTP client on `node:http`/`node:https` for the OpenAI-format fetch
+ * transport. Global `fetch` (undici + web streams) costs ~2–2.7 ms CPU per call on our 2-core
+ * target; a plain request on a keep-alive Agent costs ~0.6 ms (docs/llm-proxy.md).
+ */
+
+const MAX_SOCKETS_PER_ORIGIN = 256;
+/** Idle keep-alive sockets close after this; the Agent only times out free sockets. */
+const IDLE_SOCKET_TIMEOUT_MS = 30_000;
+const AGENT_CACHE_LIMIT = 256;
+
+const agents = new Map<string, http.Agent>();
+
+/** One shared keep-alive Agent per origin, so connections are reused across calls and keys. */
+function agentFor(url: URL): http.Agent {
+  const origin = `${url.protocol}//${url.host}`;
+  let agent = agents.get(origin);
+  if (!agent) {
+    const options: http.AgentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS_PER_ORIGIN, timeout: IDLE_SOCKET_TIMEOUT_MS };
+    agent = url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+    // Dropped agents are not destroyed: calls in flight on them must finish; idle sockets time out.
+    if (agents.size >= AGENT_CACHE_LIMIT) agents.delete(agents.keys().next().value as string);
+    agents.set(origin, agent);
+  }
+  return agent;
+}
+
+/**
+ * POSTs a JSON body and resolves with the 2xx response (body unread). A non-2xx answer becomes
+ * the same ProviderError as before (status kind, Retry-After, key redacted). Aborting the call's
+ * signal (caller abort or deadline) destroys the request and its socket at any point, including
+ * while the body is being read.
+ */
+export function postUpstream(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  upstream: UpstreamCall,
+): Promise<http.IncomingMessage> {
+  return new Promise<http.IncomingMessage>((resolve, reject) => {
+    if (upstream.signal.aborted) return reject(upstream.abortError());
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return reject(new ProviderError('bad_request', `provider ${upstream.provider} has an invalid base URL`, { provider: upstream.provider }));
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+      return reject(new ProviderError('bad_request', `provider ${upstream.provider} base URL must be http or https`, { provider: upstream.provider }));
+    }
+    const payload = Buffer.from(body, 'utf8');
+    const request = (target.protocol === 'https:' ? https : http).request(target, {
+      method: 'POST',
+      agent: agentFor(target),
+      headers: { ...headers, 'content-length': String(payload.length) },
+    });
+    const onAbort = () => request.destroy(upstream.abortError());
+    upstream.signal.addEventListener('abort', onAbort, { once: true });
+    // 'close' comes once the response has been read to its end or the request was destroyed.
+    request.once('close', () => upstream.signal.removeEventListener('abort', onAbort));
+    request.once('error', (error) => reject(upstream.signal.aborted ? upstream.abortError() : error));
+    request.once('response', (response) => {
+      const status = response.statusCode ?? 0;
+      if (status >= 200 && status < 300) return resolve(response);
+      readText(response, upstream).then(
+        (text) => errorFromResponse(upstream, asFetchResponse(response, status, text)).then(reject, reject),
+        // The body is only for the message; the status decides the kind.
+        () => errorFromResponse(upstream, asFetchResponse(response, status, '')).then(reject, reject),
+      );
+    });
+    request.end(payload);
+  });
+}
+
+/** Reads a whole response body as text; a body cut short rejects (premature close). */
+export async function readText(response: http.IncomingMessage, upstream: UpstreamCall): Promise<string> {
+  response.setEncoding('utf8');
+  let text = '';
+  try {
+    for await (const chunk of response) text += chunk as string;
+  } catch (error) {
+    if (upstream.signal.aborted) throw upstream.abortError();
+    throw error;
+  }
+  upstream.throwIfAborted();
+  return text;
+}
+
+/** Reads a JSON response body; bad JSON throws a SyntaxError, which maps to `malformed`. */
+export async function readJson<T>(response: http.IncomingMessage, upstream: UpstreamCall): Promise<T> {
+  return JSON.parse(await readText(response, upstream)) as T;
+}
+
+/**
+ * Server-sent events from a node response, with exactly the semantics of `readSseEvents`: a
+ * broken body is `stream_cut`, an abort is the call's cancel/timeout error, a final event
+ * without its blank line still counts, and a consumer that stops early closes the connection.
+ */
+export async function* readSseFromResponse(response: http.IncomingMessage, upstream: UpstreamCall): AsyncGenerator<SseEvent> {
+  response.setEncoding('utf8');
+  const chunks = response[Symbol.asyncIterator]() as AsyncIterator<string>;
+  let buffer = '';
+  let event: string | undefined;
+  let data: string[] = [];
+  let drained = false;
+  try {
+    for (;;) {
+      let chunk: IteratorResult<string>;
+      try {
+        chunk = await chunks.next();
+      } catch (error) {
+        if (upstream.signal.aborted) throw upstream.abortError();
+        throw new ProviderError('stream_cut', `upstream stream broke: ${(error as Error).message ?? error}`, { provider: upstream.provider });
+      }
+      upstream.throwIfAborted();
+      if (chunk.done) {
+        drained = true;
+        break;
+      }
+      buffer += chunk.value;
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        let line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (line.endsWith('\r')) line = line.slice(0, -1);
+        if (line === '') {
+          if (data.length > 0) yield { event, data: data.join('\n') };
+          event = undefined;
+          data = [];
+        } else if (line.startsWith('data:')) {
+          data.push(line.slice(line.charAt(5) === ' ' ? 6 : 5));
+        } else if (line.startsWith('event:')) {
+          event = line.slice(6).trim();
+        }
+        // `id:`, `retry:` and `:` comments carry nothing the adapters need.
+      }
+    }
+    if (buffer.startsWith('data:')) data.push(buffer.slice(buffer.charAt(5) === ' ' ? 6 : 5));
+    if (data.length > 0) yield { event, data: data.join('\n') };
+  } finally {
+    // A consumer that stops early (client gone, error) must not leave the upstream running:
+    // destroying the response closes the socket instead of returning it to the pool.
+    if (!drained) response.destroy();
+  }
+}
+
+/** The few Response members `errorFromResponse` reads, over an already-read node response. */
+function asFetchResponse(response: http.IncomingMessage, status: number, text: string): Response {
+  const get = (name: string): string | null => {
+    const value = response.headers[name.toLowerCase()];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
+  return { status, ok: false, headers: { get }, text: async () => text } as unknown as Response;
+}
