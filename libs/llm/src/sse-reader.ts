@@ -15,57 +15,72 @@ export async function* readSseEvents(body: ReadableStream<Uint8Array> | null, up
   if (!body) throw new ProviderError('malformed', 'upstream response has no body', { provider: upstream.provider });
   const reader = body.getReader();
   const decoder = new TextDecoder();
-  let buffer = '';
-  let event: string | undefined;
-  let data: string[] = [];
-  let drained = false;
+  const state = { drained: false };
   const onAbort = () => void reader.cancel().catch(() => undefined);
   upstream.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    for (;;) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        if (upstream.signal.aborted) throw upstream.abortError();
-        throw new ProviderError('stream_cut', `upstream stream broke: ${(error as Error).message ?? error}`, { provider: upstream.provider });
-      }
-      upstream.throwIfAborted();
-      if (chunk.done) {
-        drained = true;
-        break;
-      }
-      buffer += decoder.decode(chunk.value, { stream: true });
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        let line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        if (line.endsWith('\r')) line = line.slice(0, -1);
-        if (line === '') {
-          if (data.length > 0) yield { event, data: data.join('\n') };
-          event = undefined;
-          data = [];
-        } else if (line.startsWith('data:')) {
-          data.push(line.slice(line.charAt(5) === ' ' ? 6 : 5));
-        } else if (line.startsWith('event:')) {
-          event = line.slice(6).trim();
-        }
-        // `id:`, `retry:` and `:` comments carry nothing the adapters need.
-      }
-    }
-    // A final event without its blank line still counts; a half line does not.
-    if (buffer.startsWith('data:')) data.push(buffer.slice(buffer.charAt(5) === ' ' ? 6 : 5));
-    if (data.length > 0) yield { event, data: data.join('\n') };
+    yield* parseSseStream(async () => {
+      const chunk = await reader.read();
+      return chunk.done ? chunk : { done: false, value: decoder.decode(chunk.value, { stream: true }) };
+    }, upstream, state);
   } finally {
     upstream.signal.removeEventListener('abort', onAbort);
     // A consumer that stops early (client gone, error) must not leave the upstream running.
-    if (!drained) await reader.cancel().catch(() => undefined);
+    if (!state.drained) await reader.cancel().catch(() => undefined);
     try {
       reader.releaseLock();
     } catch {
       // Already released by cancel.
     }
   }
+}
+
+/**
+ * The SSE wire format over text chunks from any transport: `next()` failing is a cut stream (or
+ * the call's abort error); `state.drained` tells the caller the body ended by itself.
+ */
+export async function* parseSseStream(
+  next: () => Promise<IteratorResult<string>>,
+  upstream: UpstreamCall,
+  state: { drained: boolean },
+): AsyncGenerator<SseEvent> {
+  let buffer = '';
+  let event: string | undefined;
+  let data: string[] = [];
+  for (;;) {
+    let chunk: IteratorResult<string>;
+    try {
+      chunk = await next();
+    } catch (error) {
+      if (upstream.signal.aborted) throw upstream.abortError();
+      throw new ProviderError('stream_cut', `upstream stream broke: ${(error as Error).message ?? error}`, { provider: upstream.provider });
+    }
+    upstream.throwIfAborted();
+    if (chunk.done) {
+      state.drained = true;
+      break;
+    }
+    buffer += chunk.value;
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      let line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (line === '') {
+        if (data.length > 0) yield { event, data: data.join('\n') };
+        event = undefined;
+        data = [];
+      } else if (line.startsWith('data:')) {
+        data.push(line.slice(line.charAt(5) === ' ' ? 6 : 5));
+      } else if (line.startsWith('event:')) {
+        event = line.slice(6).trim();
+      }
+      // `id:`, `retry:` and `:` comments carry nothing the adapters need.
+    }
+  }
+  // A final event without its blank line still counts; a half line does not.
+  if (buffer.startsWith('data:')) data.push(buffer.slice(buffer.charAt(5) === ' ' ? 6 : 5));
+  if (data.length > 0) yield { event, data: data.join('\n') };
 }
 
 /** Parses one event's JSON; a garbled chunk is a `malformed` error, never skipped. */

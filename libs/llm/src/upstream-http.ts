@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { ProviderError } from './provider-errors';
-import type { SseEvent } from './sse-reader';
+import { parseSseStream, type SseEvent } from './sse-reader';
 import { errorFromResponse, type UpstreamCall } from './upstream-call';
 
 /**
@@ -105,48 +105,13 @@ export async function readJson<T>(response: http.IncomingMessage, upstream: Upst
 export async function* readSseFromResponse(response: http.IncomingMessage, upstream: UpstreamCall): AsyncGenerator<SseEvent> {
   response.setEncoding('utf8');
   const chunks = response[Symbol.asyncIterator]() as AsyncIterator<string>;
-  let buffer = '';
-  let event: string | undefined;
-  let data: string[] = [];
-  let drained = false;
+  const state = { drained: false };
   try {
-    for (;;) {
-      let chunk: IteratorResult<string>;
-      try {
-        chunk = await chunks.next();
-      } catch (error) {
-        if (upstream.signal.aborted) throw upstream.abortError();
-        throw new ProviderError('stream_cut', `upstream stream broke: ${(error as Error).message ?? error}`, { provider: upstream.provider });
-      }
-      upstream.throwIfAborted();
-      if (chunk.done) {
-        drained = true;
-        break;
-      }
-      buffer += chunk.value;
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        let line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        if (line.endsWith('\r')) line = line.slice(0, -1);
-        if (line === '') {
-          if (data.length > 0) yield { event, data: data.join('\n') };
-          event = undefined;
-          data = [];
-        } else if (line.startsWith('data:')) {
-          data.push(line.slice(line.charAt(5) === ' ' ? 6 : 5));
-        } else if (line.startsWith('event:')) {
-          event = line.slice(6).trim();
-        }
-        // `id:`, `retry:` and `:` comments carry nothing the adapters need.
-      }
-    }
-    if (buffer.startsWith('data:')) data.push(buffer.slice(buffer.charAt(5) === ' ' ? 6 : 5));
-    if (data.length > 0) yield { event, data: data.join('\n') };
+    yield* parseSseStream(() => chunks.next(), upstream, state);
   } finally {
     // A consumer that stops early (client gone, error) must not leave the upstream running:
     // destroying the response closes the socket instead of returning it to the pool.
-    if (!drained) response.destroy();
+    if (!state.drained) response.destroy();
   }
 }
 
