@@ -73,7 +73,9 @@ describe('controller-manager with the api-gateway, driven by kubectl', () => {
     expect(waited.code).toBe(0);
     const ready = await kubectl(['get', 'llm', 'openai-gpt4', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].reason}: {.status.conditions[?(@.type=="Ready")].message}']);
     expect(ready.stdout).toBe('APIKeyMissing: environment variable OPENAI_API_KEY is not set: set it in the environment of Kastra or use spec.secretRef');
-    // And each other keyed provider names its variable
+    // And each other keyed provider names its variable (once its first reconcile is in)
+    const keyed = ['anthropic-claude', 'google-gemini', 'groq-llama', 'kimi-k2', 'qwen-model'].map((name) => `llm/${name}`);
+    expect((await kubectl(['wait', '--for=condition=Ready=False', ...keyed, '--timeout=30s'])).code).toBe(0);
     const messages = await kubectl(['get', 'llms', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}/{.status.conditions[?(@.type=="Ready")].message}{"\\n"}{end}']);
     for (const variable of ['ANTHROPIC_API_KEY', 'GOOGLE_API_KEY', 'GROQ_API_KEY', 'MOONSHOT_API_KEY', 'QWEN_API_KEY']) {
       expect(messages.stdout).toMatch(new RegExp(`=False/[^\\n]*${variable}`));

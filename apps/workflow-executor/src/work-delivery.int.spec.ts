@@ -14,11 +14,12 @@ describe('work message delivery while a run is advanced', () => {
   const deliveries: Array<{ run: string; count: number }> = [];
   const onWorkDelivered = (run: ResourceKey, count: number) => deliveries.push({ run: run.name, count });
   const deliveriesOf = (name: string) => deliveries.filter((d) => d.run === name).map((d) => d.count);
+  const executors: Array<{ stop(): Promise<void> }> = [];
 
   beforeAll(async () => {
     env = await ExecutorTestEnvironment.create('wfdeliv');
-    // Every call takes ~80 ms: a run of many steps outlives the shortened ack_wait below.
-    const slow = await env.toolServer(() => ({ status: 200, body: { ok: true }, delayMs: 80 }));
+    // Every call takes ~200 ms: a run of many steps outlives the shortened ack_wait below.
+    const slow = await env.toolServer(() => ({ status: 200, body: { ok: true }, delayMs: 200 }));
     await env.apply(
       httpTool('default', 'slow', slow.url),
       resource('Workflow', 'default', 'many-steps', { steps: Array.from({ length: 16 }, (_, i) => ({ id: `s${i + 1}`, tool: 'slow', input: {} })) }),
@@ -30,8 +31,9 @@ describe('work message delivery while a run is advanced', () => {
         ],
       }),
     );
-    // ack_wait 600 ms (test only; 10 s in production): recovery far away, so each run gets one message.
-    for (let i = 0; i < 2; i++) await env.startExecutor({ ackWaitMs: 600, recoveryIntervalMs: 600_000, onWorkDelivered });
+    // ack_wait 1.5 s (test only; 10 s in production; short enough to be outlived, long enough for a
+    // loaded CI machine's event loop): recovery far away, so each run gets one message.
+    for (let i = 0; i < 2; i++) executors.push(await env.startExecutor({ ackWaitMs: 1500, recoveryIntervalMs: 600_000, onWorkDelivered }));
   });
 
   afterAll(async () => {
@@ -39,14 +41,14 @@ describe('work message delivery while a run is advanced', () => {
   });
 
   it('keeps the message of a run longer than ack_wait with one replica, without redelivery', async () => {
-    // Given two replicas sharing the work queue with a 600 ms ack_wait
-    // When a run of 16 steps of ~80 ms each (well over ack_wait) is created
+    // Given two replicas sharing the work queue with a 1.5 s ack_wait
+    // When a run of 16 steps of ~200 ms each (well over ack_wait) is created
     const started = Date.now();
     await env.createRun('default', 'long-1', 'many-steps', {});
     const run = await env.waitForPhase('default', 'long-1', ['Succeeded', 'Failed'], 30_000);
     // Then it succeeds, and it did outlive ack_wait
     expect(run.status?.phase).toBe('Succeeded');
-    expect(Date.now() - started).toBeGreaterThan(1200);
+    expect(Date.now() - started).toBeGreaterThan(3000);
     // And its single work message was delivered once: never handed to the other replica
     expect(deliveriesOf('long-1')).toEqual([1]);
     // And every step was started once, all by the same replica
@@ -56,7 +58,9 @@ describe('work message delivery while a run is advanced', () => {
   });
 
   it('acks a second message for a run it is advancing and looks at the run again before letting it go', async () => {
-    // Given a run whose steps are running
+    // Given one replica (a message that reaches another replica while this one holds the run is
+    // re-queued with a delay by design) and a run whose steps are running
+    await executors[1].stop();
     await env.createRun('default', 'resume-early', 'slow-then-approve', {});
     await waitFor(() => deliveriesOf('resume-early').length >= 1);
     // When the resume payload is patched in before the run even suspends (its message comes while it is held)
