@@ -55,3 +55,24 @@ export async function createCoreTestEnvironment(label: string, options: { poolSi
     },
   };
 }
+
+/** Base of the per-service test environments: the core's parts, as properties. */
+export abstract class CoreTestEnvironmentHolder {
+  protected constructor(protected readonly core: CoreTestEnvironment) {}
+
+  get db(): TestDatabase {
+    return this.core.db;
+  }
+  get pool(): Pool {
+    return this.core.pool;
+  }
+  get store(): CoreTestEnvironment['store'] {
+    return this.core.store;
+  }
+  get nc(): NatsConnection {
+    return this.core.nc;
+  }
+  get prefix(): string {
+    return this.core.prefix;
+  }
+}

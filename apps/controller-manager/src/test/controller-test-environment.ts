@@ -1,7 +1,5 @@
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { Pool } from 'pg';
 import { findCondition, type Condition, type Resource, type ResourceKey } from '@kastra/api';
-import { createCoreTestEnvironment, eventually, type CoreTestEnvironment, type TestDatabase } from '@kastra/testing';
+import { CoreTestEnvironmentHolder, createCoreTestEnvironment, eventually, type CoreTestEnvironment } from '@kastra/testing';
 import { ControllerManager, type ControllerManagerOptions } from '../controller-manager';
 
 export const userCtx = { actor: 'user:test' };
@@ -10,29 +8,15 @@ export const userCtx = { actor: 'user:test' };
  * A database, a NATS prefix, a resource store and the event relay of their own for one test file,
  * plus controller-manager instances started on demand; `close()` undoes all of it.
  */
-export class ControllerTestEnvironment {
+export class ControllerTestEnvironment extends CoreTestEnvironmentHolder {
   private readonly managers: ControllerManager[] = [];
 
-  private constructor(private readonly core: CoreTestEnvironment) {}
+  private constructor(core: CoreTestEnvironment) {
+    super(core);
+  }
 
   static async create(label: string): Promise<ControllerTestEnvironment> {
     return new ControllerTestEnvironment(await createCoreTestEnvironment(label, { poolSize: 20 }));
-  }
-
-  get db(): TestDatabase {
-    return this.core.db;
-  }
-  get pool(): Pool {
-    return this.core.pool;
-  }
-  get store(): CoreTestEnvironment['store'] {
-    return this.core.store;
-  }
-  get nc(): NatsConnection {
-    return this.core.nc;
-  }
-  get prefix(): string {
-    return this.core.prefix;
   }
 
   async startManager(options: Partial<ControllerManagerOptions> = {}): Promise<ControllerManager> {

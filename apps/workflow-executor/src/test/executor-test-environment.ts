@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import type { Pool } from 'pg';
+import type { Subscription } from '@nats-io/transport-node';
 import { parseAllDocuments } from 'yaml';
 import { API_GROUP_VERSION, type Resource, type ResourceKey } from '@kastra/api';
 import { NatsLlmClient, type ToolSource } from '@kastra/agent-runtime';
 import { EventStore, readStream } from '@kastra/event-store';
-import { createCoreTestEnvironment, eventually, REPO, type CoreTestEnvironment, type TestDatabase } from '@kastra/testing';
+import { CoreTestEnvironmentHolder, createCoreTestEnvironment, eventually, REPO, type CoreTestEnvironment } from '@kastra/testing';
 import { AgentRuntimeInvoker } from '../agent-runtime-invoker';
 import { runStreamId } from '../run/run-events';
 import { WorkflowExecutor, type WorkflowExecutorOptions } from '../workflow-executor';
@@ -21,31 +20,17 @@ export type LlmAnswer = (request: { model: string; messages: Array<{ role: strin
  * One database, NATS prefix, resource store and event relay for a test file, executors started on
  * demand, a fake llm-proxy and an HTTP tool server that counts Idempotency-Keys.
  */
-export class ExecutorTestEnvironment {
+export class ExecutorTestEnvironment extends CoreTestEnvironmentHolder {
   private readonly executors: WorkflowExecutor[] = [];
   private readonly subscriptions: Subscription[] = [];
   private readonly servers: Server[] = [];
 
-  private constructor(private readonly core: CoreTestEnvironment) {}
+  private constructor(core: CoreTestEnvironment) {
+    super(core);
+  }
 
   static async create(label: string): Promise<ExecutorTestEnvironment> {
     return new ExecutorTestEnvironment(await createCoreTestEnvironment(label, { poolSize: 30 }));
-  }
-
-  get db(): TestDatabase {
-    return this.core.db;
-  }
-  get pool(): Pool {
-    return this.core.pool;
-  }
-  get store(): CoreTestEnvironment['store'] {
-    return this.core.store;
-  }
-  get nc(): NatsConnection {
-    return this.core.nc;
-  }
-  get prefix(): string {
-    return this.core.prefix;
   }
 
   async startExecutor(options: Partial<WorkflowExecutorOptions> = {}): Promise<WorkflowExecutor> {
