@@ -9,8 +9,16 @@ import { JwtAuthority } from '@kastra/auth';
 import { startMockAnthropicServer, startMockOpenAIServer, type MockAnthropicServer, type MockOpenAIServer } from '@kastra/llm/testing';
 import { createResourceStore } from '@kastra/resource-store';
 import { SecretCipher } from '@kastra/secrets';
-import { createTestDatabase, deleteTestStreams, eventually, freePort, testNatsPrefix, type TestDatabase } from '@kastra/testing';
-import { startProxyProcess, type ProxyProcess } from './proxy-process';
+import {
+  createTestDatabase,
+  deleteTestStreams,
+  eventually,
+  freePort,
+  startServiceProcess,
+  testNatsPrefix,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@kastra/testing';
 
 const secret = (label: string) => `sk-e2e-${label}-${randomBytes(12).toString('hex')}`;
 const KEY_1 = secret('one');
@@ -42,7 +50,7 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
   let anthropicUpstream: MockAnthropicServer;
   let home: string;
   const prefix = testNatsPrefix('llme2e');
-  const proxies: ProxyProcess[] = [];
+  const proxies: ServiceProcess[] = [];
   const authority = new JwtAuthority(JWT_SECRET);
   const adminToken = authority.issue({ sub: 'root', role: 'admin' });
   const userToken = authority.issue({ sub: 'carol', role: 'user' });
@@ -103,8 +111,8 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
     };
     for (const name of PROVIDER_KEYS) delete env[name];
     // The first one migrates the schema alone; the other two start side by side.
-    proxies.push(await startProxyProcess(await freePort(), env));
-    proxies.push(...(await Promise.all([startProxyProcess(await freePort(), env), startProxyProcess(await freePort(), env)])));
+    proxies.push(await startServiceProcess('llm-proxy', await freePort(), env, { keepAllLogs: true }));
+    proxies.push(...(await Promise.all([startServiceProcess('llm-proxy', await freePort(), env, { keepAllLogs: true }), startServiceProcess('llm-proxy', await freePort(), env, { keepAllLogs: true })])));
 
     const deadPort = await freePort();
     const models = [
@@ -282,7 +290,7 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
     }
     // Stopped first: shutdown logs and the last usage flush are part of the run
     await Promise.all(proxies.map((proxy) => proxy.stop()));
-    const logs = proxies.map((proxy) => proxy.output());
+    const logs = proxies.map((proxy) => proxy.logs());
     expect(logs.join('\n').split('\n').length).toBeGreaterThan(20);
     const tables = ['kastra_events', 'llm_models', 'llm_model_keys', 'llm_providers'];
     const rows: string[] = [];

@@ -20,8 +20,21 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
+export interface ServiceProcessOptions {
+  /**
+   * Keep every line the process writes (a test that greps all logs for leaked keys), instead of a
+   * tail of the last 500 chunks. @default false
+   */
+  keepAllLogs?: boolean;
+}
+
 /** Starts `dist/apps/<service>/src/main.js` with `env` and waits for its `/readyz`. */
-export async function startServiceProcess(service: string, port: number, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  service: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+  options: ServiceProcessOptions = {},
+): Promise<ServiceProcess> {
   const logs: string[] = [];
   const child: ChildProcess = spawn(process.execPath, [path.join(REPO, 'dist/apps', service, 'src/main.js')], {
     cwd: REPO,
@@ -31,7 +44,7 @@ export async function startServiceProcess(service: string, port: number, env: No
   // Keep the tail only: a long test or benchmark must not grow memory with logs.
   const keep = (chunk: Buffer) => {
     logs.push(chunk.toString());
-    if (logs.length > 500) logs.splice(0, logs.length - 500);
+    if (!options.keepAllLogs && logs.length > 500) logs.splice(0, logs.length - 500);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
