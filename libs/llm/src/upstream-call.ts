@@ -93,6 +93,27 @@ function headersOf(error: unknown): { get(name: string): string | null } | undef
   return { get: (name) => record[name] ?? record[name.toLowerCase()] ?? null };
 }
 
+/**
+ * `check_api_key` for every adapter: true when `probe` succeeds, false when the provider rejects
+ * the key (401/403), and the error itself when the check could not tell (network, 5xx...).
+ */
+export async function checkApiKeyWith(
+  provider: string,
+  call: ProviderCall,
+  probe: (upstream: UpstreamCall) => Promise<unknown>,
+): Promise<boolean | ProviderError> {
+  const upstream = new UpstreamCall(provider, call);
+  try {
+    await probe(upstream);
+    return true;
+  } catch (error) {
+    const failure = upstream.toProviderError(error);
+    return failure.kind === 'auth' ? false : failure;
+  } finally {
+    upstream.finish();
+  }
+}
+
 /** A ProviderError for a non-2xx HTTP response read with plain fetch (Gemini). */
 export async function errorFromResponse(upstream: UpstreamCall, response: Response): Promise<ProviderError> {
   let detail = '';

@@ -4,7 +4,7 @@ import { catalogueEntry } from '../model-catalogue';
 import type { ChatResult, ProviderAdapter, ProviderCall } from '../provider-adapter';
 import { ProviderError } from '../provider-errors';
 import { parseEventJson, readSseEvents } from '../sse-reader';
-import { UpstreamCall } from '../upstream-call';
+import { checkApiKeyWith, UpstreamCall } from '../upstream-call';
 import { type AnthropicUsage, finishReasonOf, toAnthropicRequest, toCompletion, toUsage } from './anthropic-translation';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
@@ -141,17 +141,8 @@ export class AnthropicAdapter implements ProviderAdapter {
     }
   }
 
-  async checkApiKey(call: ProviderCall): Promise<boolean | ProviderError> {
-    const upstream = new UpstreamCall(this.provider, call);
-    try {
-      await this.client(call).models.list({ limit: 1 }, this.requestOptions(call, upstream));
-      return true;
-    } catch (error) {
-      const failure = upstream.toProviderError(error);
-      return failure.kind === 'auth' ? false : failure;
-    } finally {
-      upstream.finish();
-    }
+  checkApiKey(call: ProviderCall): Promise<boolean | ProviderError> {
+    return checkApiKeyWith(this.provider, call, (upstream) => this.client(call).models.list({ limit: 1 }, this.requestOptions(call, upstream)));
   }
 
   private requestOptions(call: ProviderCall, upstream: UpstreamCall): Anthropic.RequestOptions {

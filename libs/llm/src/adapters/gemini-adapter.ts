@@ -3,7 +3,7 @@ import { catalogueEntry } from '../model-catalogue';
 import type { ChatResult, ProviderAdapter, ProviderCall } from '../provider-adapter';
 import { ProviderError } from '../provider-errors';
 import { parseEventJson, readSseEvents } from '../sse-reader';
-import { errorFromResponse, UpstreamCall } from '../upstream-call';
+import { checkApiKeyWith, errorFromResponse, UpstreamCall } from '../upstream-call';
 import { contentOf, finishReasonOf, type GeminiResponse, toGeminiRequest, toUsage } from './gemini-translation';
 
 export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
@@ -118,17 +118,8 @@ export class GeminiAdapter implements ProviderAdapter {
     }
   }
 
-  async checkApiKey(call: ProviderCall): Promise<boolean | ProviderError> {
-    const upstream = new UpstreamCall(this.provider, call);
-    try {
-      await this.get(upstream, `${this.base(call)}/v1beta/models?pageSize=1`);
-      return true;
-    } catch (error) {
-      const failure = upstream.toProviderError(error);
-      return failure.kind === 'auth' ? false : failure;
-    } finally {
-      upstream.finish();
-    }
+  checkApiKey(call: ProviderCall): Promise<boolean | ProviderError> {
+    return checkApiKeyWith(this.provider, call, (upstream) => this.get(upstream, `${this.base(call)}/v1beta/models?pageSize=1`));
   }
 
   async embeddings(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResponse> {

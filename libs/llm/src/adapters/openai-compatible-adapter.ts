@@ -12,7 +12,7 @@ import { catalogueEntry } from '../model-catalogue';
 import type { ChatResult, ProviderAdapter, ProviderCall } from '../provider-adapter';
 import { ProviderError } from '../provider-errors';
 import { parseEventJson, readSseEvents } from '../sse-reader';
-import { UpstreamCall } from '../upstream-call';
+import { checkApiKeyWith, UpstreamCall } from '../upstream-call';
 import { postUpstream, readJson, readSseFromResponse } from '../upstream-http';
 
 export interface OpenAICompatibleOptions {
@@ -140,17 +140,8 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     }
   }
 
-  async checkApiKey(call: ProviderCall): Promise<boolean | ProviderError> {
-    const upstream = new UpstreamCall(this.provider, call);
-    try {
-      await this.client(call).models.list(this.requestOptions(call, upstream));
-      return true;
-    } catch (error) {
-      const failure = upstream.toProviderError(error);
-      return failure.kind === 'auth' ? false : failure;
-    } finally {
-      upstream.finish();
-    }
+  checkApiKey(call: ProviderCall): Promise<boolean | ProviderError> {
+    return checkApiKeyWith(this.provider, call, (upstream) => this.client(call).models.list(this.requestOptions(call, upstream)));
   }
 
   async embeddings(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResponse> {
