@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import { PG_POOL } from '@kastra/event-store';
-import { NATS_CONNECTION, NATS_PREFIX, startEventRelay, type EventRelay } from '@kastra/messaging';
+import { NATS_CONNECTION, NATS_PREFIX } from '@kastra/messaging';
 import { RESOURCE_STORE, type ResourceStore } from '@kastra/resource-store';
 import { ReadinessRegistry } from '@kastra/service-host';
 import { createLogger } from '@kastra/telemetry';
@@ -13,13 +13,12 @@ import { ControllerManager } from './controller-manager';
 export class ControllerManagerService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = createLogger('controller-manager');
   private readonly manager: ControllerManager;
-  private relay?: EventRelay;
 
   constructor(
     @Inject(RESOURCE_STORE) store: ResourceStore,
-    @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Inject(NATS_PREFIX) private readonly prefix: string,
+    @Inject(PG_POOL) pool: Pool,
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
+    @Inject(NATS_PREFIX) prefix: string,
     private readonly readiness: ReadinessRegistry,
   ) {
     this.manager = new ControllerManager({ store, pool, nc, prefix, logger: this.logger });
@@ -30,13 +29,10 @@ export class ControllerManagerService implements OnModuleInit, OnApplicationBoot
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    // Any replica of any service may relay the log to JetStream; an advisory lock keeps one active.
-    this.relay = await startEventRelay({ pool: this.pool, nc: this.nc, prefix: this.prefix, logger: this.logger });
     await this.manager.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.manager.stop();
-    await this.relay?.stop();
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { EventStoreModule, PG_POOL, pingDatabase } from '@kastra/event-store';
-import { MessagingModule } from '@kastra/messaging';
+import { EventRelayHost, MessagingModule } from '@kastra/messaging';
 import { ResourceStoreModule } from '@kastra/resource-store';
 import { ReadinessRegistry } from '@kastra/service-host';
 import { WorkflowExecutorService } from './workflow-executor.service';
@@ -9,7 +9,7 @@ import { WorkflowExecutorService } from './workflow-executor.service';
 /** Durable execution of WorkflowRuns (DESIGN.md section 2): docs/workflows.md describes the run model. */
 @Module({
   imports: [EventStoreModule.forRoot(), MessagingModule.forRoot(), ResourceStoreModule],
-  providers: [WorkflowExecutorService],
+  providers: [WorkflowExecutorService, EventRelayHost],
 })
 export class WorkflowExecutorModule implements OnModuleInit {
   constructor(

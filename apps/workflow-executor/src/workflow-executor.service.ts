@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import { NatsLlmClient, type ToolSource } from '@kastra/agent-runtime';
 import { EventStore, PG_POOL } from '@kastra/event-store';
-import { NATS_CONNECTION, NATS_PREFIX, startEventRelay, type EventRelay } from '@kastra/messaging';
+import { NATS_CONNECTION, NATS_PREFIX } from '@kastra/messaging';
 import { RESOURCE_STORE, type ResourceStore } from '@kastra/resource-store';
 import { ReadinessRegistry } from '@kastra/service-host';
 import { createLogger } from '@kastra/telemetry';
@@ -15,13 +15,12 @@ import { WorkflowExecutor } from './workflow-executor';
 export class WorkflowExecutorService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = createLogger('workflow-executor');
   private readonly executor: WorkflowExecutor;
-  private relay?: EventRelay;
 
   constructor(
     @Inject(RESOURCE_STORE) store: ResourceStore,
-    @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Inject(NATS_PREFIX) private readonly prefix: string,
+    @Inject(PG_POOL) pool: Pool,
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
+    @Inject(NATS_PREFIX) prefix: string,
     private readonly readiness: ReadinessRegistry,
   ) {
     const invoker = new AgentRuntimeInvoker({ store: store as unknown as ToolSource, llm: new NatsLlmClient({ nc, prefix }), events: new EventStore(pool) });
@@ -43,14 +42,11 @@ export class WorkflowExecutorService implements OnModuleInit, OnApplicationBoots
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    // Any replica of any service may relay the log to JetStream; an advisory lock keeps one active.
-    this.relay = await startEventRelay({ pool: this.pool, nc: this.nc, prefix: this.prefix, logger: this.logger });
     await this.executor.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.executor.stop();
-    await this.relay?.stop();
   }
 }
 

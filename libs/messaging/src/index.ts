@@ -4,3 +4,4 @@ export * from './event-relay';
 export * from './durable-consumer';
 export * from './handle-once';
 export * from './messaging.module';
+export * from './event-relay.host';
