@@ -6,15 +6,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { JwtAuthority } from '@kastra/auth';
 import { main } from './main';
-import { recordingContext } from './test-context';
-
-interface RecordedRequest {
-  method: string;
-  url: string;
-  contentType?: string;
-  authorization?: string;
-  body: string;
-}
+import { fakeGatewayServer, failureStatus, recordingContext, type RecordedRequest } from './test-context';
 
 const JWT_SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 const DISCOVERY = {
@@ -26,50 +18,40 @@ const DISCOVERY = {
     { name: 'agents', singularName: 'agent', namespaced: true, kind: 'Agent', shortNames: ['ag'] },
   ],
 };
-const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
 
 /** A stand-in for the gateway: records every request and answers like the real REST API would. */
 function fakeGateway(requests: RecordedRequest[]): http.Server {
-  return http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      requests.push({ method: req.method!, url: req.url!, contentType: req.headers['content-type'], authorization: req.headers.authorization, body });
-      const reply = (code: number, payload: unknown) => {
-        res.writeHead(code, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(payload));
-      };
-      const url = new URL(req.url!, 'http://x');
-      if (url.pathname === '/apis/mastra.ai/v1') return reply(200, DISCOVERY);
-      if (url.pathname === '/apis') return reply(200, { kind: 'APIGroupList', groups: [] });
-      const match = /^\/apis\/mastra\.ai\/v1(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?$/.exec(url.pathname);
-      if (!match) return reply(404, status(404, 'NotFound', 'the server could not find the requested resource'));
-      const [, namespace, plural, name] = match;
-      if (req.method === 'PATCH') {
-        const doc = parse(body);
-        if (doc.spec?.provider === 'nope') return reply(422, status(422, 'Invalid', `LLM.mastra.ai "${name}" is invalid: spec.provider: Unsupported value: "nope"`));
-        return reply(name === 'existing' ? 200 : 201, { ...doc, metadata: { ...doc.metadata, uid: 'u1', resourceVersion: '7' } });
-      }
-      if (req.method === 'DELETE') {
-        if (name === 'ghost') return reply(404, status(404, 'NotFound', `${plural}.mastra.ai "ghost" not found`));
-        return reply(200, { kind: 'Status', status: 'Success' });
-      }
-      if (req.method === 'GET' && name) {
-        if (name === 'ghost') return reply(404, status(404, 'NotFound', `${plural}.mastra.ai "ghost" not found`));
-        return reply(200, { apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name, namespace, creationTimestamp: new Date().toISOString() }, spec: { provider: 'mock', model: 'm' } });
-      }
-      if (req.method === 'GET') {
-        return reply(200, {
-          kind: 'LLMList',
-          apiVersion: 'mastra.ai/v1',
-          metadata: { resourceVersion: '9' },
-          items: [
-            { metadata: { name: 'one', namespace: namespace ?? 'x', creationTimestamp: new Date().toISOString() }, spec: { provider: 'mock', model: 'small' }, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Resolved', message: '', lastTransitionTime: '' }] } },
-          ],
-        });
-      }
-      reply(405, status(405, 'MethodNotAllowed', 'no'));
-    });
+  return fakeGatewayServer(requests, (req, res, body, reply) => {
+    const url = new URL(req.url!, 'http://x');
+    if (url.pathname === '/apis/mastra.ai/v1') return reply(200, DISCOVERY);
+    if (url.pathname === '/apis') return reply(200, { kind: 'APIGroupList', groups: [] });
+    const match = /^\/apis\/mastra\.ai\/v1(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?$/.exec(url.pathname);
+    if (!match) return reply(404, failureStatus(404, 'NotFound', 'the server could not find the requested resource'));
+    const [, namespace, plural, name] = match;
+    if (req.method === 'PATCH') {
+      const doc = parse(body);
+      if (doc.spec?.provider === 'nope') return reply(422, failureStatus(422, 'Invalid', `LLM.mastra.ai "${name}" is invalid: spec.provider: Unsupported value: "nope"`));
+      return reply(name === 'existing' ? 200 : 201, { ...doc, metadata: { ...doc.metadata, uid: 'u1', resourceVersion: '7' } });
+    }
+    if (req.method === 'DELETE') {
+      if (name === 'ghost') return reply(404, failureStatus(404, 'NotFound', `${plural}.mastra.ai "ghost" not found`));
+      return reply(200, { kind: 'Status', status: 'Success' });
+    }
+    if (req.method === 'GET' && name) {
+      if (name === 'ghost') return reply(404, failureStatus(404, 'NotFound', `${plural}.mastra.ai "ghost" not found`));
+      return reply(200, { apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name, namespace, creationTimestamp: new Date().toISOString() }, spec: { provider: 'mock', model: 'm' } });
+    }
+    if (req.method === 'GET') {
+      return reply(200, {
+        kind: 'LLMList',
+        apiVersion: 'mastra.ai/v1',
+        metadata: { resourceVersion: '9' },
+        items: [
+          { metadata: { name: 'one', namespace: namespace ?? 'x', creationTimestamp: new Date().toISOString() }, spec: { provider: 'mock', model: 'small' }, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Resolved', message: '', lastTransitionTime: '' }] } },
+        ],
+      });
+    }
+    reply(405, failureStatus(405, 'MethodNotAllowed', 'no'));
   });
 }
 

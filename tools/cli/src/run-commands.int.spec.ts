@@ -4,18 +4,9 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from './main';
-import { recordingContext } from './test-context';
+import { fakeGatewayServer, failureStatus, recordingContext, type RecordedRequest } from './test-context';
 
 const JWT_SECRET = 'a-test-secret-that-is-long-enough-0123456789';
-const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
-
-interface Recorded {
-  method: string;
-  url: string;
-  contentType?: string;
-  authorization?: string;
-  body: string;
-}
 
 /** Runs the fake gateway knows, by name: what GET answers (phases advance one per GET). */
 type FakeRun = { spec: Record<string, unknown>; phases: Array<Record<string, unknown>>; events?: Array<{ type: string; data: Record<string, unknown> }> };
@@ -29,49 +20,40 @@ const SCRIPTS: Record<string, Array<Record<string, unknown>>> = {
 };
 
 /** A stand-in for the gateway's WorkflowRun routes, including the SSE events endpoint. */
-function fakeGateway(requests: Recorded[], runs: Map<string, FakeRun>): http.Server {
-  return http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      requests.push({ method: req.method!, url: req.url!, contentType: req.headers['content-type'], authorization: req.headers.authorization, body });
-      const reply = (code: number, payload: unknown) => {
-        res.writeHead(code, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(payload));
-      };
-      const url = new URL(req.url!, 'http://x');
-      const match = /^\/apis\/mastra\.ai\/v1\/namespaces\/([^/]+)\/workflowruns(?:\/([^/]+))?(\/events)?$/.exec(url.pathname);
-      if (!match) return reply(404, status(404, 'NotFound', 'the server could not find the requested resource'));
-      const [, namespace, name, events] = match;
-      if (req.method === 'POST' && !name) {
-        const doc = JSON.parse(body);
-        if (doc.spec.workflowRef.name === 'missing') return reply(422, status(422, 'Invalid', 'WorkflowRun is invalid: spec.workflowRef: Workflow missing not found'));
-        runs.set(doc.metadata.name, { spec: doc.spec, phases: [...(SCRIPTS[doc.spec.workflowRef.name] ?? SCRIPTS.default)] });
-        return reply(201, { ...doc, metadata: { ...doc.metadata, uid: 'u1', resourceVersion: '3' } });
-      }
-      const run = name ? runs.get(name) : undefined;
-      if (!run) return reply(404, status(404, 'NotFound', `workflowruns.mastra.ai "${name}" not found`));
-      if (events) {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write(': keepalive\n\n');
-        const all = run.events ?? [];
-        // Without follow, the fake answers only the first two events (what was "recorded so far").
-        const shown = url.searchParams.get('follow') === 'false' ? all.slice(0, 2) : all;
-        shown.forEach((event, i) => res.write(`id: ${i + 1}\nevent: ${event.type}\ndata: ${JSON.stringify({ ...event, createdAt: `2026-01-01T00:00:0${i}.000Z` })}\n\n`));
-        return res.end();
-      }
-      if (req.method === 'GET') {
-        const current = run.phases.length > 1 ? run.phases.shift()! : run.phases[0];
-        return reply(200, { apiVersion: 'mastra.ai/v1', kind: 'WorkflowRun', metadata: { name, namespace }, spec: run.spec, status: current });
-      }
-      if (req.method === 'PATCH') return reply(200, { metadata: { name, namespace } });
-      reply(405, status(405, 'MethodNotAllowed', 'no'));
-    });
+function fakeGateway(requests: RecordedRequest[], runs: Map<string, FakeRun>): http.Server {
+  return fakeGatewayServer(requests, (req, res, body, reply) => {
+    const url = new URL(req.url!, 'http://x');
+    const match = /^\/apis\/mastra\.ai\/v1\/namespaces\/([^/]+)\/workflowruns(?:\/([^/]+))?(\/events)?$/.exec(url.pathname);
+    if (!match) return reply(404, failureStatus(404, 'NotFound', 'the server could not find the requested resource'));
+    const [, namespace, name, events] = match;
+    if (req.method === 'POST' && !name) {
+      const doc = JSON.parse(body);
+      if (doc.spec.workflowRef.name === 'missing') return reply(422, failureStatus(422, 'Invalid', 'WorkflowRun is invalid: spec.workflowRef: Workflow missing not found'));
+      runs.set(doc.metadata.name, { spec: doc.spec, phases: [...(SCRIPTS[doc.spec.workflowRef.name] ?? SCRIPTS.default)] });
+      return reply(201, { ...doc, metadata: { ...doc.metadata, uid: 'u1', resourceVersion: '3' } });
+    }
+    const run = name ? runs.get(name) : undefined;
+    if (!run) return reply(404, failureStatus(404, 'NotFound', `workflowruns.mastra.ai "${name}" not found`));
+    if (events) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(': keepalive\n\n');
+      const all = run.events ?? [];
+      // Without follow, the fake answers only the first two events (what was "recorded so far").
+      const shown = url.searchParams.get('follow') === 'false' ? all.slice(0, 2) : all;
+      shown.forEach((event, i) => res.write(`id: ${i + 1}\nevent: ${event.type}\ndata: ${JSON.stringify({ ...event, createdAt: `2026-01-01T00:00:0${i}.000Z` })}\n\n`));
+      return res.end();
+    }
+    if (req.method === 'GET') {
+      const current = run.phases.length > 1 ? run.phases.shift()! : run.phases[0];
+      return reply(200, { apiVersion: 'mastra.ai/v1', kind: 'WorkflowRun', metadata: { name, namespace }, spec: run.spec, status: current });
+    }
+    if (req.method === 'PATCH') return reply(200, { metadata: { name, namespace } });
+    reply(405, failureStatus(405, 'MethodNotAllowed', 'no'));
   });
 }
 
 describe('kastra run, logs, resume and cancel against a gateway', () => {
-  const requests: Recorded[] = [];
+  const requests: RecordedRequest[] = [];
   const runs = new Map<string, FakeRun>();
   let server: http.Server;
   let dir: string;
