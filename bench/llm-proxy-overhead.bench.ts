@@ -183,7 +183,9 @@ export async function run(): Promise<BenchReport> {
     await sequential(`${urls.fast}/chat/completions`, BODY('gpt-4o-mini'), direct, 100);
     await sequential(proxyUrl, BODY('fast'), auth, 100);
     const seqDirect = stats(await sequential(`${urls.fast}/chat/completions`, BODY('gpt-4o-mini'), direct, SEQUENTIAL));
+    const seqCpuBefore = cpuSeconds(proxy.child.pid!);
     const seqProxy = stats(await sequential(proxyUrl, BODY('fast'), auth, SEQUENTIAL));
+    const seqCpuMsPerRequest = ((cpuSeconds(proxy.child.pid!) - seqCpuBefore) * 1000) / SEQUENTIAL;
 
     const loadDirect = stats(await load(`${urls.slow}/chat/completions`, BODY('gpt-4o-mini'), direct, LOAD_SECONDS));
     const pid = proxy.child.pid!;
@@ -201,7 +203,7 @@ export async function run(): Promise<BenchReport> {
       name: 'llm-proxy-overhead',
       description: 'chat completion through llm-proxy vs straight to the same mock upstream (ms)',
       rows: [
-        row('sequential p50', seqProxy.p50, 'ms', 'direct p50', seqDirect.p50, { addedMs: round(addedSeqP50), selfReportedOverheadP50: round(seqProxy.overheadP50), requests: SEQUENTIAL }),
+        row('sequential p50', seqProxy.p50, 'ms', 'direct p50', seqDirect.p50, { addedMs: round(addedSeqP50), selfReportedOverheadP50: round(seqProxy.overheadP50), proxyCpuMsPerRequest: round(seqCpuMsPerRequest), requests: SEQUENTIAL }),
         row('sequential p99', seqProxy.p99, 'ms', 'direct p99', seqDirect.p99, { addedMs: round(seqProxy.p99 - seqDirect.p99), selfReportedOverheadP99: round(seqProxy.overheadP99) }),
         row(`${RATE} rps p50 (200 ms upstream)`, loadProxy.p50, 'ms', 'direct p50', loadDirect.p50, { addedMs: round(loadProxy.p50 - loadDirect.p50), errors: loadProxy.errors, errorsByStatus: JSON.stringify(loadProxy.errorsByStatus), directErrors: loadDirect.errors }),
         row(`${RATE} rps p99 (200 ms upstream)`, loadProxy.p99, 'ms', 'direct p99', loadDirect.p99, {

@@ -4,13 +4,35 @@ import { categoryOf, type EventMetadata, type NewEvent, type RecordedEvent } fro
 import { StreamVersionConflictError } from './event-store-errors';
 import { matchesExpectedVersion, NO_CONCURRENCY_CHECK, type ExpectedStreamVersion } from './expected-version';
 
-const CURRENT_STREAM_VERSION_SQL = `SELECT COALESCE(MAX(stream_version), 0)::bigint AS version FROM kastra_events WHERE stream_id = $1`;
-
-/** One round trip for the whole batch; global positions and transaction id are set by Postgres. */
+/**
+ * The whole append in one statement, so one round trip: read the stream's head, check the
+ * expected version against it, insert the batch after it and wake the log tailers. When the check
+ * fails nothing is inserted and the one row returned carries only the head. Two appends racing
+ * for the same versions meet the unique constraint instead. Global positions and the
+ * transaction id are set by Postgres.
+ */
 const APPEND_EVENTS_SQL = `
-INSERT INTO kastra_events (event_id, stream_id, stream_version, category, type, data, metadata)
-SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
-RETURNING global_position::text, transaction_id::text, event_id::text, stream_version::int, created_at`;
+WITH head AS (
+  SELECT COALESCE(MAX(stream_version), 0)::bigint AS version FROM kastra_events WHERE stream_id = $1
+), inserted AS (
+  INSERT INTO kastra_events (event_id, stream_id, stream_version, category, type, data, metadata)
+  SELECT e.event_id, $1, head.version + e.ordinal, $2, e.type, e.data, $3::jsonb
+  FROM head, unnest($4::uuid[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS e(event_id, type, data, ordinal)
+  WHERE CASE $7::text
+    WHEN 'any' THEN true
+    WHEN 'no_stream' THEN head.version = 0
+    WHEN 'stream_exists' THEN head.version > 0
+    ELSE head.version = $8::bigint
+  END
+  RETURNING global_position, transaction_id, event_id, stream_version, created_at
+), notified AS (
+  SELECT count(pg_notify($9, $2)) AS wakes FROM (SELECT 1 FROM inserted LIMIT 1) AS any_inserted
+)
+SELECT head.version::int AS head_version, notified.wakes, i.global_position::text, i.transaction_id::text, i.event_id::text, i.stream_version::int, i.created_at
+FROM head CROSS JOIN notified LEFT JOIN inserted AS i ON true
+ORDER BY i.stream_version`;
+
+const CURRENT_STREAM_VERSION_SQL = `SELECT COALESCE(MAX(stream_version), 0)::int AS version FROM kastra_events WHERE stream_id = $1`;
 
 /** Wakes log tailers (relay, watches) in this and other processes once the transaction commits. */
 export const EVENTS_APPENDED_CHANNEL = 'kastra_events_appended';
@@ -18,59 +40,70 @@ export const EVENTS_APPENDED_CHANNEL = 'kastra_events_appended';
 export type AppendResult = { nextExpectedStreamVersion: number; events: RecordedEvent[] };
 
 /**
- * Appends events to one stream inside the caller's transaction (so projections can be updated
- * atomically with it). Throws StreamVersionConflictError when the stream is not at the expected
- * version, or when a concurrent append took the same version (unique constraint).
+ * Appends events to one stream, in one round trip: on its own (a pool) or inside the caller's
+ * transaction (a client), so projections can be updated atomically with it. Throws
+ * StreamVersionConflictError when the stream is not at the expected version, or when a
+ * concurrent append took the same version (unique constraint) — which, inside a transaction,
+ * leaves that transaction aborted: the caller rolls it back and retries in a new one.
  */
 export async function appendToStream(
-  client: PoolClient,
+  db: Queryable,
   streamId: string,
   events: NewEvent[],
   options: { expectedVersion?: ExpectedStreamVersion; metadata?: EventMetadata } = {},
 ): Promise<AppendResult> {
   const expected = options.expectedVersion ?? NO_CONCURRENCY_CHECK;
-  const { rows } = await client.query<{ version: string }>(CURRENT_STREAM_VERSION_SQL, [streamId]);
-  const current = Number(rows[0].version);
-  if (!matchesExpectedVersion(current, expected)) {
-    throw new StreamVersionConflictError(streamId, expected, current);
+  if (events.length === 0) {
+    const { rows } = await db.query<{ version: number }>(CURRENT_STREAM_VERSION_SQL, [streamId]);
+    if (!matchesExpectedVersion(rows[0].version, expected)) throw new StreamVersionConflictError(streamId, expected, rows[0].version);
+    return { nextExpectedStreamVersion: rows[0].version, events: [] };
   }
   const category = categoryOf(streamId);
-  const metadata = JSON.stringify(options.metadata ?? {});
-  const ids = events.map((e) => e.eventId ?? randomUUID());
+  let rows: AppendedRow[];
   try {
-    await client.query('SAVEPOINT kastra_append');
-    const inserted = await client.query<{ global_position: string; transaction_id: string; event_id: string; stream_version: number; created_at: Date }>(
-      APPEND_EVENTS_SQL,
-      [
-        ids,
-        events.map(() => streamId),
-        events.map((_, i) => current + i + 1),
-        events.map(() => category),
-        events.map((e) => e.type),
-        events.map((e) => JSON.stringify(e.data)),
-        events.map(() => metadata),
-      ],
-    );
-    await client.query('RELEASE SAVEPOINT kastra_append');
-    await client.query('SELECT pg_notify($1, $2)', [EVENTS_APPENDED_CHANNEL, category]);
-    const recorded = inserted.rows.map((row, i) => ({
-      eventId: row.event_id,
+    ({ rows } = await db.query<AppendedRow>(APPEND_EVENTS_SQL, [
       streamId,
-      streamVersion: row.stream_version,
-      globalPosition: row.global_position,
-      transactionId: row.transaction_id,
       category,
-      type: events[i].type,
-      data: events[i].data,
-      metadata: options.metadata ?? {},
-      createdAt: row.created_at.toISOString(),
-    }));
-    return { nextExpectedStreamVersion: current + events.length, events: recorded };
+      JSON.stringify(options.metadata ?? {}),
+      events.map((e) => e.eventId ?? randomUUID()),
+      events.map((e) => e.type),
+      events.map((e) => JSON.stringify(e.data)),
+      typeof expected === 'number' ? 'version' : expected,
+      typeof expected === 'number' ? expected : null,
+      EVENTS_APPENDED_CHANNEL,
+    ]));
   } catch (error) {
-    await client.query('ROLLBACK TO SAVEPOINT kastra_append').catch(() => undefined);
+    // Another append took these versions between our read of the head and our insert.
     if ((error as { constraint?: string }).constraint === 'kastra_events_stream_version_unique') {
       throw new StreamVersionConflictError(streamId, expected, undefined);
     }
     throw error;
   }
+  const head = rows[0].head_version;
+  if (rows[0].event_id === null) throw new StreamVersionConflictError(streamId, expected, head);
+  const recorded = rows.map((row, i) => ({
+    eventId: row.event_id!,
+    streamId,
+    streamVersion: row.stream_version!,
+    globalPosition: row.global_position!,
+    transactionId: row.transaction_id!,
+    category,
+    type: events[i].type,
+    data: events[i].data,
+    metadata: options.metadata ?? {},
+    createdAt: row.created_at!.toISOString(),
+  }));
+  return { nextExpectedStreamVersion: head + events.length, events: recorded };
+}
+
+/** A pool (the append is then a transaction of its own) or a client inside a transaction. */
+export type Queryable = Pick<PoolClient, 'query'>;
+
+interface AppendedRow {
+  head_version: number;
+  global_position: string | null;
+  transaction_id: string | null;
+  event_id: string | null;
+  stream_version: number | null;
+  created_at: Date | null;
 }

@@ -5,7 +5,8 @@ import { appendToStream } from './append-to-stream';
 import { EventStore } from './event-store';
 import { migrate } from './event-store-schema';
 import { StreamVersionConflictError } from './event-store-errors';
-import { STREAM_DOES_NOT_EXIST } from './expected-version';
+import { STREAM_DOES_NOT_EXIST, STREAM_EXISTS } from './expected-version';
+import { EVENTS_APPENDED_CHANNEL } from './append-to-stream';
 import { LOG_START, positionOf, type LogPosition } from './log-position';
 import { readAllEvents } from './read-all-events';
 
@@ -46,6 +47,41 @@ describe('EventStore (Postgres)', () => {
     );
     await expect(store.append(streamId, [{ type: 'X', data: {} }], { expectedVersion: 5 })).rejects.toBeInstanceOf(StreamVersionConflictError);
     expect((await store.readStream(streamId)).map((e) => e.type)).toEqual(['A']);
+  });
+
+  it('checks stream_exists, reports the head on a conflict, and wakes listeners only when it wrote', async () => {
+    const listener = await pool.connect();
+    const wakes: string[] = [];
+    listener.on('notification', (n) => wakes.push(n.payload ?? ''));
+    await listener.query(`LISTEN ${EVENTS_APPENDED_CHANNEL}`);
+    try {
+      const streamId = `checks:${randomUUID()}`;
+      // Given no stream: stream_exists refuses and says the head is 0, and nobody is woken
+      const refused = await store.append(streamId, [{ type: 'X', data: {} }], { expectedVersion: STREAM_EXISTS }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(StreamVersionConflictError);
+      expect((refused as StreamVersionConflictError).actual).toBe(0);
+      // When it is created, then extended with stream_exists
+      await store.append(streamId, [{ type: 'A', data: {} }, { type: 'B', data: {} }]);
+      const extended = await store.append(streamId, [{ type: 'C', data: { n: 3 } }], { expectedVersion: STREAM_EXISTS });
+      // Then versions follow the head, and one wake per write carried the category
+      expect(extended.events.map((e) => [e.type, e.streamVersion])).toEqual([['C', 3]]);
+      expect(extended.nextExpectedStreamVersion).toBe(3);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(wakes.filter((w) => w === 'checks')).toHaveLength(2);
+      // And an append inside a transaction that rolls back leaves nothing and wakes nobody
+      await store
+        .transaction(async (client) => {
+          await appendToStream(client, streamId, [{ type: 'Z', data: {} }], { expectedVersion: 3 });
+          throw new Error('roll back');
+        })
+        .catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await store.readStream(streamId)).map((e) => e.type)).toEqual(['A', 'B', 'C']);
+      expect(wakes.filter((w) => w === 'checks')).toHaveLength(2);
+    } finally {
+      await listener.query(`UNLISTEN ${EVENTS_APPENDED_CHANNEL}`);
+      listener.release();
+    }
   });
 
   it('lets exactly one of many concurrent appenders at the same version win', async () => {

@@ -28,12 +28,16 @@ export class EventStore {
     }
   }
 
-  /** Appends events to a stream and runs the inline projections in the same transaction. */
+  /**
+   * Appends events to a stream and runs the inline projections in the same transaction. Without
+   * projections the append is one statement, atomic on its own: one round trip, no BEGIN/COMMIT.
+   */
   append(
     streamId: string,
     events: NewEvent[],
     options: { expectedVersion?: ExpectedStreamVersion; metadata?: EventMetadata; projections?: InlineProjection[] } = {},
   ): Promise<AppendResult> {
+    if (!options.projections?.length) return appendToStream(this.pool, streamId, events, options);
     return this.transaction(async (client) => {
       const result = await appendToStream(client, streamId, events, options);
       for (const project of options.projections ?? []) await project(client, result.events);
