@@ -1,7 +1,8 @@
 import 'reflect-metadata';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SERVICE_PORTS } from '@kastra/config';
+import { SERVICE_NODE_FLAGS, SERVICE_PORTS } from '@kastra/config';
 import { isPortFree } from './port-check';
 import { isServiceName, repositoryRoot, serviceMain, STACK_SERVICES } from './stack-services';
 
@@ -33,6 +34,14 @@ async function main(): Promise<void> {
   if (!fs.existsSync(main)) {
     console.error(`${path.relative(process.cwd(), main)} is missing: run npm run build`);
     process.exit(1);
+  }
+  const flags = SERVICE_NODE_FLAGS[name];
+  if (flags.length > 0 && !flags.every((flag) => process.execArgv.includes(flag))) {
+    // V8 heap flags only apply at start: run the service in a child with them, in the foreground.
+    const child = spawn(process.execPath, [...process.execArgv, ...flags, main], { stdio: 'inherit' });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+    child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+    return;
   }
   // In this process, so the service's own signal handling and logs apply unchanged.
   require(main);

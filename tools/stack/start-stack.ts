@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Pool } from 'pg';
 import { JwtAuthority, loadDevelopmentSecrets } from '@kastra/auth';
-import { type KastraConfig, loadConfig, SERVICE_PORTS } from '@kastra/config';
+import { type KastraConfig, loadConfig, SERVICE_NODE_FLAGS, SERVICE_PORTS } from '@kastra/config';
 import { ensureDatabase, migrate } from '@kastra/event-store';
 import { applyExamples, waitForExamples } from './apply-examples';
 import { loadExampleManifests } from './example-manifests';
@@ -179,7 +179,7 @@ class Stack {
       STACK_SERVICES.map((service) => ({
         name: service,
         command: process.execPath,
-        args: ['--enable-source-maps', serviceMain(this.root, service)],
+        args: ['--enable-source-maps', ...SERVICE_NODE_FLAGS[service], serviceMain(this.root, service)],
         env: env(SERVICE_PORTS[service]),
         logFile: path.join(this.logDir, `${service}.log`),
       })),

@@ -40,3 +40,19 @@ export const SERVICE_PORTS = {
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_PORTS;
+
+/**
+ * Node/V8 flags a service is started with, wherever it is started (npm start, `npm run service`,
+ * test and benchmark processes; docker-compose sets the same through NODE_OPTIONS). The
+ * llm-proxy allocates a few kilobytes of short-lived objects per call: with V8's default 16 MiB
+ * young generation it scavenges many times a second under load, 4–15 ms each on our 2-core
+ * target, and those pauses were most of its p99 (docs/llm-proxy.md). A larger young generation
+ * scavenges less often for the same survivors.
+ */
+export const SERVICE_NODE_FLAGS: Record<ServiceName, readonly string[]> = {
+  'api-gateway': [],
+  'llm-proxy': ['--max-semi-space-size=32'],
+  'controller-manager': [],
+  'workflow-executor': [],
+  'network-router': [],
+};

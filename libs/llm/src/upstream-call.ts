@@ -8,27 +8,32 @@ import { kindOfStatus, ProviderError, redactSecrets, retryAfterMsFrom } from './
 export class UpstreamCall {
   /** Aborts on the caller's abort or the deadline; one per call, so no listener outlives it. */
   readonly signal: AbortSignal;
-  private readonly controller = new AbortController();
+  private readonly controller?: AbortController;
   private readonly timer?: NodeJS.Timeout;
-  private readonly onCallerAbort = () => this.controller.abort();
+  private readonly onCallerAbort = () => this.controller?.abort();
 
   constructor(
     readonly provider: string,
     readonly call: ProviderCall,
   ) {
+    if (call.timeoutMs === undefined || call.timeoutMs <= 0) {
+      // No deadline of our own: the caller's signal is the call's (the proxy passes one per attempt).
+      this.signal = call.signal;
+      return;
+    }
+    this.controller = new AbortController();
     this.signal = this.controller.signal;
     // Callers may pass a long-lived signal (service shutdown): listen only while the call runs.
     if (call.signal.aborted) this.controller.abort();
     else call.signal.addEventListener('abort', this.onCallerAbort, { once: true });
-    if (call.timeoutMs !== undefined && call.timeoutMs > 0) {
-      this.timer = setTimeout(() => this.controller.abort(), call.timeoutMs);
-      this.timer.unref?.();
-    }
+    this.timer = setTimeout(() => this.controller?.abort(), call.timeoutMs);
+    this.timer.unref?.();
   }
 
   /** Stops the deadline timer and the caller listener; call when the call has fully ended. */
   finish(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (!this.controller) return;
+    clearTimeout(this.timer);
     this.call.signal.removeEventListener('abort', this.onCallerAbort);
   }
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SERVICE_NODE_FLAGS, type ServiceName } from '@kastra/config';
 import { eventually } from './free-port';
 
 /** The repository root (services run from its dist/), found from source and from dist/ alike. */
@@ -36,7 +37,7 @@ export async function startServiceProcess(
   options: ServiceProcessOptions = {},
 ): Promise<ServiceProcess> {
   const logs: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, [path.join(REPO, 'dist/apps', service, 'src/main.js')], {
+  const child: ChildProcess = spawn(process.execPath, [...(SERVICE_NODE_FLAGS[service as ServiceName] ?? []), path.join(REPO, 'dist/apps', service, 'src/main.js')], {
     cwd: REPO,
     env: { ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -58,7 +58,7 @@ export class ChatPipeline {
         this.attempts.run(model, ctx.signal, call.clock, (adapter, upstream) => adapter.chat(upstreamRequest(request, model), upstream), { stream: false, traceparent: ctx.traceparent }),
       );
       const completion = { ...result.value.completion, model: request.model };
-      await this.finish(call, result.keyId, 'ok', result.value.usage);
+      this.finish(call, result.keyId, 'ok', result.value.usage);
       return { completion, model: call.model, clock: call.clock };
     } catch (error) {
       throw await this.fail(call, error);
@@ -106,7 +106,7 @@ export class ChatPipeline {
         ),
       );
       const usage = result.value.usage;
-      await this.finish(call, result.keyId, 'ok', { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens });
+      this.finish(call, result.keyId, 'ok', { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens });
       return { response: { ...result.value, model: request.model }, clock: call.clock };
     } catch (error) {
       throw await this.fail(call, error);
@@ -158,7 +158,7 @@ export class ChatPipeline {
       // Tokens already generated are billed even when the upstream never sent its usage.
       const completionTokens = tokensOfChars(streamedChars);
       const billed = usage ?? { prompt_tokens: call.promptEstimate, completion_tokens: completionTokens, total_tokens: call.promptEstimate + completionTokens };
-      await this.finish(call, result.keyId, status, billed, failure?.kind);
+      this.finish(call, result.keyId, status, billed, failure?.kind);
     }
   }
 
@@ -258,23 +258,29 @@ export class ChatPipeline {
     if (failure.type === 'internal' && failure !== error) this.logger.error({ err: error, model: call.handle }, 'call failed with an unexpected error');
     if (failure instanceof RateLimitRefusal) {
       // Refused by the proxy's own limit (user or model, whichever): nothing went upstream, no tokens.
-      await this.finish(call, null, 'rate_limited', undefined, failure.limit);
+      this.finish(call, null, 'rate_limited', undefined, failure.limit);
       return failure;
     }
     const status: LlmCallStatus = failure.type === 'cancelled' ? 'cancelled' : 'error';
     // A client that leaves after the prompt went upstream has still cost its prompt: bill the estimate.
     const billed = status === 'cancelled' && call.clock.upstreamMs > 0 ? { prompt_tokens: call.promptEstimate, completion_tokens: 0, total_tokens: call.promptEstimate } : undefined;
-    await this.finish(call, null, status, billed, failure.type);
+    this.finish(call, null, status, billed, failure.type);
     return failure;
   }
 
-  /** Settles the budgets with the real usage, records the usage event and the metrics. */
-  private async finish(call: CallInFlight, keyId: string | null, status: LlmCallStatus, usage: Usage | undefined, errorKind?: string): Promise<void> {
+  /**
+   * Settles the budgets with the real usage, records the usage event and the metrics. The answer
+   * does not wait for the settlement (a Redis round trip): it is sent on this process's Redis
+   * connection before the answer is written, so this process's next reservation comes after it.
+   */
+  private finish(call: CallInFlight, keyId: string | null, status: LlmCallStatus, usage: Usage | undefined, errorKind?: string): void {
     const model = call.model;
     const used = usage ? usage.prompt_tokens + usage.completion_tokens : 0;
-    await Promise.all(call.reservations.map((r) => this.limiter.settle(r, used))).catch((error) =>
-      this.logger.warn({ err: error }, 'could not settle a token reservation'),
-    );
+    if (call.reservations.length > 0) {
+      Promise.all(call.reservations.map((r) => this.limiter.settle(r, used))).catch((error) =>
+        this.logger.warn({ err: error }, 'could not settle a token reservation'),
+      );
+    }
     const latencyMs = performance.now() - call.clock.startedAt;
     const metrics = llmMetrics();
     const labels = { provider: model.provider, model: model.name, status: status === 'ok' || status === 'rate_limited' ? status : (errorKind ?? status) };
