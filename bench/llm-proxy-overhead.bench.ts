@@ -1,14 +1,15 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NotFoundError } from '@kastra/api';
 import { AuthModule, JwtAuthority, loadDevelopmentSecrets } from '@kastra/auth';
+import { SERVICE_NODE_FLAGS } from '@kastra/config';
 import { EventStoreModule } from '@kastra/event-store';
 import { startMockOpenAIServer } from '@kastra/llm/testing';
 import { MessagingModule } from '@kastra/messaging';
@@ -16,17 +17,24 @@ import { createTestDatabase, deleteTestStreams, freePort, testNatsPrefix } from 
 import { MODEL_RESOLVER, type ModelResolver, type ResolvedModel } from '../apps/llm-proxy/src/calls/model-resolver';
 import { loadProxySettings } from '../apps/llm-proxy/src/calls/proxy-settings';
 import { LlmCallsModule } from '../apps/llm-proxy/src/llm-calls.module';
-import { percentile, row, runAsScript, type BenchReport } from './support/bench-report';
+import { startBareForwarder } from './support/bare-forwarder';
+import { row, runAsScript, type BenchReport } from './support/bench-report';
+import { cpuSeconds, openLoop, rssMiB, sequential, statsOf, withStealPercent, type SampleStats } from './support/http-load';
 
 /**
- * The llm-proxy's added latency: the same chat request sent straight to a mock OpenAI upstream
- * and through the proxy's call path (JWT auth, model resolution, limits, retries/breaker
- * bookkeeping, usage event, metrics), in the same run. Three processes: this load generator,
- * the mock upstreams, and the proxy (whose CPU and memory are measured).
+ * The llm-proxy's added latency: the same chat request sent straight to a mock OpenAI upstream,
+ * through a bare node:http forwarder (the floor of any Node proxy on this machine), and through
+ * the proxy's call path (JWT auth, model resolution, limits, retries/breaker bookkeeping, usage
+ * event, metrics), in the same run. Four processes: this load generator, the mock upstreams, the
+ * forwarder and the proxy (whose CPU, memory, event-loop delay and GC pauses are measured).
+ * Every path is measured back to back in each of several rounds; the rows are medians over the
+ * rounds, so one noisy moment of a shared machine does not decide the result.
  */
 const SEQUENTIAL = Number(process.env.BENCH_LLM_SEQUENTIAL ?? 500);
 const RATE = Number(process.env.BENCH_LLM_RATE ?? 500);
 const LOAD_SECONDS = Number(process.env.BENCH_LLM_LOAD_SECONDS ?? 30);
+/** Each round measures every path back to back; the report gives medians over the rounds. */
+const ROUNDS = Number(process.env.BENCH_LLM_ROUNDS ?? 3);
 const UPSTREAM_DELAY_MS = 200;
 const BENCH_KEY = 'sk-bench-not-a-real-key-0000000000';
 const BODY = (model: string) => JSON.stringify({ model, messages: [{ role: 'user', content: 'How long is a piece of string?' }], max_tokens: 64 });
@@ -36,6 +44,14 @@ async function serveMocks(): Promise<void> {
   const fast = await startMockOpenAIServer({ record: false });
   const slow = await startMockOpenAIServer({ record: false, delayMs: UPSTREAM_DELAY_MS });
   process.stdout.write(`${JSON.stringify({ fast: fast.baseUrl, slow: slow.baseUrl })}\n`);
+}
+
+/** Child role: bare forwarders to the instant and the 200 ms mock; prints their URLs. */
+async function serveForwarders(): Promise<void> {
+  const [fastPort, slowPort] = [await freePort(), await freePort()];
+  await startBareForwarder(process.env.BENCH_FAST_URL!, fastPort);
+  await startBareForwarder(process.env.BENCH_SLOW_URL!, slowPort);
+  process.stdout.write(`${JSON.stringify({ fast: `http://127.0.0.1:${fastPort}/`, slow: `http://127.0.0.1:${slowPort}/` })}\n`);
 }
 
 /** Child role: the proxy's call path on its own port, resolving two fixed models. */
@@ -74,14 +90,68 @@ async function serveProxy(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(BenchProxyModule, { logger: false });
   app.useBodyParser('json', { limit: '20mb' });
   await app.listen(Number(env.PORT), '127.0.0.1');
+  reportRuntimeStatsOnSignal();
   // A normal exit, so a --cpu-prof profile gets written.
   process.once('SIGTERM', () => process.exit(0));
   process.stdout.write('ready\n');
 }
 
+/** What the proxy's own runtime did during a phase: event-loop delay and GC pauses. */
+interface RuntimeStats {
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  gcPauses: number;
+  gcPauseTotalMs: number;
+  gcPauseMaxMs: number;
+}
+
+/** In the proxy: each SIGUSR2 prints the stats since the previous one as a JSON line, then resets. */
+function reportRuntimeStatsOnSignal(): void {
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  const gc = { pauses: 0, totalMs: 0, maxMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.pauses++;
+      gc.totalMs += entry.duration;
+      gc.maxMs = Math.max(gc.maxMs, entry.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  process.on('SIGUSR2', () => {
+    const stats: RuntimeStats = {
+      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      loopDelayMaxMs: loopDelay.max / 1e6,
+      gcPauses: gc.pauses,
+      gcPauseTotalMs: gc.totalMs,
+      gcPauseMaxMs: gc.maxMs,
+    };
+    loopDelay.reset();
+    Object.assign(gc, { pauses: 0, totalMs: 0, maxMs: 0 });
+    process.stdout.write(`${JSON.stringify(stats)}\n`);
+  });
+}
+
+/** In the generator: the proxy's runtime stats since the last call (see reportRuntimeStatsOnSignal). */
+function runtimeStatsOf(child: ChildProcess): Promise<RuntimeStats> {
+  return new Promise((resolve) => {
+    let buffer = '';
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const newline = buffer.indexOf('\n');
+      if (newline < 0) return;
+      child.stdout!.off('data', onData);
+      resolve(JSON.parse(buffer.slice(0, newline)) as RuntimeStats);
+    };
+    child.stdout!.on('data', onData);
+    child.kill('SIGUSR2');
+  });
+}
+
 function startChild(role: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; firstLine: string }> {
   // BENCH_LLM_CPU_PROF=<dir>: the proxy writes a V8 CPU profile there when the bench ends.
   const profile = role === 'proxy' && process.env.BENCH_LLM_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_LLM_CPU_PROF}`] : [];
+  // The proxy runs with the flags the llm-proxy service is started with (libs/config).
+  if (role === 'proxy') profile.push(...SERVICE_NODE_FLAGS['llm-proxy']);
   // BENCH_LLM_PROXY_NODE_ARGS: V8/Node flags for the proxy process only (e.g. --max-semi-space-size=32).
   if (role === 'proxy' && process.env.BENCH_LLM_PROXY_NODE_ARGS) profile.push(...process.env.BENCH_LLM_PROXY_NODE_ARGS.split(/\s+/).filter(Boolean));
   const child = spawn(process.execPath, [...process.execArgv, ...profile, __filename], { env: { ...process.env, ...env, BENCH_LLM_ROLE: role, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -90,77 +160,18 @@ function startChild(role: string, env: NodeJS.ProcessEnv): Promise<{ child: Chil
     child.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       const newline = buffer.indexOf('\n');
-      if (newline >= 0) resolve({ child, firstLine: buffer.slice(0, newline) });
+      if (newline < 0) return;
+      child.stdout!.removeAllListeners('data');
+      resolve({ child, firstLine: buffer.slice(0, newline) });
     });
     child.once('exit', (code) => reject(new Error(`${role} exited (${code}) before it was ready`)));
   });
 }
 
-/** utime + stime of a process, in seconds (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // Clock ticks: 100 per second on Linux (USER_HZ).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function rssMiB(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : Number.NaN;
-}
-
-/**
- * The load generator's client: node:http over kept-alive sockets, much cheaper per request than
- * fetch, so the generator does not starve the proxy on a 2-core machine. Both the direct and
- * the proxied runs use it.
- */
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
-
-function timedPost(url: string, body: string, headers: Record<string, string>): Promise<{ ms: number; ok: boolean; status?: number; overhead?: number }> {
-  const started = performance.now();
-  const target = new URL(url);
-  return new Promise((resolve) => {
-    const request = http.request(
-      { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers }, timeout: 60_000 },
-      (response) => {
-        response.resume();
-        response.once('end', () => {
-          const overhead = response.headers['x-kastra-proxy-overhead-ms'];
-          const ok = (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
-          resolve({ ms: performance.now() - started, ok, status: response.statusCode, ...(typeof overhead === 'string' ? { overhead: Number(overhead) } : {}) });
-        });
-        response.once('error', () => resolve({ ms: performance.now() - started, ok: false }));
-      },
-    );
-    request.once('timeout', () => request.destroy(new Error('timeout')));
-    request.once('error', () => resolve({ ms: performance.now() - started, ok: false }));
-    request.end(body);
-  });
-}
-
-async function sequential(url: string, body: string, headers: Record<string, string>, count: number) {
-  const samples: Array<{ ms: number; ok: boolean; status?: number; overhead?: number }> = [];
-  for (let i = 0; i < count; i++) samples.push(await timedPost(url, body, headers));
-  return samples;
-}
-
-/** Open loop: one request every 1000/RATE ms for `seconds`, whatever the answers do. */
-async function load(url: string, body: string, headers: Record<string, string>, seconds: number) {
-  const pending: Array<Promise<{ ms: number; ok: boolean; status?: number; overhead?: number }>> = [];
-  const interval = 1000 / RATE;
-  const started = performance.now();
-  for (let i = 0; i < RATE * seconds; i++) {
-    const due = started + i * interval;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    pending.push(timedPost(url, body, headers));
-  }
-  return Promise.all(pending);
-}
-
-function stats(samples: Array<{ ms: number; ok: boolean; status?: number; overhead?: number }>) {
-  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
-  const overhead = samples.filter((s) => s.overhead !== undefined).map((s) => s.overhead!).sort((a, b) => a - b);
-  return { p50: percentile(ms, 50), p99: percentile(ms, 99), errors: samples.filter((s) => !s.ok).length, errorsByStatus: countBy(samples.filter((s) => !s.ok).map((s) => String(s.status ?? 'no answer'))), overheadP50: percentile(overhead, 50), overheadP99: percentile(overhead, 99) };
+/** One round's figures: each path measured back to back, so they share the machine's state. */
+interface Round {
+  seq: { direct: SampleStats; forwarder: SampleStats; proxy: SampleStats; proxyCpuMsPerRequest: number; forwarderCpuMsPerRequest: number };
+  load: { direct: SampleStats; forwarder: SampleStats; proxy: SampleStats; proxyCpuPercent: number; proxyPeakRssMiB: number; runtime: RuntimeStats; steal: { direct: number; forwarder: number; proxy: number } };
 }
 
 export async function run(): Promise<BenchReport> {
@@ -172,53 +183,75 @@ export async function run(): Promise<BenchReport> {
     const mocks = await startChild('mocks', {});
     children.push(mocks.child);
     const urls = JSON.parse(mocks.firstLine) as { fast: string; slow: string };
+    const forwarder = await startChild('forwarder', { BENCH_FAST_URL: `${urls.fast}/chat/completions`, BENCH_SLOW_URL: `${urls.slow}/chat/completions` });
+    children.push(forwarder.child);
+    const forwarded = JSON.parse(forwarder.firstLine) as { fast: string; slow: string };
     const port = await freePort();
     const proxy = await startChild('proxy', { DATABASE_URL: database.url, KASTRA_NATS_PREFIX: prefix, KASTRA_HOME: home, PORT: String(port), BENCH_FAST_URL: urls.fast, BENCH_SLOW_URL: urls.slow });
     children.push(proxy.child);
+    const pid = proxy.child.pid!;
     const proxyUrl = `http://127.0.0.1:${port}/v1/chat/completions`;
     const auth = { authorization: `Bearer ${new JwtAuthority(loadDevelopmentSecrets(home).jwtSecret).issue({ sub: 'bench', role: 'user' })}` };
     const direct = { authorization: `Bearer ${BENCH_KEY}` };
-
-    // Warm up both paths (JIT, keep-alive connections, the proxy's resolution cache).
-    await sequential(`${urls.fast}/chat/completions`, BODY('gpt-4o-mini'), direct, 100);
-    await sequential(proxyUrl, BODY('fast'), auth, 100);
-    const seqDirect = stats(await sequential(`${urls.fast}/chat/completions`, BODY('gpt-4o-mini'), direct, SEQUENTIAL));
-    const seqCpuBefore = cpuSeconds(proxy.child.pid!);
-    const seqProxy = stats(await sequential(proxyUrl, BODY('fast'), auth, SEQUENTIAL));
-    const seqCpuMsPerRequest = ((cpuSeconds(proxy.child.pid!) - seqCpuBefore) * 1000) / SEQUENTIAL;
-
-    const loadDirect = stats(await load(`${urls.slow}/chat/completions`, BODY('gpt-4o-mini'), direct, LOAD_SECONDS));
-    const pid = proxy.child.pid!;
-    const cpuBefore = cpuSeconds(pid);
-    let peakRss = rssMiB(pid);
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(pid))), 500);
-    const loadStarted = performance.now();
-    const loadProxy = stats(await load(proxyUrl, BODY('slow'), auth, LOAD_SECONDS));
-    clearInterval(sampler);
-    const cpuPercent = ((cpuSeconds(pid) - cpuBefore) / ((performance.now() - loadStarted) / 1000)) * 100;
-
-    const addedSeqP50 = seqProxy.p50 - seqDirect.p50;
-    const addedLoadP99 = loadProxy.p99 - loadDirect.p99;
-    return {
-      name: 'llm-proxy-overhead',
-      description: 'chat completion through llm-proxy vs straight to the same mock upstream (ms)',
-      rows: [
-        row('sequential p50', seqProxy.p50, 'ms', 'direct p50', seqDirect.p50, { addedMs: round(addedSeqP50), selfReportedOverheadP50: round(seqProxy.overheadP50), proxyCpuMsPerRequest: round(seqCpuMsPerRequest), requests: SEQUENTIAL }),
-        row('sequential p99', seqProxy.p99, 'ms', 'direct p99', seqDirect.p99, { addedMs: round(seqProxy.p99 - seqDirect.p99), selfReportedOverheadP99: round(seqProxy.overheadP99) }),
-        row(`${RATE} rps p50 (200 ms upstream)`, loadProxy.p50, 'ms', 'direct p50', loadDirect.p50, { addedMs: round(loadProxy.p50 - loadDirect.p50), errors: loadProxy.errors, errorsByStatus: JSON.stringify(loadProxy.errorsByStatus), directErrors: loadDirect.errors }),
-        row(`${RATE} rps p99 (200 ms upstream)`, loadProxy.p99, 'ms', 'direct p99', loadDirect.p99, {
-          addedMs: round(addedLoadP99),
-          selfReportedOverheadP99: round(loadProxy.overheadP99),
-          proxyCpuPercent: round(cpuPercent),
-          proxyPeakRssMiB: round(peakRss),
-          seconds: LOAD_SECONDS,
-        }),
-      ],
-      notes: [
-        `targets: sequential p50 added < 1 ms -> ${round(addedSeqP50)} ms ${addedSeqP50 < 1 ? 'MET' : 'MISSED'}; p99 added under load < 5 ms -> ${round(addedLoadP99)} ms ${addedLoadP99 < 5 ? 'MET' : 'MISSED'}; errors -> ${loadProxy.errors} ${loadProxy.errors === 0 ? 'MET' : 'MISSED'}`,
-        `proxy process under load: ${round(cpuPercent)} % CPU (of one core), peak RSS ${round(peakRss)} MiB; load generator, mocks and proxy share ${os.cpus().length} cores`,
-      ],
+    const paths = {
+      direct: (speed: 'fast' | 'slow') => ({ url: `${urls[speed]}/chat/completions`, body: BODY('gpt-4o-mini'), headers: direct }),
+      forwarder: (speed: 'fast' | 'slow') => ({ url: forwarded[speed], body: BODY('gpt-4o-mini'), headers: direct }),
+      proxy: (speed: 'fast' | 'slow') => ({ url: proxyUrl, body: BODY(speed), headers: auth }),
     };
+
+    // Warm up every path (JIT, keep-alive connections, the proxy's resolution cache).
+    for (const make of Object.values(paths)) {
+      const { url, body, headers } = make('fast');
+      await sequential(url, body, headers, 200);
+    }
+    const rounds: Round[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const seqOf = async (name: keyof typeof paths) => {
+        const { url, body, headers } = paths[name]('fast');
+        return statsOf(await sequential(url, body, headers, SEQUENTIAL));
+      };
+      const loadOf = async (name: keyof typeof paths) => {
+        const { url, body, headers } = paths[name]('slow');
+        return withStealPercent(async () => statsOf(await openLoop(url, body, headers, RATE, LOAD_SECONDS)));
+      };
+      const seqDirect = await seqOf('direct');
+      const forwarderCpuBefore = cpuSeconds(forwarder.child.pid!);
+      const seqForwarder = await seqOf('forwarder');
+      const forwarderCpuMsPerRequest = ((cpuSeconds(forwarder.child.pid!) - forwarderCpuBefore) * 1000) / SEQUENTIAL;
+      const cpuBefore = cpuSeconds(pid);
+      const seqProxy = await seqOf('proxy');
+      const proxyCpuMsPerRequest = ((cpuSeconds(pid) - cpuBefore) * 1000) / SEQUENTIAL;
+
+      const loadDirect = await loadOf('direct');
+      const loadForwarder = await loadOf('forwarder');
+      await runtimeStatsOf(proxy.child);
+      const loadCpuBefore = cpuSeconds(pid);
+      let peakRss = rssMiB(pid);
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(pid))), 500);
+      const loadStarted = performance.now();
+      const loadProxy = await loadOf('proxy');
+      clearInterval(sampler);
+      const proxyCpuPercent = ((cpuSeconds(pid) - loadCpuBefore) / ((performance.now() - loadStarted) / 1000)) * 100;
+      const runtime = await runtimeStatsOf(proxy.child);
+      rounds.push({
+        seq: { direct: seqDirect, forwarder: seqForwarder, proxy: seqProxy, proxyCpuMsPerRequest, forwarderCpuMsPerRequest },
+        load: {
+          direct: loadDirect.value,
+          forwarder: loadForwarder.value,
+          proxy: loadProxy.value,
+          proxyCpuPercent,
+          proxyPeakRssMiB: peakRss,
+          runtime,
+          steal: { direct: loadDirect.stealPercent, forwarder: loadForwarder.stealPercent, proxy: loadProxy.stealPercent },
+        },
+      });
+      const last = rounds[rounds.length - 1];
+      console.log(
+        `   round ${round + 1}/${ROUNDS}: sequential p50 added ${round3(last.seq.proxy.p50 - last.seq.direct.p50)} ms (bare forwarder ${round3(last.seq.forwarder.p50 - last.seq.direct.p50)}); ` +
+          `${RATE} rps p99 added ${round3(last.load.proxy.p99 - last.load.direct.p99)} ms (bare forwarder ${round3(last.load.forwarder.p99 - last.load.direct.p99)}), ${last.load.proxy.errors} errors, steal ${round3(last.load.steal.proxy)} %`,
+      );
+    }
+    return report(rounds);
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -228,16 +261,81 @@ export async function run(): Promise<BenchReport> {
   }
 }
 
-function countBy(values: string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
-  return counts;
+/** Rows of medians over the rounds; each round's added latency is paired within the round. */
+function report(rounds: Round[]): BenchReport {
+  const med = (pick: (r: Round) => number) => median(rounds.map(pick));
+  const each = (pick: (r: Round) => number) => rounds.map((r) => round3(pick(r))).join(' / ');
+  const addedSeqP50 = med((r) => r.seq.proxy.p50 - r.seq.direct.p50);
+  const addedLoadP99 = med((r) => r.load.proxy.p99 - r.load.direct.p99);
+  const errors = rounds.reduce((sum, r) => sum + r.load.proxy.errors, 0);
+  const requests = rounds.length * RATE * LOAD_SECONDS;
+  const flags = SERVICE_NODE_FLAGS['llm-proxy'].join(' ') || 'none';
+  return {
+    name: 'llm-proxy-overhead',
+    description: `chat completion through llm-proxy vs straight to the same mock upstream (ms; medians of ${rounds.length} rounds)`,
+    rows: [
+      row('sequential p50', med((r) => r.seq.proxy.p50), 'ms', 'direct p50', med((r) => r.seq.direct.p50), {
+        addedMs: round3(addedSeqP50),
+        addedMsPerRound: each((r) => r.seq.proxy.p50 - r.seq.direct.p50),
+        bareForwarderAddedMs: round3(med((r) => r.seq.forwarder.p50 - r.seq.direct.p50)),
+        bareForwarderAddedMsPerRound: each((r) => r.seq.forwarder.p50 - r.seq.direct.p50),
+        selfReportedOverheadP50: round3(med((r) => r.seq.proxy.overheadP50)),
+        proxyCpuMsPerRequest: round3(med((r) => r.seq.proxyCpuMsPerRequest)),
+        bareForwarderCpuMsPerRequest: round3(med((r) => r.seq.forwarderCpuMsPerRequest)),
+        requestsPerRound: SEQUENTIAL,
+      }),
+      row('sequential p99', med((r) => r.seq.proxy.p99), 'ms', 'direct p99', med((r) => r.seq.direct.p99), {
+        addedMs: round3(med((r) => r.seq.proxy.p99 - r.seq.direct.p99)),
+        bareForwarderAddedMs: round3(med((r) => r.seq.forwarder.p99 - r.seq.direct.p99)),
+        selfReportedOverheadP99: round3(med((r) => r.seq.proxy.overheadP99)),
+      }),
+      row(`${RATE} rps p50 (200 ms upstream)`, med((r) => r.load.proxy.p50), 'ms', 'direct p50', med((r) => r.load.direct.p50), {
+        addedMs: round3(med((r) => r.load.proxy.p50 - r.load.direct.p50)),
+        bareForwarderAddedMs: round3(med((r) => r.load.forwarder.p50 - r.load.direct.p50)),
+        errors,
+        errorsByStatus: JSON.stringify(rounds.map((r) => r.load.proxy.errorsByStatus)),
+        directErrors: rounds.reduce((sum, r) => sum + r.load.direct.errors, 0),
+        requests,
+      }),
+      row(`${RATE} rps p99 (200 ms upstream)`, med((r) => r.load.proxy.p99), 'ms', 'direct p99', med((r) => r.load.direct.p99), {
+        addedMs: round3(addedLoadP99),
+        addedMsPerRound: each((r) => r.load.proxy.p99 - r.load.direct.p99),
+        bareForwarderAddedMs: round3(med((r) => r.load.forwarder.p99 - r.load.direct.p99)),
+        bareForwarderAddedMsPerRound: each((r) => r.load.forwarder.p99 - r.load.direct.p99),
+        selfReportedOverheadP99: round3(med((r) => r.load.proxy.overheadP99)),
+        stealPercentPerRound: each((r) => r.load.steal.proxy),
+        proxyCpuPercent: round3(med((r) => r.load.proxyCpuPercent)),
+        proxyPeakRssMiB: round3(Math.max(...rounds.map((r) => r.load.proxyPeakRssMiB))),
+        proxyLoopDelayP99Ms: round3(med((r) => r.load.runtime.loopDelayP99Ms)),
+        proxyLoopDelayMaxMs: round3(Math.max(...rounds.map((r) => r.load.runtime.loopDelayMaxMs))),
+        proxyGcPausesPerRound: each((r) => r.load.runtime.gcPauses),
+        proxyGcPauseTotalMsPerRound: each((r) => r.load.runtime.gcPauseTotalMs),
+        proxyGcPauseMaxMs: round3(Math.max(...rounds.map((r) => r.load.runtime.gcPauseMaxMs))),
+        proxyNodeFlags: flags,
+        secondsPerRound: LOAD_SECONDS,
+      }),
+    ],
+    notes: [
+      `targets (medians of ${rounds.length} rounds): sequential p50 added < 1 ms -> ${round3(addedSeqP50)} ms ${addedSeqP50 < 1 ? 'MET' : 'MISSED'}; ` +
+        `p99 added under load < 5 ms -> ${round3(addedLoadP99)} ms ${addedLoadP99 < 5 ? 'MET' : 'MISSED'}; errors -> ${errors} of ${requests} ${errors === 0 ? 'MET' : 'MISSED'}`,
+      `floor on this machine (bare node:http forwarder, same rounds): sequential p50 added ${round3(med((r) => r.seq.forwarder.p50 - r.seq.direct.p50))} ms, ${RATE} rps p99 added ${round3(med((r) => r.load.forwarder.p99 - r.load.direct.p99))} ms`,
+      `proxy under load: ${round3(med((r) => r.load.proxyCpuPercent))} % of a core, event-loop delay p99 ${round3(med((r) => r.load.runtime.loopDelayP99Ms))} ms, node flags: ${flags}; ` +
+        `load generator, mocks, forwarder and proxy share ${os.cpus().length} cores; hypervisor steal during the proxy phases: ${each((r) => r.load.steal.proxy)} %`,
+    ],
+  };
 }
 
-function round(value: number): number {
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
 if (process.env.BENCH_LLM_ROLE === 'mocks') void serveMocks();
+else if (process.env.BENCH_LLM_ROLE === 'forwarder') void serveForwarders();
 else if (process.env.BENCH_LLM_ROLE === 'proxy') void serveProxy();
 else if (require.main === module) runAsScript(run);
