@@ -16,6 +16,7 @@ import { LlmApiController } from './http/llm-api.controller';
 import { OpenAiChatResponder } from './http/openai-chat-responder';
 import { OpenAiCompatController } from './http/openai-compat.controller';
 import { RateLimiter } from './limits/rate-limiter';
+import { DefaultedUserLimits, USER_LIMIT_OVERRIDES, USER_LIMITS, type UserLimitOverrides, type UserLimits } from './limits/user-limits';
 import { LlmNatsResponder } from './nats/llm-nats-responder';
 import { CircuitBreakers } from './resilience/circuit-breakers';
 import { UsageRecorder } from './usage/usage-recorder';
@@ -46,7 +47,11 @@ class CallsLifecycle implements OnModuleInit, BeforeApplicationShutdown {
 export interface LlmCallsModuleOptions {
   /** Provides MODEL_RESOLVER (the registry in the service; tests may bring their own). */
   resolver: Provider;
-  /** Modules the resolver provider needs. */
+  /**
+   * Modules the resolver provider needs. When one of them exports USER_LIMIT_OVERRIDES
+   * (RegistryModule does), users get the limits an admin set for them; otherwise, and for users
+   * without their own, the settings' userRpm/userTpm.
+   */
   imports?: ModuleMetadata['imports'];
   /** @default loadProxySettings(process.env) */
   settings?: ProxySettings;
@@ -76,6 +81,11 @@ export class LlmCallsModule {
           useFactory: () => new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false }),
         },
         { provide: RateLimiter, useFactory: (redis: Redis) => new RateLimiter(redis, settings.keyPrefix), inject: [LIMITS_REDIS] },
+        {
+          provide: USER_LIMITS,
+          useFactory: (overrides?: UserLimitOverrides) => new DefaultedUserLimits({ rpm: settings.userRpm, tpm: settings.userTpm }, overrides),
+          inject: [{ token: USER_LIMIT_OVERRIDES, optional: true }],
+        },
         { provide: CircuitBreakers, useFactory: () => new CircuitBreakers(settings.breakerFailureThreshold, settings.breakerCooldownMs) },
         {
           provide: UpstreamAttempts,
@@ -89,9 +99,9 @@ export class LlmCallsModule {
         },
         {
           provide: ChatPipeline,
-          useFactory: (resolver: ModelResolver, limiter: RateLimiter, attempts: UpstreamAttempts, usage: UsageRecorder, logger: Logger) =>
-            new ChatPipeline(resolver, limiter, attempts, usage, settings, logger),
-          inject: [MODEL_RESOLVER, RateLimiter, UpstreamAttempts, UsageRecorder, CALLS_LOGGER],
+          useFactory: (resolver: ModelResolver, limiter: RateLimiter, userLimits: UserLimits, attempts: UpstreamAttempts, usage: UsageRecorder, logger: Logger) =>
+            new ChatPipeline(resolver, limiter, userLimits, attempts, usage, settings, logger),
+          inject: [MODEL_RESOLVER, RateLimiter, USER_LIMITS, UpstreamAttempts, UsageRecorder, CALLS_LOGGER],
         },
         BearerAuthenticator,
         BearerAuthGuard,

@@ -3,6 +3,7 @@ import { ProviderError } from '@kastra/llm';
 import { NotFoundError } from '@kastra/api';
 import type { Logger } from '@kastra/telemetry';
 import type { LimitCharge, RateLimiter, Reservation } from '../limits/rate-limiter';
+import type { UserLimits } from '../limits/user-limits';
 import type { LlmCallRecorded, LlmCallStatus } from '../usage/llm-call-recorded';
 import type { UsageRecorder } from '../usage/usage-recorder';
 import { callCost } from './call-cost';
@@ -45,6 +46,7 @@ export class ChatPipeline {
   constructor(
     private readonly resolver: ModelResolver,
     private readonly limiter: RateLimiter,
+    private readonly userLimits: UserLimits,
     private readonly attempts: UpstreamAttempts,
     private readonly usage: UsageRecorder,
     private readonly settings: ProxySettings,
@@ -183,9 +185,11 @@ export class ChatPipeline {
       stream,
     };
     const tokens = call.tokensReserved;
+    // The user's own limits (an admin's row) or the defaults; from memory but for a cache miss.
+    const limits = await this.userLimits.limitsOf(ctx.user);
     const userCharges: LimitCharge[] = [];
-    if (this.settings.userRpm !== undefined) userCharges.push({ scope: `user:${ctx.user}`, metric: 'rpm', limit: this.settings.userRpm, amount: 1 });
-    if (this.settings.userTpm !== undefined) userCharges.push({ scope: `user:${ctx.user}`, metric: 'tpm', limit: this.settings.userTpm, amount: tokens });
+    if (limits.rpm !== undefined) userCharges.push({ scope: `user:${ctx.user}`, metric: 'rpm', limit: limits.rpm, amount: 1 });
+    if (limits.tpm !== undefined) userCharges.push({ scope: `user:${ctx.user}`, metric: 'tpm', limit: limits.tpm, amount: tokens });
     llmMetrics().active.inc({ provider: primary.provider, model: primary.name });
     try {
       await this.reserve(call, primary, userCharges, 'user');

@@ -22,9 +22,12 @@ export interface ProxySettings {
   breakerFailureThreshold: number;
   /** How long an open circuit rejects before one half-open probe. @default 30000 ms */
   breakerCooldownMs: number;
-  /** Requests per minute of one user over all models; undefined = no limit. */
+  /**
+   * Requests per minute of one user over all models, for users without limits of their own
+   * (`/api/v1/llm/user-limits`, which override it, null included); undefined = no limit.
+   */
   userRpm?: number;
-  /** Tokens per minute of one user over all models; undefined = no limit. */
+  /** Tokens per minute of one user over all models, the default as userRpm is; undefined = no limit. */
   userTpm?: number;
   /** Completion tokens reserved when a request gives no max_tokens. @default 1024 */
   defaultCompletionReserve: number;

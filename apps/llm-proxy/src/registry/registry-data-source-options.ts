@@ -2,9 +2,10 @@ import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { REGISTRY_ENTITIES } from './entities';
 import { REGISTRY_DATA_SOURCE } from './registry-tokens';
 import { CreateLlmRegistry1767225600000 } from './migrations/create-llm-registry.migration';
+import { CreateLlmUserLimits1795322707000 } from './migrations/create-llm-user-limits.migration';
 
 /** Every migration of the registry, in order (classes, not globs: the build is swc to dist/). */
-export const REGISTRY_MIGRATIONS = [CreateLlmRegistry1767225600000];
+export const REGISTRY_MIGRATIONS = [CreateLlmRegistry1767225600000, CreateLlmUserLimits1795322707000];
 
 /**
  * The registry's TypeORM connection: its own small pool on DATABASE_URL, schema by migrations at

@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { BadRequestError, NotFoundError } from '@kastra/api';
+import { LlmUserLimitEntity } from '../entities';
+import { RegistryChangeBus } from '../registry-change-bus';
+import { REGISTRY_DATA_SOURCE } from '../registry-tokens';
+import type { UserLimitBody } from './user-limit-body';
+import { userLimitView } from './user-limit-view';
+
+/** Longest user id stored (the column is varchar(256)). */
+const MAX_USER_LENGTH = 256;
+
+/** Creates or replaces a row in one statement; `updated_at` is the database's clock. */
+const UPSERT_USER_LIMIT = `
+  INSERT INTO llm_user_limits (user_id, rpm_limit, tpm_limit, updated_at)
+  VALUES ($1, $2, $3, now())
+  ON CONFLICT (user_id) DO UPDATE SET rpm_limit = EXCLUDED.rpm_limit, tpm_limit = EXCLUDED.tpm_limit, updated_at = now()`;
+
+/**
+ * CRUD of `llm_user_limits` for the admin API. Every write tells every replica
+ * (RegistryChangeBus), whose call paths then read the user's row again.
+ */
+@Injectable()
+export class UserLimitAdmin {
+  constructor(
+    @InjectDataSource(REGISTRY_DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly changes: RegistryChangeBus,
+  ) {}
+
+  async list() {
+    const rows = await this.dataSource.getRepository(LlmUserLimitEntity).find({ order: { userId: 'ASC' } });
+    return { object: 'list', data: rows.map(userLimitView), total: rows.length };
+  }
+
+  async get(user: string) {
+    return userLimitView(await this.find(checkUser(user)));
+  }
+
+  async set(user: string, body: UserLimitBody) {
+    await this.dataSource.query(UPSERT_USER_LIMIT, [checkUser(user), body.rpm_limit, body.tpm_limit]);
+    this.changes.changed();
+    return userLimitView(await this.find(user));
+  }
+
+  async remove(user: string) {
+    const result = await this.dataSource.getRepository(LlmUserLimitEntity).delete({ userId: checkUser(user) });
+    if (!result.affected) throw notFound(user);
+    this.changes.changed();
+    return { user, deleted: true };
+  }
+
+  private async find(user: string): Promise<LlmUserLimitEntity> {
+    const row = await this.dataSource.getRepository(LlmUserLimitEntity).findOneBy({ userId: user });
+    if (!row) throw notFound(user);
+    return row;
+  }
+}
+
+function checkUser(user: string): string {
+  if (user.length > MAX_USER_LENGTH) throw new BadRequestError(`user must be a user id (JWT sub) of at most ${MAX_USER_LENGTH} characters`);
+  return user;
+}
+
+function notFound(user: string): NotFoundError {
+  return new NotFoundError('llm-user-limits', user, `user "${user}" has no limits of its own: the defaults (KASTRA_LLM_USER_RPM, KASTRA_LLM_USER_TPM) apply`);
+}

@@ -1,0 +1,34 @@
+import { Body, Controller, Delete, Get, Param, Put, UseFilters, UseGuards } from '@nestjs/common';
+import { AdminRoleGuard } from './admin-role.guard';
+import { RegistryErrorFilter } from './registry-error.filter';
+import { UserLimitAdmin } from './user-limit-admin';
+import { parseUserLimitBody } from './user-limit-body';
+
+/** `/api/v1/llm/user-limits`: each user's own RPM/TPM limits (admin role). `:user` is the JWT `sub`. */
+@Controller('api/v1/llm/user-limits')
+@UseGuards(AdminRoleGuard)
+@UseFilters(RegistryErrorFilter)
+export class UserLimitsController {
+  constructor(private readonly limits: UserLimitAdmin) {}
+
+  @Get()
+  list() {
+    return this.limits.list();
+  }
+
+  @Get(':user')
+  get(@Param('user') user: string) {
+    return this.limits.get(user);
+  }
+
+  /** Creates or replaces the user's limits; both fields are required (null = no limit). */
+  @Put(':user')
+  set(@Param('user') user: string, @Body() body: unknown) {
+    return this.limits.set(user, parseUserLimitBody(body, user));
+  }
+
+  @Delete(':user')
+  remove(@Param('user') user: string) {
+    return this.limits.remove(user);
+  }
+}
