@@ -99,6 +99,23 @@ function headersOf(error: unknown): { get(name: string): string | null } | undef
 }
 
 /**
+ * One non-streaming upstream call (chat, model list, embeddings): `work` runs under the call's
+ * signal, whatever it throws comes out as a ProviderError with no key in it, and the deadline
+ * timer and caller listener are released on every path. Streams keep this frame in their own
+ * generator, since the call lasts as long as the consumer reads.
+ */
+export async function runUpstream<T>(provider: string, call: ProviderCall, work: (upstream: UpstreamCall) => Promise<T>): Promise<T> {
+  const upstream = new UpstreamCall(provider, call);
+  try {
+    return await work(upstream);
+  } catch (error) {
+    throw upstream.toProviderError(error);
+  } finally {
+    upstream.finish();
+  }
+}
+
+/**
  * `check_api_key` for every adapter: true when `probe` succeeds, false when the provider rejects
  * the key (401/403), and the error itself when the check could not tell (network, 5xx...).
  */
@@ -107,15 +124,12 @@ export async function checkApiKeyWith(
   call: ProviderCall,
   probe: (upstream: UpstreamCall) => Promise<unknown>,
 ): Promise<boolean | ProviderError> {
-  const upstream = new UpstreamCall(provider, call);
   try {
-    await probe(upstream);
+    await runUpstream(provider, call, probe);
     return true;
   } catch (error) {
-    const failure = upstream.toProviderError(error);
+    const failure = error as ProviderError;
     return failure.kind === 'auth' ? false : failure;
-  } finally {
-    upstream.finish();
   }
 }
 

@@ -4,7 +4,7 @@ import { catalogueEntry } from '../model-catalogue';
 import type { ChatResult, ProviderAdapter, ProviderCall } from '../provider-adapter';
 import { ProviderError } from '../provider-errors';
 import { parseEventJson, readSseEvents } from '../sse-reader';
-import { checkApiKeyWith, UpstreamCall } from '../upstream-call';
+import { checkApiKeyWith, runUpstream, UpstreamCall } from '../upstream-call';
 import { type AnthropicUsage, finishReasonOf, toAnthropicRequest, toCompletion, toUsage } from './anthropic-translation';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
@@ -26,17 +26,12 @@ export class AnthropicAdapter implements ProviderAdapter {
   readonly provider = 'anthropic';
   private readonly clients = new Map<string, Anthropic>();
 
-  async chat(request: ChatRequest, call: ProviderCall): Promise<ChatResult> {
-    const upstream = new UpstreamCall(this.provider, call);
-    try {
+  chat(request: ChatRequest, call: ProviderCall): Promise<ChatResult> {
+    return runUpstream(this.provider, call, async (upstream) => {
       const message = await this.client(call).messages.create(toAnthropicRequest(request), this.requestOptions(call, upstream));
       const completion = toCompletion(message);
       return { completion, usage: completion.usage! };
-    } catch (error) {
-      throw upstream.toProviderError(error);
-    } finally {
-      upstream.finish();
-    }
+    });
   }
 
   async *chatStream(request: ChatRequest, call: ProviderCall): AsyncGenerator<ChatCompletionChunk> {
@@ -115,9 +110,8 @@ export class AnthropicAdapter implements ProviderAdapter {
     }
   }
 
-  async listModels(call: ProviderCall): Promise<ModelInfo[]> {
-    const upstream = new UpstreamCall(this.provider, call);
-    try {
+  listModels(call: ProviderCall): Promise<ModelInfo[]> {
+    return runUpstream(this.provider, call, async (upstream) => {
       const models: ModelInfo[] = [];
       for await (const model of this.client(call).models.list({ limit: 1000 }, this.requestOptions(call, upstream))) {
         const known = catalogueEntry(this.provider, model.id);
@@ -134,11 +128,7 @@ export class AnthropicAdapter implements ProviderAdapter {
         });
       }
       return models;
-    } catch (error) {
-      throw upstream.toProviderError(error);
-    } finally {
-      upstream.finish();
-    }
+    });
   }
 
   checkApiKey(call: ProviderCall): Promise<boolean | ProviderError> {

@@ -3,7 +3,7 @@ import { catalogueEntry } from '../model-catalogue';
 import type { ChatResult, ProviderAdapter, ProviderCall } from '../provider-adapter';
 import { ProviderError } from '../provider-errors';
 import { parseEventJson, readSseEvents } from '../sse-reader';
-import { checkApiKeyWith, errorFromResponse, UpstreamCall } from '../upstream-call';
+import { checkApiKeyWith, errorFromResponse, runUpstream, UpstreamCall } from '../upstream-call';
 import { contentOf, finishReasonOf, type GeminiResponse, toGeminiRequest, toUsage } from './gemini-translation';
 
 export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
@@ -23,9 +23,8 @@ interface GeminiModel {
 export class GeminiAdapter implements ProviderAdapter {
   readonly provider = 'google';
 
-  async chat(request: ChatRequest, call: ProviderCall): Promise<ChatResult> {
-    const upstream = new UpstreamCall(this.provider, call);
-    try {
+  chat(request: ChatRequest, call: ProviderCall): Promise<ChatResult> {
+    return runUpstream(this.provider, call, async (upstream) => {
       const response = await this.post(upstream, `${this.modelPath(call, request.model)}:generateContent`, toGeminiRequest(request));
       const body = (await response.json().catch(() => {
         throw new ProviderError('malformed', 'upstream answer is not JSON', { provider: this.provider });
@@ -36,11 +35,7 @@ export class GeminiAdapter implements ProviderAdapter {
         throw new ProviderError('malformed', 'upstream answer has no candidates', { provider: this.provider });
       }
       return this.result(request, body);
-    } catch (error) {
-      throw upstream.toProviderError(error);
-    } finally {
-      upstream.finish();
-    }
+    });
   }
 
   async *chatStream(request: ChatRequest, call: ProviderCall): AsyncGenerator<ChatCompletionChunk> {
@@ -80,9 +75,8 @@ export class GeminiAdapter implements ProviderAdapter {
     }
   }
 
-  async listModels(call: ProviderCall): Promise<ModelInfo[]> {
-    const upstream = new UpstreamCall(this.provider, call);
-    try {
+  listModels(call: ProviderCall): Promise<ModelInfo[]> {
+    return runUpstream(this.provider, call, async (upstream) => {
       const models: ModelInfo[] = [];
       let pageToken: string | undefined;
       do {
@@ -111,20 +105,15 @@ export class GeminiAdapter implements ProviderAdapter {
         pageToken = body.nextPageToken;
       } while (pageToken);
       return models;
-    } catch (error) {
-      throw upstream.toProviderError(error);
-    } finally {
-      upstream.finish();
-    }
+    });
   }
 
   checkApiKey(call: ProviderCall): Promise<boolean | ProviderError> {
     return checkApiKeyWith(this.provider, call, (upstream) => this.get(upstream, `${this.base(call)}/v1beta/models?pageSize=1`));
   }
 
-  async embeddings(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResponse> {
-    const upstream = new UpstreamCall(this.provider, call);
-    try {
+  embeddings(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResponse> {
+    return runUpstream(this.provider, call, async (upstream) => {
       const inputs = Array.isArray(request.input) ? request.input : [request.input];
       const model = `models/${request.model.replace(/^models\//, '')}`;
       const response = await this.post(upstream, `${this.modelPath(call, request.model)}:batchEmbedContents`, {
@@ -143,11 +132,7 @@ export class GeminiAdapter implements ProviderAdapter {
         data: (body.embeddings ?? []).map((e, index) => ({ object: 'embedding' as const, index, embedding: e.values })),
         usage: { prompt_tokens: tokens, total_tokens: tokens },
       };
-    } catch (error) {
-      throw upstream.toProviderError(error);
-    } finally {
-      upstream.finish();
-    }
+    });
   }
 
   private result(request: ChatRequest, body: GeminiResponse, forcedFinish?: 'content_filter'): ChatResult {

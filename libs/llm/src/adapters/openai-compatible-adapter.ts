@@ -12,7 +12,7 @@ import { catalogueEntry } from '../model-catalogue';
 import type { ChatResult, ProviderAdapter, ProviderCall } from '../provider-adapter';
 import { ProviderError } from '../provider-errors';
 import { parseEventJson, readSseEvents } from '../sse-reader';
-import { checkApiKeyWith, UpstreamCall } from '../upstream-call';
+import { checkApiKeyWith, runUpstream, UpstreamCall } from '../upstream-call';
 import { postUpstream, readJson, readSseFromResponse } from '../upstream-http';
 
 export interface OpenAICompatibleOptions {
@@ -65,9 +65,8 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     this.provider = options.provider;
   }
 
-  async chat(request: ChatRequest, call: ProviderCall): Promise<ChatResult> {
-    const upstream = new UpstreamCall(this.provider, call);
-    try {
+  chat(request: ChatRequest, call: ProviderCall): Promise<ChatResult> {
+    return runUpstream(this.provider, call, async (upstream) => {
       const body = { ...this.prepare(request), stream: false, stream_options: undefined };
       const completion = this.usesFetch
         ? await readJson<ChatCompletion>(await this.fetchChat(call, upstream, body), upstream)
@@ -79,11 +78,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
         throw new ProviderError('malformed', 'upstream answer has no choices', { provider: this.provider });
       }
       return { completion, usage: completion.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } };
-    } catch (error) {
-      throw upstream.toProviderError(error);
-    } finally {
-      upstream.finish();
-    }
+    });
   }
 
   async *chatStream(request: ChatRequest, call: ProviderCall): AsyncGenerator<ChatCompletionChunk> {
@@ -123,9 +118,8 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     }
   }
 
-  async listModels(call: ProviderCall): Promise<ModelInfo[]> {
-    const upstream = new UpstreamCall(this.provider, call);
-    try {
+  listModels(call: ProviderCall): Promise<ModelInfo[]> {
+    return runUpstream(this.provider, call, async (upstream) => {
       const models: ModelInfo[] = [];
       for await (const model of this.client(call).models.list(this.requestOptions(call, upstream))) {
         if (this.options.modelFilter && !this.options.modelFilter(model.id)) continue;
@@ -133,30 +127,21 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
         models.push(this.modelInfo(model as OpenAI.Model & { context_length?: number; context_window?: number }));
       }
       return models;
-    } catch (error) {
-      throw upstream.toProviderError(error);
-    } finally {
-      upstream.finish();
-    }
+    });
   }
 
   checkApiKey(call: ProviderCall): Promise<boolean | ProviderError> {
     return checkApiKeyWith(this.provider, call, (upstream) => this.client(call).models.list(this.requestOptions(call, upstream)));
   }
 
-  async embeddings(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResponse> {
-    const upstream = new UpstreamCall(this.provider, call);
-    try {
+  embeddings(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResponse> {
+    return runUpstream(this.provider, call, async (upstream) => {
       const response = await this.client(call).embeddings.create(
         { ...request, encoding_format: 'float' },
         this.requestOptions(call, upstream),
       );
       return response as unknown as EmbeddingResponse;
-    } catch (error) {
-      throw upstream.toProviderError(error);
-    } finally {
-      upstream.finish();
-    }
+    });
   }
 
   private modelInfo(model: { id: string; context_length?: number; context_window?: number }): ModelInfo {
