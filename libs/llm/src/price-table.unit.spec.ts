@@ -1,5 +1,7 @@
 import type { Usage } from './chat-types';
-import { costOf, priceOf } from './price-table';
+import { catalogueEntry } from './model-catalogue';
+import { costOf, priceOf, type ModelPrice, type TokenPrices } from './price-table';
+import table from './price-table.json';
 
 const usage = (prompt: number, completion: number, cached = 0, cacheWrite = 0): Usage => ({
   prompt_tokens: prompt,
@@ -38,10 +40,78 @@ describe('costOf', () => {
     expect(cost).toMatchObject({ priced: true, cny: 2 + 0.5 + 16 });
   });
 
+  it('gives Moonshot V1 its own USD price list, not a conversion of the CNY one', () => {
+    // moonshot-v1-8k: $0.20 / $2.00 on platform.moonshot.ai, ¥2 / ¥10 on platform.moonshot.cn
+    expect(costOf(usage(1_000_000, 1_000_000), 'kimi/moonshot-v1-8k')).toEqual({ priced: true, usd: 2.2, cny: 12 });
+  });
+
+  it('charges DashScope cache hits at the cache-read price in both currencies', () => {
+    // qwen-max: $1.60 in, $0.32 cached; ¥2.4 in, ¥0.48 cached. 1M prompt, 500k of it cached
+    const cost = costOf(usage(1_000_000, 0, 500_000), 'qwen/qwen-max');
+    expect(cost).toEqual({ priced: true, usd: expect.closeTo(0.8 + 0.16, 10), cny: expect.closeTo(1.2 + 0.24, 10) });
+  });
+
+  it('prices snapshots and variants that cost differently from their family at their own rows', () => {
+    expect(priceOf('openai', 'gpt-4o-2024-05-13')).toMatchObject({ input: 5, output: 15 });
+    expect(priceOf('openai', 'gpt-4-0125-preview')).toMatchObject({ input: 10, output: 30 });
+    expect(priceOf('openai', 'o3-deep-research-2025-06-26')).toMatchObject({ input: 10, output: 40 });
+    expect(priceOf('anthropic', 'claude-opus-4-5-20251101')).toMatchObject({ input: 5, output: 25, cacheWrite: 6.25 });
+    expect(priceOf('anthropic', 'claude-opus-4-1-20250805')).toMatchObject({ input: 15, output: 75 });
+    expect(priceOf('google', 'gemini-2.0-flash-lite-001')).toMatchObject({ input: 0.075, output: 0.3 });
+  });
+
   it('finds dated snapshots through their family and prefers prices set on the model', () => {
     expect(priceOf('openai', 'gpt-4o-mini-2024-07-18')?.input).toBe(0.15);
     expect(priceOf(undefined, 'gpt-4o-2024-08-06')?.input).toBe(2.5);
     expect(costOf(usage(1_000_000, 1_000_000), { provider: 'openai', modelId: 'gpt-4-turbo', prices: { input: 10, output: 30 } })).toEqual({ priced: true, usd: 40 });
     expect(costOf(usage(1_000_000, 0), { modelId: 'custom', prices: { input: 1, output: 2 } })).toEqual({ priced: true, usd: 1 });
+  });
+});
+
+describe('the shipped price table', () => {
+  const CNY_PROVIDERS = ['qwen', 'kimi'];
+  const rows = Object.entries(table)
+    .filter(([key]) => !key.startsWith('_'))
+    .map(([key, price]) => ({ key, provider: key.slice(0, key.indexOf('/')), modelId: key.slice(key.indexOf('/') + 1), price: price as ModelPrice }));
+  const isEmbedding = (provider: string, modelId: string) => catalogueEntry(provider, modelId)?.type === 'embedding';
+
+  function expectSane(key: string, prices: TokenPrices, embedding: boolean): void {
+    expect({ key, input: prices.input > 0 }).toEqual({ key, input: true });
+    // Embeddings produce no output tokens; every other model must charge for them.
+    expect({ key, output: embedding ? prices.output === 0 : prices.output > 0 }).toEqual({ key, output: true });
+    if (prices.cacheRead !== undefined) expect({ key, cacheReadBelowInput: prices.cacheRead > 0 && prices.cacheRead < prices.input }).toEqual({ key, cacheReadBelowInput: true });
+    if (prices.cacheWrite !== undefined) expect({ key, cacheWriteAboveInput: prices.cacheWrite > prices.input }).toEqual({ key, cacheWriteAboveInput: true });
+  }
+
+  it('prices every entry above zero (output zero only for catalogued embedding models), with cache prices on the right side of input', () => {
+    expect(rows.length).toBeGreaterThan(40);
+    for (const { key, provider, modelId, price } of rows) {
+      const embedding = isEmbedding(provider, modelId);
+      if (/embed/.test(modelId)) expect({ key, embedding }).toEqual({ key, embedding: true });
+      expectSane(key, price, embedding);
+    }
+  });
+
+  it('keeps the CNY price list to the providers that bill in CNY, with the same fields as the USD one', () => {
+    for (const { key, provider, modelId, price } of rows) {
+      if (!CNY_PROVIDERS.includes(provider)) {
+        expect({ key, cny: price.cny }).toEqual({ key, cny: undefined });
+        continue;
+      }
+      expect({ key, hasCny: price.cny !== undefined }).toEqual({ key, hasCny: true });
+      const cny = price.cny as TokenPrices;
+      expectSane(`${key} (cny)`, cny, isEmbedding(provider, modelId));
+      expect({ key, fields: Object.keys(cny).sort() }).toEqual({ key, fields: Object.keys(price).filter((field) => field !== 'cny').sort() });
+      // A CNY list price below its USD one means the currencies were swapped or mistyped.
+      expect({ key, cnyNotBelowUsd: cny.input >= price.input && cny.output >= price.output }).toEqual({ key, cnyNotBelowUsd: true });
+    }
+  });
+
+  it('names the source and the check date of every priced provider', () => {
+    const sources = table._sources as Record<string, { source: string; checked: string }>;
+    for (const provider of new Set(rows.map((row) => row.provider))) {
+      expect({ provider, source: sources[provider]?.source ?? '' }).toEqual({ provider, source: expect.stringMatching(/^.{10,}$/) });
+      expect({ provider, checked: sources[provider]?.checked }).toEqual({ provider, checked: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+    }
   });
 });
