@@ -1,4 +1,5 @@
 import { catalogueEntry, filterModels, listProviderModels, parseModelHandle, shippedModels } from './model-catalogue';
+import shipped from './model-catalogue.json';
 import { createProviderAdapter } from './providers';
 import { startMockOpenAIServer } from './testing';
 
@@ -15,6 +16,8 @@ describe('model catalogue', () => {
     expect(catalogueEntry('kimi', 'kimi-k2-0905-preview')?.contextWindow).toBe(262144);
     expect(catalogueEntry('kimi', 'kimi-k2-0711-preview')?.contextWindow).toBe(131072);
     expect(catalogueEntry('kimi', 'kimi-k2-turbo-preview')?.contextWindow).toBe(262144);
+    // Moonshot caps prompt + completion by the context window only; it publishes no separate output limit.
+    expect(catalogueEntry('kimi', 'kimi-k2-0905-preview')?.maxOutputTokens).toBeUndefined();
     expect(catalogueEntry('openai', 'gpt-4o-2024-08-06')).toMatchObject({ id: 'gpt-4o-2024-08-06', contextWindow: 128000 });
   });
 
@@ -36,6 +39,14 @@ describe('model catalogue', () => {
       expect(fallback.models.map((m) => m.id)).toEqual(['kimi-k2-0905-preview', 'kimi-k2-0711-preview', 'kimi-k2-turbo-preview']);
     } finally {
       await server.close();
+    }
+  });
+
+  it('ships no model whose max output exceeds its context window', () => {
+    for (const model of Object.keys(shipped).flatMap((provider) => shippedModels(provider))) {
+      const { provider, id, contextWindow, maxOutputTokens } = model;
+      expect({ provider, id, contextWindow: (contextWindow ?? 0) > 0 }).toEqual({ provider, id, contextWindow: true });
+      if (maxOutputTokens !== undefined) expect({ provider, id, fits: maxOutputTokens > 0 && maxOutputTokens <= (contextWindow ?? 0) }).toEqual({ provider, id, fits: true });
     }
   });
 
