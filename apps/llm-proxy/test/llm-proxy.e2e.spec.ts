@@ -4,9 +4,11 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { connect } from '@nats-io/transport-node';
 import { Pool } from 'pg';
 import { JwtAuthority } from '@kastra/auth';
 import { startMockAnthropicServer, startMockOpenAIServer, type MockAnthropicServer, type MockOpenAIServer } from '@kastra/llm/testing';
+import { startEventRelay } from '@kastra/messaging';
 import { createResourceStore } from '@kastra/resource-store';
 import { SecretCipher } from '@kastra/secrets';
 import {
@@ -15,6 +17,7 @@ import {
   eventually,
   freePort,
   startServiceProcess,
+  TEST_NATS_URL,
   testNatsPrefix,
   type ServiceProcess,
   type TestDatabase,
@@ -29,7 +32,9 @@ const KEY_THROTTLED = secret('throttled');
 const KEY_ANTHROPIC = secret('anthropic');
 const KEY_DEAD = secret('dead');
 const KEY_ENV = secret('env');
-const ALL_KEYS = [KEY_1, KEY_2, KEY_BAD, KEY_GOOD, KEY_THROTTLED, KEY_ANTHROPIC, KEY_DEAD, KEY_ENV];
+const KEY_SECRET_A = secret('secret-a');
+const KEY_SECRET_B = secret('secret-b');
+const ALL_KEYS = [KEY_1, KEY_2, KEY_BAD, KEY_GOOD, KEY_THROTTLED, KEY_ANTHROPIC, KEY_DEAD, KEY_ENV, KEY_SECRET_A, KEY_SECRET_B];
 const JWT_SECRET = randomBytes(32).toString('hex');
 const MASTER_KEY = randomBytes(32).toString('base64');
 const PROVIDER_KEYS = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GOOGLE_API_KEY', 'GEMINI_API_KEY', 'GROQ_API_KEY', 'MOONSHOT_API_KEY', 'QWEN_API_KEY', 'DASHSCOPE_API_KEY'];
@@ -92,7 +97,7 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
     pool = new Pool({ connectionString: database.url, max: 2 });
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'kastra-llm-e2e-'));
     // Every key but the revoked one is accepted; that one gets 401 like a key deleted at the provider.
-    openaiUpstream = await startMockOpenAIServer({ acceptKeys: [KEY_1, KEY_2, KEY_GOOD, KEY_THROTTLED, KEY_ENV], retryAfterSeconds: 1 });
+    openaiUpstream = await startMockOpenAIServer({ acceptKeys: [KEY_1, KEY_2, KEY_GOOD, KEY_THROTTLED, KEY_ENV, KEY_SECRET_A, KEY_SECRET_B], retryAfterSeconds: 1 });
     anthropicUpstream = await startMockAnthropicServer({ acceptKeys: [KEY_ANTHROPIC] });
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -108,6 +113,8 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
       KASTRA_LLM_MAX_ATTEMPTS: '2',
       KASTRA_LLM_RETRY_BASE_MS: '20',
       KASTRA_LLM_TIMEOUT_MS: '5000',
+      // Resolutions cached for a minute: a change seen sooner came through the registry change bus.
+      KASTRA_LLM_REGISTRY_CACHE_MS: '60000',
     };
     for (const name of PROVIDER_KEYS) delete env[name];
     // The first one migrates the schema alone; the other two start side by side.
@@ -282,6 +289,62 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
     expect(openaiUpstream.requests[0].headers.authorization).toBe(`Bearer ${KEY_ENV}`);
   });
 
+  it('follows a rotated Secret key on all three processes at once, and fails with "no usable API key" once the Secret is deleted', async () => {
+    // In a deployment the gateway relays the event log to NATS, where the proxies see Secret events; here the test does.
+    const nc = await connect({ servers: TEST_NATS_URL });
+    const relay = await startEventRelay({ pool, nc, prefix, databaseUrl: database.url });
+    const store = await createResourceStore({ pool, databaseUrl: database.url, cipher: new SecretCipher(Buffer.from(MASTER_KEY, 'base64')) });
+    const actor = { actor: 'user:e2e' };
+    const keySecret = (value: string) => ({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'e2e-keys', namespace: 'default' }, stringData: { 'api-key': value } });
+    const ask = (index: number, content: string) => openai(index).chat.completions.create({ model: 'default.secret-llm', messages: [{ role: 'user', content }] });
+    /** Calls through proxy `index` until the upstream sees `key` (each process caches the model for a minute). */
+    const reachesUpstreamWith = (index: number, key: string) =>
+      eventually(async () => {
+        openaiUpstream.reset();
+        await ask(index, `proxy ${index}`);
+        return openaiUpstream.requests[0]?.headers.authorization === `Bearer ${key}`;
+      });
+    try {
+      // Given an LLM whose key is in a Secret, called (and so cached) through every process
+      await store.create(keySecret(KEY_SECRET_A), actor);
+      await store.create(
+        {
+          apiVersion: 'mastra.ai/v1',
+          kind: 'LLM',
+          metadata: { name: 'secret-llm', namespace: 'default' },
+          spec: { provider: 'openai-compatible', model: 'rotating-model', secretRef: { name: 'e2e-keys', key: 'api-key' }, options: { baseURL: openaiUpstream.baseUrl } },
+        },
+        actor,
+      );
+      for (const index of [0, 1, 2]) await reachesUpstreamWith(index, KEY_SECRET_A);
+
+      // When the Secret is applied with a new key
+      await store.update(keySecret(KEY_SECRET_B), actor);
+      // Then every process calls with the new key, and only with it from then on
+      for (const index of [0, 1, 2]) await reachesUpstreamWith(index, KEY_SECRET_B);
+      openaiUpstream.reset();
+      for (const index of [2, 1, 0]) await ask(index, `after rotation ${index}`);
+      expect(openaiUpstream.requests.map((r) => r.headers.authorization)).toEqual(Array(3).fill(`Bearer ${KEY_SECRET_B}`));
+
+      // When the Secret is deleted
+      await store.delete({ kind: 'Secret', namespace: 'default', name: 'e2e-keys' }, actor);
+      // Then every call fails with the no-key error and nothing reaches the upstream with a stale key
+      for (const index of [0, 1, 2]) {
+        await eventually(async () => {
+          const failure = await ask(index, 'no key left').then(() => undefined, (error: { status?: number; message?: string }) => error);
+          return failure?.status === 503 && failure.message?.includes('has no usable API key');
+        });
+      }
+      openaiUpstream.reset();
+      for (const index of [0, 1, 2]) await expect(ask(index, 'still no key')).rejects.toMatchObject({ status: 503 });
+      expect(openaiUpstream.requests).toEqual([]);
+    } finally {
+      await store.close();
+      await relay.stop();
+      await nc.close();
+    }
+  });
+
   it('never lets a key into a log line, an event, a registry row, a response or the metrics', async () => {
     // The mocks did see the keys: the check below looks for strings that really went through
     const metrics = await Promise.all(proxies.map(async (proxy) => (await fetch(`${proxy.url}/metrics`)).text()));
@@ -298,8 +361,8 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
       const { rows: found } = await pool.query(`SELECT t::text AS text FROM ${table} t`);
       rows.push(...found.map((row) => row.text));
     }
-    // The keys are in the database (the resource's too), encrypted
-    expect((await pool.query(`SELECT count(*)::int AS n FROM llm_model_keys`)).rows[0].n).toBe(9);
+    // The keys are in the database (the resources' too: the env key and the missing Secret key), encrypted
+    expect((await pool.query(`SELECT count(*)::int AS n FROM llm_model_keys`)).rows[0].n).toBe(10);
     const haystacks: Array<[string, string]> = [
       ...logs.map((text, i): [string, string] => [`log of proxy ${i}`, text]),
       ...rows.map((text): [string, string] => ['database row', text]),

@@ -3,15 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import { DEFAULT_NAMESPACE, parseReference, type Resource } from '@kastra/api';
+import { DEFAULT_NAMESPACE, parseReference, type Resource, type ResourceKey } from '@kastra/api';
 import { loadConfig } from '@kastra/config';
 import { PG_POOL } from '@kastra/event-store';
 import { DurableConsumer, NATS_CONNECTION, NATS_PREFIX } from '@kastra/messaging';
-import { createResourceStore, RESOURCE_STORE, type ResourceStore } from '@kastra/resource-store';
+import { createResourceStore, keyOfResourceStream, RESOURCE_STORE, type ResourceStore } from '@kastra/resource-store';
 import type { SecretCipher } from '@kastra/secrets';
 import { createLogger } from '@kastra/telemetry';
-import { LlmModelEntity, LlmModelKeyEntity } from './entities';
-import { keyHint } from './key-hint';
+import { LlmModelEntity } from './entities';
+import { type LlmSpec, wantedKeysOf, writeModelKeys } from './llm-resource-keys';
 import { RegistryChangeBus } from './registry-change-bus';
 import { REGISTRY_CIPHER, REGISTRY_DATA_SOURCE, REGISTRY_ENV } from './registry-tokens';
 
@@ -19,24 +19,34 @@ const logger = createLogger('llm-proxy').child({ component: 'llm-resource-sync' 
 
 /** The durable consumer every llm-proxy replica shares: each LLM event is handled once. */
 export const LLM_RESOURCE_CONSUMER = 'llm-proxy-registry';
-const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+/** The same for Secret events: one replica reconciles the LLMs using the Secret. */
+export const LLM_SECRET_CONSUMER = 'llm-proxy-registry-secrets';
 /** Providers called without a key. */
 const KEYLESS = new Set(['mock', 'ollama']);
+/**
+ * Serializes the reconciles of one LLM across replicas (LLM event, Secret event, resolve on
+ * the spot, start): each reads the resource and its Secret after taking the lock, so one that
+ * read an older key cannot commit after one that read the newer key.
+ */
+const RECONCILE_LOCK_SQL = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
 
-/** What the sync needs of a resource store: reads, and the one place Secret values are revealed. */
-type ResourceReader = Pick<ResourceStore, 'get' | 'list'> & {
+/** What the sync needs of a resource store: reads, referrers, and the one place Secret values are revealed. */
+type ResourceReader = Pick<ResourceStore, 'get' | 'list' | 'referrers'> & {
   revealSecretValue(namespace: string, name: string, dataKey: string): Promise<string | undefined>;
 };
 
 /**
  * Mirrors LLM resources into the registry as `source: resource` rows (model_id = the resource's
  * `namespace.name`), level-based: each LLM event only names the resource, which is then read from
- * the store and upserted, or removed when it is gone. Keys are resolved here — `${ENV}` from this
- * process's environment, Secrets through the store — and stored encrypted like admin keys.
+ * the store and upserted, or removed when it is gone. Each Secret event reconciles the LLMs of
+ * its namespace that refer to it, so a rotated or deleted key takes effect at once. Keys are
+ * resolved here — `${ENV}` from this process's environment, Secrets through the store — and
+ * stored encrypted like admin keys. Every write tells all replicas (RegistryChangeBus), which
+ * drop their cached resolutions.
  */
 @Injectable()
 export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy {
-  private consumer?: DurableConsumer;
+  private readonly consumers: DurableConsumer[] = [];
   private ownStore?: ResourceReader & { close(): Promise<void> };
 
   constructor(
@@ -52,22 +62,27 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
 
   async onApplicationBootstrap(): Promise<void> {
     await this.resyncAll();
-    this.consumer = new DurableConsumer({
-      nc: this.nc,
-      prefix: this.prefix,
-      durableName: LLM_RESOURCE_CONSUMER,
-      filterSubject: `${this.prefix}.events.resource.LLM.>`,
-      logger,
-      handle: async (event) => {
-        const [, , namespace, name] = event.streamId.split(':');
-        if (namespace && name) await this.reconcile(namespace, name);
-      },
-    });
-    await this.consumer.start();
+    const consume = (durableName: string, kind: string, handle: (key: ResourceKey) => Promise<unknown>) =>
+      new DurableConsumer({
+        nc: this.nc,
+        prefix: this.prefix,
+        durableName,
+        filterSubject: `${this.prefix}.events.resource.${kind}.>`,
+        logger,
+        handle: async (event) => {
+          const key = keyOfResourceStream(event.streamId);
+          if (key?.kind === kind) await handle(key);
+        },
+      });
+    this.consumers.push(
+      consume(LLM_RESOURCE_CONSUMER, 'LLM', (key) => this.reconcile(key.namespace, key.name)),
+      consume(LLM_SECRET_CONSUMER, 'Secret', (key) => this.reconcileUsersOf(key)),
+    );
+    for (const consumer of this.consumers) await consumer.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.consumer?.stop();
+    for (const consumer of this.consumers) await consumer.stop();
     await this.ownStore?.close();
   }
 
@@ -76,17 +91,26 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
     const store = await this.store();
     const { items } = await store.list({ kind: 'LLM' });
     const live = new Set<string>();
+    let failed = 0;
     for (const llm of items) {
-      live.add(handleOf(llm.metadata.namespace ?? DEFAULT_NAMESPACE, llm.metadata.name));
-      await this.apply(llm.metadata.namespace ?? DEFAULT_NAMESPACE, llm.metadata.name, llm);
+      const namespace = llm.metadata.namespace ?? DEFAULT_NAMESPACE;
+      live.add(handleOf(namespace, llm.metadata.name));
+      // One LLM whose Secret cannot be read now must not keep the proxy from starting.
+      await this.reconcile(namespace, llm.metadata.name).catch((error: Error) => {
+        failed++;
+        logger.warn({ llm: handleOf(namespace, llm.metadata.name), reason: error.message }, 'an LLM resource could not be synced at start');
+      });
     }
     const rows = await this.dataSource.getRepository(LlmModelEntity).findBy({ source: 'resource' });
     const stale = rows.filter((row) => !live.has(row.resourceRef ?? ''));
-    if (stale.length > 0) {
-      await this.dataSource.getRepository(LlmModelEntity).delete(stale.map((row) => row.id));
-      this.changes.changed();
+    // Each stale row is reconciled, not deleted blindly: its LLM may have been created since the list.
+    for (const row of stale) {
+      await this.syncHandle(row.resourceRef ?? row.modelId).catch((error: Error) => {
+        failed++;
+        logger.warn({ llm: row.resourceRef, reason: error.message }, 'a stale LLM resource row could not be synced at start');
+      });
     }
-    logger.info({ resources: items.length, removed: stale.length }, 'LLM resources synced into the registry');
+    logger.info({ resources: items.length, stale: stale.length, failed }, 'LLM resources synced into the registry');
   }
 
   /**
@@ -104,104 +128,75 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
     return exists ? handleOf(key.namespace, key.name) : undefined;
   }
 
+  /**
+   * Reconciles the LLMs that refer to Secret `key` (the store's reference index: same namespace,
+   * that name) and no others; returns their handles.
+   */
+  async reconcileUsersOf(secret: ResourceKey): Promise<string[]> {
+    const store = await this.store();
+    const users = (await store.referrers({ kind: 'Secret', namespace: secret.namespace, name: secret.name })).filter((ref) => ref.kind === 'LLM');
+    for (const llm of users) await this.reconcile(llm.namespace, llm.name);
+    const handles = users.map((llm) => handleOf(llm.namespace, llm.name));
+    if (handles.length > 0) logger.info({ secret: `${secret.namespace}/${secret.name}`, llms: handles }, 'a Secret changed; the LLMs using it were reconciled');
+    return handles;
+  }
+
   /** Upserts or removes the row of LLM `namespace/name`; true when the resource exists. */
   async reconcile(namespace: string, name: string): Promise<boolean> {
-    const store = await this.store();
-    const llm = await store.get({ kind: 'LLM', namespace, name });
-    await this.apply(namespace, name, llm && !llm.metadata.deletionTimestamp ? llm : undefined);
-    return llm !== undefined && !llm.metadata.deletionTimestamp;
-  }
-
-  private async apply(namespace: string, name: string, llm: Resource | undefined): Promise<void> {
     const handle = handleOf(namespace, name);
-    if (!llm) {
-      const removed = await this.dataSource.getRepository(LlmModelEntity).delete({ source: 'resource', resourceRef: handle });
-      if (removed.affected) {
-        logger.info({ llm: handle }, 'LLM resource removed from the registry');
-        this.changes.changed();
+    const store = await this.store();
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      await manager.query(RECONCILE_LOCK_SQL, [`llm-proxy:llm-resource:${handle}`]);
+      const llm = await store.get({ kind: 'LLM', namespace, name });
+      if (!llm || llm.metadata.deletionTimestamp) {
+        const removed = await manager.getRepository(LlmModelEntity).delete({ source: 'resource', resourceRef: handle });
+        return removed.affected ? 'removed' : 'absent';
       }
-      return;
-    }
-    const spec = (llm.spec ?? {}) as unknown as LlmSpec;
-    const keys = await this.keysOf(namespace, handle, spec);
-    await this.dataSource.transaction(async (manager) => {
-      const models = manager.getRepository(LlmModelEntity);
-      const existing = await models.findOneBy({ modelId: handle });
-      if (existing && existing.source !== 'resource') {
-        logger.warn({ llm: handle }, 'an admin model already uses this model_id; the LLM resource is not mirrored');
-        return;
-      }
-      const { baseURL, maxTokens, ...options } = spec.options ?? {};
-      const row = models.merge(existing ?? models.create(), {
-        name: llm.metadata.name,
-        modelId: handle,
-        upstreamModel: spec.model,
-        provider: spec.provider,
-        type: 'chat',
-        description: llm.metadata.annotations?.['kastra.ai/description'] ?? '',
-        status: 'enabled',
-        baseUrl: typeof baseURL === 'string' ? baseURL : null,
-        authType: KEYLESS.has(spec.provider) ? 'none' : 'api_key',
-        keyUsageMode: keys.length > 1 ? 'round-robin' : 'single',
-        maxTokens: typeof maxTokens === 'number' ? maxTokens : null,
-        rpmLimit: spec.rateLimits?.requestsPerMinute ?? null,
-        tpmLimit: spec.rateLimits?.tokensPerMinute ?? null,
-        fallbacks: (spec.fallbacks ?? []).map((ref) => fallbackHandle(ref, namespace)),
-        source: 'resource',
-        resourceRef: handle,
-        options: { ...options, ...(typeof maxTokens === 'number' ? { maxTokens } : {}) },
-      });
-      const saved = await models.save(row);
-      await this.replaceKeys(manager, saved.id, keys);
+      return this.write(manager, namespace, handle, llm);
     });
-    this.changes.changed();
+    if (outcome === 'removed') logger.info({ llm: handle }, 'LLM resource removed from the registry');
+    // After the commit: a replica re-reading on the signal must see the new rows.
+    if (outcome === 'removed' || outcome === 'written') this.changes.changed();
+    return outcome === 'written' || outcome === 'taken';
   }
 
-  /** Keeps key rows whose value is unchanged (and their status), adds new ones, drops the rest. */
-  private async replaceKeys(manager: EntityManager, modelId: string, wanted: string[]): Promise<void> {
-    const repo = manager.getRepository(LlmModelKeyEntity);
-    const current = await repo.findBy({ modelId });
-    const kept = new Map<string, LlmModelKeyEntity>();
-    for (const row of current) {
-      const value = this.decryptOrUndefined(row.keyCiphertext);
-      if (value !== undefined && wanted.includes(value) && !kept.has(value)) kept.set(value, row);
-      else await repo.delete(row.id);
+  private async write(manager: EntityManager, namespace: string, handle: string, llm: Resource): Promise<'written' | 'taken'> {
+    const spec = (llm.spec ?? {}) as unknown as LlmSpec;
+    const models = manager.getRepository(LlmModelEntity);
+    const existing = await models.findOneBy({ modelId: handle });
+    if (existing && existing.source !== 'resource') {
+      logger.warn({ llm: handle }, 'an admin model already uses this model_id; the LLM resource is not mirrored');
+      return 'taken';
     }
-    for (const [position, value] of wanted.entries()) {
-      const row = kept.get(value);
-      if (row) {
-        if (row.position !== position) await repo.update(row.id, { position });
-      } else {
-        await repo.insert({ modelId, keyCiphertext: this.cipher.encrypt(value), keyHint: keyHint(value), status: 'enabled', position });
-      }
-    }
+    const keyless = KEYLESS.has(spec.provider);
+    const keys = await wantedKeysOf(spec, { namespace, handle, keyless }, { env: this.env, revealSecretValue: (...args) => this.revealSecretValue(...args) }, logger);
+    const { baseURL, maxTokens, ...options } = spec.options ?? {};
+    const row = models.merge(existing ?? models.create(), {
+      name: llm.metadata.name,
+      modelId: handle,
+      upstreamModel: spec.model,
+      provider: spec.provider,
+      type: 'chat',
+      description: llm.metadata.annotations?.['kastra.ai/description'] ?? '',
+      status: 'enabled',
+      baseUrl: typeof baseURL === 'string' ? baseURL : null,
+      authType: keyless ? 'none' : 'api_key',
+      keyUsageMode: keys.length > 1 ? 'round-robin' : 'single',
+      maxTokens: typeof maxTokens === 'number' ? maxTokens : null,
+      rpmLimit: spec.rateLimits?.requestsPerMinute ?? null,
+      tpmLimit: spec.rateLimits?.tokensPerMinute ?? null,
+      fallbacks: (spec.fallbacks ?? []).map((ref) => fallbackHandle(ref, namespace)),
+      source: 'resource',
+      resourceRef: handle,
+      options: { ...options, ...(typeof maxTokens === 'number' ? { maxTokens } : {}) },
+    });
+    const saved = await models.save(row);
+    await writeModelKeys(manager, this.cipher, saved, keys);
+    return 'written';
   }
 
-  /** The key values of an LLM, in order and without duplicates. Logs names, never values. */
-  private async keysOf(namespace: string, handle: string, spec: LlmSpec): Promise<string[]> {
-    const values: string[] = [];
-    for (const reference of [spec.apiKey, ...(spec.apiKeys ?? [])]) {
-      if (typeof reference !== 'string') continue;
-      const variable = ENV_REFERENCE.exec(reference)?.[1];
-      const value = variable ? this.env[variable] : undefined;
-      if (value) values.push(value);
-      else logger.warn({ llm: handle, variable }, 'the environment variable of an LLM key is not set in llm-proxy');
-    }
-    if (spec.secretRef?.name && spec.secretRef.key) {
-      const store = await this.store();
-      const value = await store.revealSecretValue(namespace, spec.secretRef.name, spec.secretRef.key).catch(() => undefined);
-      if (value) values.push(value);
-      else logger.warn({ llm: handle, secret: spec.secretRef.name, key: spec.secretRef.key }, 'the Secret key of an LLM is missing');
-    }
-    return [...new Set(values)];
-  }
-
-  private decryptOrUndefined(stored: string): string | undefined {
-    try {
-      return this.cipher.decrypt(stored);
-    } catch {
-      return undefined;
-    }
+  private async revealSecretValue(namespace: string, name: string, dataKey: string): Promise<string | undefined> {
+    return (await this.store()).revealSecretValue(namespace, name, dataKey);
   }
 
   private async store(): Promise<ResourceReader> {
@@ -212,17 +207,6 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
     }
     return this.ownStore;
   }
-}
-
-interface LlmSpec {
-  provider: string;
-  model: string;
-  apiKey?: string;
-  apiKeys?: string[];
-  secretRef?: { name?: string; key?: string };
-  options?: Record<string, unknown>;
-  rateLimits?: { requestsPerMinute?: number; tokensPerMinute?: number };
-  fallbacks?: unknown[];
 }
 
 function handleOf(namespace: string, name: string): string {

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { NotFoundError } from '@kastra/api';
 import { JwtAuthority } from '@kastra/auth';
 import { startMockOpenAIServer, type MockOpenAIServer } from '@kastra/llm/testing';
-import { startEventRelay, type EventRelay } from '@kastra/messaging';
-import { createResourceStore } from '@kastra/resource-store';
+import { natsNames, startEventRelay, type EventRelay } from '@kastra/messaging';
+import { createResourceStore, resourceStreamId } from '@kastra/resource-store';
 import { keyIdOf, SecretCipher } from '@kastra/secrets';
 import { createTestDatabase, deleteTestStreams, eventually, TEST_NATS_URL, testNatsPrefix, type TestDatabase } from '@kastra/testing';
+import { LLM_SECRET_CONSUMER, LlmResourceSync } from './llm-resource-sync';
 import { ModelRegistry } from './model-registry';
 import { startRegistryTestApp, type RegistryTestApp } from './registry-test-app';
 
@@ -16,6 +18,9 @@ const MASTER_KEY = randomBytes(32).toString('base64');
 const SEED_KEY = `sk-seed-${randomBytes(12).toString('hex')}`;
 const SECOND_KEY = `sk-second-${randomBytes(12).toString('hex')}`;
 const RESOURCE_KEY = `sk-resource-${randomBytes(12).toString('hex')}`;
+const SECRET_KEY_A = `sk-secret-a-${randomBytes(12).toString('hex')}`;
+const SECRET_KEY_B = `sk-secret-b-${randomBytes(12).toString('hex')}`;
+const SECRET_KEY_C = `sk-secret-c-${randomBytes(12).toString('hex')}`;
 const authority = new JwtAuthority(JWT_SECRET);
 const admin = { authorization: `Bearer ${authority.issue({ sub: 'root', role: 'admin' })}` };
 const user = { authorization: `Bearer ${authority.issue({ sub: 'alice', role: 'user' })}` };
@@ -279,6 +284,85 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
     } finally {
       delete process.env.LLM_TEST_KEY;
       await store.close();
+    }
+  });
+
+  it('follows the Secret of an LLM resource on every replica at once: rotated, deleted, re-created; other Secrets reconcile nothing', async () => {
+    const store = await createResourceStore({ pool, databaseUrl: db.url, cipher: new SecretCipher(Buffer.from(MASTER_KEY, 'base64')) });
+    const actor = { actor: 'user:test' };
+    const secret = (namespace: string, name: string, value: string) => ({
+      apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name, namespace }, stringData: { 'api-key': value },
+    });
+    /** The key each replica hands out for the LLM (both cache resolutions for a minute). */
+    const keysOnReplicas = async () =>
+      Promise.all([first, second].map(async (app) => (await app.app.get(ModelRegistry).resolve('default.keyed-llm')).keyPool.next()?.apiKey));
+    /** Waits until the Secret consumer has acked the last event of Secret `namespace/name`. */
+    const secretEventHandled = async (namespace: string, name: string) => {
+      const names = natsNames(prefix);
+      const jsm = await jetstreamManager(nc);
+      const subject = names.eventSubject(resourceStreamId({ kind: 'Secret', namespace, name }));
+      const { seq } = await eventually(async () => (await jsm.streams.getMessage(names.eventsStream, { last_by_subj: subject })) ?? undefined);
+      await eventually(async () => (await jsm.consumers.info(names.eventsStream, LLM_SECRET_CONSUMER)).ack_floor.stream_seq >= seq);
+    };
+    try {
+      // Given an LLM whose key is in a Secret, resolved (and cached) by both replicas
+      await store.create(secret('default', 'llm-keys', SECRET_KEY_A), actor);
+      await store.create(
+        { apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'keyed-llm', namespace: 'default' }, spec: { provider: 'openai', model: 'gpt-4o', secretRef: { name: 'llm-keys', key: 'api-key' } } },
+        actor,
+      );
+      await eventually(async () => (await keysOnReplicas()).every((key) => key === SECRET_KEY_A));
+
+      // When the Secret is changed to another key
+      await store.update(secret('default', 'llm-keys', SECRET_KEY_B), actor);
+      // Then both replicas hand out the new key, long before their cache would expire
+      await eventually(async () => (await keysOnReplicas()).every((key) => key === SECRET_KEY_B));
+      const row = await call(second, 'GET', '/api/v1/llm-models/default.keyed-llm');
+      expect(row.json.api_keys).toEqual([expect.objectContaining({ hint: `sk-…${SECRET_KEY_B.slice(-4)}`, status: 'enabled' })]);
+      expect(row.text).not.toContain(SECRET_KEY_B);
+
+      // When Secrets it does not use change: the same name in another namespace, another name here
+      const reconciles = [first, second].map((app) => jest.spyOn(app.app.get(LlmResourceSync), 'reconcile'));
+      await store.create(secret('other', 'llm-keys', SECRET_KEY_C), actor);
+      await store.create(secret('default', 'unrelated', SECRET_KEY_C), actor);
+      await store.delete({ kind: 'Secret', namespace: 'default', name: 'unrelated' }, actor);
+      await secretEventHandled('other', 'llm-keys');
+      await secretEventHandled('default', 'unrelated');
+      // Then no replica reconciled any LLM for them, and the key is unchanged
+      for (const spy of reconciles) {
+        expect(spy).not.toHaveBeenCalled();
+        spy.mockRestore();
+      }
+      expect(await keysOnReplicas()).toEqual([SECRET_KEY_B, SECRET_KEY_B]);
+
+      // When the Secret is deleted (and the provider has a shared key in the environment)
+      process.env.OPENAI_API_KEY = SEED_KEY;
+      try {
+        await store.delete({ kind: 'Secret', namespace: 'default', name: 'llm-keys' }, actor);
+        // Then neither replica has a usable key for the LLM: not the old one, not the shared one
+        await eventually(async () => (await keysOnReplicas()).every((key) => key === undefined));
+        const model = await first.app.get(ModelRegistry).resolve('default.keyed-llm');
+        expect(model.keyPool.size).toBe(1);
+        const missing = await call(first, 'GET', '/api/v1/llm-models/default.keyed-llm');
+        expect(missing.json.api_keys).toEqual([
+          expect.objectContaining({ hint: '(missing)', status: 'invalid', invalid_reason: 'Secret "llm-keys" has no key "api-key" in namespace "default"' }),
+        ]);
+      } finally {
+        delete process.env.OPENAI_API_KEY;
+      }
+
+      // When the Secret is created again
+      await store.create(secret('default', 'llm-keys', SECRET_KEY_C), actor);
+      // Then its key is used again, on both replicas
+      await eventually(async () => (await keysOnReplicas()).every((key) => key === SECRET_KEY_C));
+      expect((await first.app.get(ModelRegistry).resolve('default.keyed-llm')).keyPool.size).toBe(1);
+    } finally {
+      await store.delete({ kind: 'LLM', namespace: 'default', name: 'keyed-llm' }, actor).catch(() => undefined);
+      for (const [namespace, name] of [['default', 'llm-keys'], ['other', 'llm-keys']]) {
+        await store.delete({ kind: 'Secret', namespace, name }, actor).catch(() => undefined);
+      }
+      await store.close();
+      await eventually(async () => (await call(first, 'GET', '/api/v1/llm-models/default.keyed-llm')).status === 404);
     }
   });
 
