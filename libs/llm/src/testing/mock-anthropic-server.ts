@@ -78,18 +78,7 @@ export class MockAnthropicServer extends MockUpstreamServer {
       stop_sequence: null,
       usage: { ...usage, output_tokens: output },
     };
-    if (scenario === 'cut_stream') {
-      const payload = JSON.stringify(body);
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
-      response.write(payload.slice(0, payload.length >> 1));
-      return this.cut(response);
-    }
-    if (scenario === 'malformed_chunk') {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end('{"id":"msg_mock","content":[');
-      return;
-    }
-    this.sendJson(response, 200, body);
+    this.sendAnswer(response, body, scenario, '{"id":"msg_mock","content":[');
   }
 
   private stream(response: ServerResponse, model: string, reply: MockReply, usage: Record<string, number>, output: number, scenario: MockScenario): Promise<void> | void {
@@ -115,11 +104,7 @@ export class MockAnthropicServer extends MockUpstreamServer {
     }
     event('message_delta', { delta: { stop_reason: reply.toolCalls.length ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: output } });
     if (scenario !== 'missing_done') event('message_stop', {});
-    if (scenario === 'cut_stream') {
-      response.write(frames.slice(0, 3).join(''));
-      setTimeout(() => this.cut(response), 10);
-      return;
-    }
+    if (scenario === 'cut_stream') return this.sendFramesThenCut(response, frames.slice(0, 3));
     if (scenario === 'malformed_chunk') frames.splice(3, 0, 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_de\n\n');
     return this.sendFrames(response, frames);
   }

@@ -81,18 +81,7 @@ export class MockGeminiServer extends MockUpstreamServer {
       modelVersion: model,
       responseId: 'mock-response',
     };
-    if (scenario === 'cut_stream') {
-      const payload = JSON.stringify(body);
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
-      response.write(payload.slice(0, payload.length >> 1));
-      return this.cut(response);
-    }
-    if (scenario === 'malformed_chunk') {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end('{"candidates":[{"content":');
-      return;
-    }
-    this.sendJson(response, 200, body);
+    this.sendAnswer(response, body, scenario, '{"candidates":[{"content":');
   }
 
   private stream(response: ServerResponse, model: string, reply: MockReply, usageMetadata: Record<string, number>, scenario: MockScenario): Promise<void> | void {
@@ -106,11 +95,7 @@ export class MockGeminiServer extends MockUpstreamServer {
       ...(scenario === 'missing_done' ? {} : { usageMetadata }),
     } as (typeof frames)[number]);
     const wire = frames.map((frame) => `data: ${JSON.stringify(frame)}\r\n\r\n`);
-    if (scenario === 'cut_stream') {
-      response.write(wire[0]);
-      setTimeout(() => this.cut(response), 10);
-      return;
-    }
+    if (scenario === 'cut_stream') return this.sendFramesThenCut(response, wire.slice(0, 1));
     if (scenario === 'malformed_chunk') wire.splice(1, 0, 'data: {"candidates":[{"content":{"parts":[{"text":"bro\r\n\r\n');
     return this.sendFrames(response, wire);
   }

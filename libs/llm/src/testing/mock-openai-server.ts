@@ -87,19 +87,7 @@ export class MockOpenAIServer extends MockUpstreamServer {
       usage,
       system_fingerprint: 'fp_mock',
     };
-    if (scenario === 'cut_stream') {
-      const payload = JSON.stringify(body);
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
-      response.write(payload.slice(0, Math.floor(payload.length / 2)));
-      return this.cut(response);
-    }
-    if (scenario === 'malformed_chunk') {
-      const garbled = '{"id":"chatcmpl-mock","choices":[{"message":';
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(garbled) });
-      response.end(garbled);
-      return;
-    }
-    this.sendJson(response, 200, body);
+    this.sendAnswer(response, body, scenario, '{"id":"chatcmpl-mock","choices":[{"message":');
   }
 
   private stream(
@@ -123,12 +111,7 @@ export class MockOpenAIServer extends MockUpstreamServer {
     });
     chunk({}, reply.toolCalls.length ? 'tool_calls' : 'stop');
     if (body.stream_options?.include_usage) frames.push(`data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n`);
-    if (scenario === 'cut_stream') {
-      response.write(frames.slice(0, 2).join(''));
-      // Let the first bytes reach the client before the connection dies, as in real outages.
-      setTimeout(() => this.cut(response), 10);
-      return;
-    }
+    if (scenario === 'cut_stream') return this.sendFramesThenCut(response, frames.slice(0, 2));
     if (scenario === 'malformed_chunk') frames.splice(2, 0, 'data: {"id":"chatcmpl-mock","choices":[{"delta":{"content":"bro\n\n');
     if (scenario !== 'missing_done') frames.push('data: [DONE]\n\n');
     return this.sendFrames(response, frames);

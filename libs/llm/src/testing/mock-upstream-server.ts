@@ -195,6 +195,32 @@ export abstract class MockUpstreamServer {
     response.end();
   }
 
+  /**
+   * A non-streamed answer, or the fault its scenario asks for: `cut_stream` sends half of it and
+   * drops the connection, `malformed_chunk` sends `garbled` (JSON broken off) in its place.
+   */
+  protected sendAnswer(response: ServerResponse, body: unknown, scenario: MockScenario, garbled: string): void {
+    if (scenario === 'cut_stream') {
+      const payload = JSON.stringify(body);
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+      response.write(payload.slice(0, payload.length >> 1));
+      return this.cut(response);
+    }
+    if (scenario === 'malformed_chunk') {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(garbled) });
+      response.end(garbled);
+      return;
+    }
+    this.sendJson(response, 200, body);
+  }
+
+  /** `cut_stream` for SSE: these first frames reach the client, then the connection dies. */
+  protected sendFramesThenCut(response: ServerResponse, frames: string[]): void {
+    response.write(frames.join(''));
+    // Let the first bytes reach the client before the connection dies, as in real outages.
+    setTimeout(() => this.cut(response), 10);
+  }
+
   /** Kills the connection mid-answer, as a crashed upstream or a dropped proxy would. */
   protected cut(response: ServerResponse): void {
     response.socket?.destroy();
