@@ -5,8 +5,8 @@ import { createTestDatabase } from '@kastra/testing';
 import { row, runAsScript, type BenchReport, type BenchRow } from './support/bench-report';
 
 /**
- * Events appended per second through `EventStore.append` (optimistic version check, savepoint,
- * insert, pg_notify, one transaction per append) against a raw `INSERT INTO` a table of the same
+ * Events appended per second through `EventStore.append` (one statement: stream head, optimistic
+ * version check, insert, pg_notify) against a raw `INSERT INTO` a table of the same
  * shape (same columns, defaults, constraints and indexes) in the same database, same run, same
  * concurrency and payloads. The ratio is the price of the event store over the bare insert.
  */

@@ -18,11 +18,12 @@ describe('callCost', () => {
     expect(callCost(usage, model('openai', 'gpt-4-turbo', { input: 1, output: 2 }))).toEqual({ priced: true, usd: 2 });
   });
 
-  it('given a model resolved from provider defaults with table prices incl. CNY, when costed, then bills both currencies', () => {
+  it('given a model resolved from provider defaults with table prices incl. CNY, when costed, then bills each currency at its own list price', () => {
+    // DashScope's international (USD) and mainland (CNY) price lists differ: USD is not CNY converted.
     const prices = tablePrices('qwen', 'qwen-max');
-    expect(prices).toMatchObject({ input: 0.333, output: 1.333, cny: { input: 2.4, output: 9.6 } });
+    expect(prices).toMatchObject({ input: 1.6, output: 6.4, cacheRead: 0.32, cny: { input: 2.4, output: 9.6 } });
     const cost = callCost(usage, model('qwen', 'qwen-max', prices));
-    expect(cost).toEqual({ priced: true, usd: expect.closeTo(0.333 + 0.6665, 6), cny: expect.closeTo(2.4 + 4.8, 6) });
+    expect(cost).toEqual({ priced: true, usd: expect.closeTo(1.6 + 3.2, 6), cny: expect.closeTo(2.4 + 4.8, 6) });
   });
 
   it('given no prices on the model, when costed, then falls back to the table, and an unknown model stays unpriced (not $0)', () => {
