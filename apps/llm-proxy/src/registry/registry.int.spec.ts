@@ -384,7 +384,10 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
       expect(model.keyPool.next()?.apiKey).toBe('sk-acme-provider-key');
       // A wrong key fails the test; a disabled provider's models no longer resolve
       await call(first, 'PATCH', '/api/v1/llm/providers/acme', { api_key: 'sk-wrong-wrong-wrong' });
-      expect((await call(first, 'POST', '/api/v1/llm/providers/acme/test')).json).toMatchObject({ ok: false, error: { type: 'auth' } });
+      const failed = await call(first, 'POST', '/api/v1/llm/providers/acme/test');
+      expect(failed.json).toMatchObject({ ok: false, error: { type: 'auth' } });
+      // The mock upstream quotes the key in its 401 message, as OpenAI does: the answer must not.
+      expect(failed.text).not.toContain('sk-wrong-wrong-wrong');
       await call(first, 'PATCH', '/api/v1/llm/providers/acme', { enabled: false });
       await expect(first.app.get(ModelRegistry).resolve('acme-large')).rejects.toThrow(/disabled/);
       expect((await call(first, 'POST', '/api/v1/llm/providers', { name: 'bad', type: 'nope' })).json.error.causes[0].field).toBe('type');
