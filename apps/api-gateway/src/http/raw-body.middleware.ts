@@ -4,6 +4,8 @@ import { toKubernetesStatus } from '../errors/api-error-status';
 
 /** The largest request body the gateway reads, as the Kubernetes apiserver (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+/** Up to this size an oversized body is still read (and dropped) so the client gets its 413. */
+const LINGER_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /** A request whose body this middleware has read (`rawBody` is empty when there was none). */
 export interface RequestWithRawBody extends Request {
@@ -24,23 +26,29 @@ export function rawBodyMiddleware(limitBytes = MAX_BODY_BYTES) {
       return;
     }
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limitBytes) {
-      // Answer at once and close: reading megabytes only to refuse them helps nobody.
-      res.setHeader('Connection', 'close');
-      sendTooLarge(res, limitBytes);
-      req.resume();
+    if (Number.isFinite(declared) && declared > LINGER_LIMIT_BYTES) {
+      // Far too large to read: answer at once and close (the client may see its write fail).
+      refuseAndClose(req, res, limitBytes);
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
+    let answered = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limitBytes) tooLarge = true;
-      if (!tooLarge) chunks.push(chunk);
+      if (size <= limitBytes) chunks.push(chunk);
+      else if (size > LINGER_LIMIT_BYTES && !answered) {
+        answered = true;
+        refuseAndClose(req, res, limitBytes);
+      }
     });
     req.on('end', () => {
-      if (tooLarge) {
+      if (answered) return;
+      // A body over the limit is read to its end and dropped before the 413: a server that
+      // closes while the client is still sending makes the client fail on a write error (EPIPE)
+      // instead of reading the Status.
+      if (size > limitBytes) {
+        chunks.length = 0;
         sendTooLarge(res, limitBytes);
         return;
       }
@@ -49,6 +57,12 @@ export function rawBodyMiddleware(limitBytes = MAX_BODY_BYTES) {
     });
     req.on('error', (error) => next(error));
   };
+}
+
+function refuseAndClose(req: Request, res: Response, limitBytes: number): void {
+  res.setHeader('Connection', 'close');
+  sendTooLarge(res, limitBytes);
+  req.resume();
 }
 
 function sendTooLarge(res: Response, limitBytes: number): void {
