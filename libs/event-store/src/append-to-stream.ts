@@ -16,8 +16,9 @@ WITH head AS (
   SELECT COALESCE(MAX(stream_version), 0)::bigint AS version FROM kastra_events WHERE stream_id = $1
 ), inserted AS (
   INSERT INTO kastra_events (event_id, stream_id, stream_version, category, type, data, metadata)
-  SELECT e.event_id, $1, head.version + e.ordinal, $2, e.type, e.data, $3::jsonb
-  FROM head, unnest($4::uuid[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS e(event_id, type, data, ordinal)
+  SELECT e.event_id, $1, head.version + e.ordinal, $2, e.type, d.data, $3::jsonb
+  FROM head, unnest($4::uuid[], $5::text[]) WITH ORDINALITY AS e(event_id, type, ordinal)
+  JOIN jsonb_array_elements($6::jsonb) WITH ORDINALITY AS d(data, ordinal) USING (ordinal)
   WHERE CASE $7::text
     WHEN 'any' THEN true
     WHEN 'no_stream' THEN head.version = 0
@@ -67,7 +68,8 @@ export async function appendToStream(
       JSON.stringify(options.metadata ?? {}),
       events.map((e) => e.eventId ?? randomUUID()),
       events.map((e) => e.type),
-      events.map((e) => JSON.stringify(e.data)),
+      // One JSON array, not a jsonb[]: a Postgres array literal escapes every quote of every event again.
+      JSON.stringify(events.map((e) => e.data)),
       typeof expected === 'number' ? 'version' : expected,
       typeof expected === 'number' ? expected : null,
       EVENTS_APPENDED_CHANNEL,
