@@ -78,18 +78,27 @@ export function postUpstream(
   });
 }
 
-/** Reads a whole response body as text; a body cut short rejects (premature close). */
-export async function readText(response: http.IncomingMessage, upstream: UpstreamCall): Promise<string> {
-  response.setEncoding('utf8');
-  let text = '';
-  try {
-    for await (const chunk of response) text += chunk as string;
-  } catch (error) {
-    if (upstream.signal.aborted) throw upstream.abortError();
-    throw error;
-  }
-  upstream.throwIfAborted();
-  return text;
+/**
+ * Reads a whole response body as text; a body cut short rejects (premature close). Plain
+ * 'data'/'end' events rather than `for await`: a stream's async iterator costs several
+ * kilobytes of short-lived objects and a promise per chunk, on every call through the proxy.
+ */
+export function readText(response: http.IncomingMessage, upstream: UpstreamCall): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let ended = false;
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.once('end', () => {
+      ended = true;
+      if (upstream.signal.aborted) return reject(upstream.abortError());
+      resolve((chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8'));
+    });
+    response.once('error', (error) => reject(upstream.signal.aborted ? upstream.abortError() : error));
+    response.once('close', () => {
+      if (ended) return;
+      reject(upstream.signal.aborted ? upstream.abortError() : Object.assign(new Error('the upstream closed the connection before the end of its answer'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+  });
 }
 
 /** Reads a JSON response body; bad JSON throws a SyntaxError, which maps to `malformed`. */
