@@ -1,31 +1,22 @@
-import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { NotFoundError } from '@kastra/api';
-import { AuthModule, JwtAuthority, loadDevelopmentSecrets } from '@kastra/auth';
+import { JwtAuthority, loadDevelopmentSecrets } from '@kastra/auth';
 import { SERVICE_NODE_FLAGS } from '@kastra/config';
-import { EventStoreModule } from '@kastra/event-store';
 import { startMockOpenAIServer } from '@kastra/llm/testing';
-import { MessagingModule } from '@kastra/messaging';
-import { createTestDatabase, deleteTestStreams, freePort, testNatsPrefix } from '@kastra/testing';
-import { MODEL_RESOLVER, type ModelResolver, type ResolvedModel } from '../apps/llm-proxy/src/calls/model-resolver';
-import { loadProxySettings } from '../apps/llm-proxy/src/calls/proxy-settings';
-import { LlmCallsModule } from '../apps/llm-proxy/src/llm-calls.module';
+import { createTestDatabase, deleteTestStreams, freePort, startServiceProcess, testNatsPrefix, type ServiceProcess } from '@kastra/testing';
 import { startBareForwarder } from './support/bare-forwarder';
 import { row, runAsScript, type BenchReport } from './support/bench-report';
 import { cpuSeconds, openLoop, rssMiB, sequential, statsOf, withStealPercent, type SampleStats } from './support/http-load';
+import { runtimeStatsOf, type RuntimeStats } from './support/runtime-stats';
 
 /**
  * The llm-proxy's added latency: the same chat request sent straight to a mock OpenAI upstream,
  * through a bare node:http forwarder (the floor of any Node proxy on this machine), and through
- * the proxy's call path (JWT auth, model resolution, limits, retries/breaker bookkeeping, usage
- * event, metrics), in the same run. Four processes: this load generator, the mock upstreams, the
+ * the real llm-proxy service (from dist/, as `npm start` runs it: JWT auth, registry resolution,
+ * limits, retries/breaker bookkeeping, usage events, metrics, with two models created through
+ * its admin API), in the same run. Four processes: this load generator, the mock upstreams, the
  * forwarder and the proxy (whose CPU, memory, event-loop delay and GC pauses are measured).
  * Every path is measured back to back in each of several rounds; the rows are medians over the
  * rounds, so one noisy moment of a shared machine does not decide the result.
@@ -35,6 +26,8 @@ const RATE = Number(process.env.BENCH_LLM_RATE ?? 500);
 const LOAD_SECONDS = Number(process.env.BENCH_LLM_LOAD_SECONDS ?? 30);
 /** Each round measures every path back to back; the report gives medians over the rounds. */
 const ROUNDS = Number(process.env.BENCH_LLM_ROUNDS ?? 3);
+/** Requests per path before measuring: enough for V8 to have optimized the hot code. */
+const WARMUP = Number(process.env.BENCH_LLM_WARMUP ?? 1000);
 const UPSTREAM_DELAY_MS = 200;
 const BENCH_KEY = 'sk-bench-not-a-real-key-0000000000';
 const BODY = (model: string) => JSON.stringify({ model, messages: [{ role: 'user', content: 'How long is a piece of string?' }], max_tokens: 64 });
@@ -54,107 +47,8 @@ async function serveForwarders(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ fast: `http://127.0.0.1:${fastPort}/`, slow: `http://127.0.0.1:${slowPort}/` })}\n`);
 }
 
-/** Child role: the proxy's call path on its own port, resolving two fixed models. */
-async function serveProxy(): Promise<void> {
-  const env = process.env;
-  const model = (name: string, baseUrl: string): ResolvedModel => ({
-    id: name,
-    name,
-    provider: 'openai',
-    modelId: 'gpt-4o-mini',
-    baseUrl,
-    options: {},
-    supportsVision: false,
-    limits: {},
-    fallbacks: [],
-    keyPool: { size: 1, next: () => ({ keyId: 'bench-key', apiKey: BENCH_KEY }), markInvalid: async () => undefined, coolDown: () => undefined },
-  });
-  const models = new Map([['fast', model('fast', env.BENCH_FAST_URL!)], ['slow', model('slow', env.BENCH_SLOW_URL!)]]);
-  const resolver: ModelResolver = {
-    resolve: async (handle) => {
-      const found = models.get(handle);
-      if (!found) throw new NotFoundError('llm-models', handle);
-      return found;
-    },
-    list: async () => [...models.keys()].map((id) => ({ id, provider: 'openai', type: 'chat' })),
-  };
-  @Module({
-    imports: [
-      EventStoreModule.forRoot({ databaseUrl: env.DATABASE_URL }),
-      MessagingModule.forRoot({ prefix: env.KASTRA_NATS_PREFIX }),
-      AuthModule.forRoot(env.KASTRA_HOME!),
-      LlmCallsModule.forRoot({ resolver: { provide: MODEL_RESOLVER, useValue: resolver }, settings: loadProxySettings(env) }),
-    ],
-  })
-  class BenchProxyModule {}
-  const app = await NestFactory.create<NestExpressApplication>(BenchProxyModule, { logger: false });
-  app.useBodyParser('json', { limit: '20mb' });
-  await app.listen(Number(env.PORT), '127.0.0.1');
-  reportRuntimeStatsOnSignal();
-  // A normal exit, so a --cpu-prof profile gets written.
-  process.once('SIGTERM', () => process.exit(0));
-  process.stdout.write('ready\n');
-}
-
-/** What the proxy's own runtime did during a phase: event-loop delay and GC pauses. */
-interface RuntimeStats {
-  loopDelayP99Ms: number;
-  loopDelayMaxMs: number;
-  gcPauses: number;
-  gcPauseTotalMs: number;
-  gcPauseMaxMs: number;
-}
-
-/** In the proxy: each SIGUSR2 prints the stats since the previous one as a JSON line, then resets. */
-function reportRuntimeStatsOnSignal(): void {
-  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
-  loopDelay.enable();
-  const gc = { pauses: 0, totalMs: 0, maxMs: 0 };
-  new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      gc.pauses++;
-      gc.totalMs += entry.duration;
-      gc.maxMs = Math.max(gc.maxMs, entry.duration);
-    }
-  }).observe({ entryTypes: ['gc'] });
-  process.on('SIGUSR2', () => {
-    const stats: RuntimeStats = {
-      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
-      loopDelayMaxMs: loopDelay.max / 1e6,
-      gcPauses: gc.pauses,
-      gcPauseTotalMs: gc.totalMs,
-      gcPauseMaxMs: gc.maxMs,
-    };
-    loopDelay.reset();
-    Object.assign(gc, { pauses: 0, totalMs: 0, maxMs: 0 });
-    process.stdout.write(`${JSON.stringify(stats)}\n`);
-  });
-}
-
-/** In the generator: the proxy's runtime stats since the last call (see reportRuntimeStatsOnSignal). */
-function runtimeStatsOf(child: ChildProcess): Promise<RuntimeStats> {
-  return new Promise((resolve) => {
-    let buffer = '';
-    const onData = (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const newline = buffer.indexOf('\n');
-      if (newline < 0) return;
-      child.stdout!.off('data', onData);
-      resolve(JSON.parse(buffer.slice(0, newline)) as RuntimeStats);
-    };
-    child.stdout!.on('data', onData);
-    child.kill('SIGUSR2');
-  });
-}
-
 function startChild(role: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; firstLine: string }> {
-  // BENCH_LLM_CPU_PROF=<dir>: the proxy writes a V8 CPU profile there when the bench ends.
-  const profile = role === 'proxy' && process.env.BENCH_LLM_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_LLM_CPU_PROF}`] : [];
-  // The proxy runs with the flags the llm-proxy service is started with (libs/config).
-  if (role === 'proxy') profile.push(...SERVICE_NODE_FLAGS['llm-proxy']);
-  // BENCH_LLM_PROXY_NODE_ARGS: V8/Node flags for the proxy process only (e.g. --max-semi-space-size=32).
-  if (role === 'proxy' && process.env.BENCH_LLM_PROXY_NODE_ARGS) profile.push(...process.env.BENCH_LLM_PROXY_NODE_ARGS.split(/\s+/).filter(Boolean));
-  const child = spawn(process.execPath, [...process.execArgv, ...profile, __filename], { env: { ...process.env, ...env, BENCH_LLM_ROLE: role, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, __filename], { env: { ...process.env, ...env, BENCH_LLM_ROLE: role, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -179,6 +73,7 @@ export async function run(): Promise<BenchReport> {
   const prefix = testNatsPrefix('benchllm');
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kastra-bench-llm-'));
   const children: ChildProcess[] = [];
+  const services: ServiceProcess[] = [];
   try {
     const mocks = await startChild('mocks', {});
     children.push(mocks.child);
@@ -186,12 +81,24 @@ export async function run(): Promise<BenchReport> {
     const forwarder = await startChild('forwarder', { BENCH_FAST_URL: `${urls.fast}/chat/completions`, BENCH_SLOW_URL: `${urls.slow}/chat/completions` });
     children.push(forwarder.child);
     const forwarded = JSON.parse(forwarder.firstLine) as { fast: string; slow: string };
-    const port = await freePort();
-    const proxy = await startChild('proxy', { DATABASE_URL: database.url, KASTRA_NATS_PREFIX: prefix, KASTRA_HOME: home, PORT: String(port), BENCH_FAST_URL: urls.fast, BENCH_SLOW_URL: urls.slow });
-    children.push(proxy.child);
-    const pid = proxy.child.pid!;
-    const proxyUrl = `http://127.0.0.1:${port}/v1/chat/completions`;
-    const auth = { authorization: `Bearer ${new JwtAuthority(loadDevelopmentSecrets(home).jwtSecret).issue({ sub: 'bench', role: 'user' })}` };
+    // The real llm-proxy service from dist/ (with its node flags), two models in its registry.
+    const statsFile = path.join(home, 'runtime-stats.json');
+    const proxy = await startServiceProcess('llm-proxy', await freePort(), {
+      ...process.env,
+      DATABASE_URL: database.url,
+      KASTRA_NATS_PREFIX: prefix,
+      KASTRA_HOME: home,
+      BENCH_RUNTIME_STATS_FILE: statsFile,
+      // BENCH_LLM_CPU_PROF=<dir>: the proxy writes a V8 CPU profile of each phase there (runtime-stats).
+      ...(process.env.BENCH_LLM_CPU_PROF ? { BENCH_CPU_PROFILE_DIR: process.env.BENCH_LLM_CPU_PROF } : {}),
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require=${path.join(__dirname, 'support', `runtime-stats${path.extname(__filename)}`)}`].filter(Boolean).join(' '),
+    });
+    services.push(proxy);
+    const pid = proxy.pid;
+    const proxyUrl = `${proxy.url}/v1/chat/completions`;
+    const jwt = new JwtAuthority(loadDevelopmentSecrets(home).jwtSecret);
+    await registerModels(proxy.url, jwt.issue({ sub: 'bench-admin', role: 'admin' }), urls);
+    const auth = { authorization: `Bearer ${jwt.issue({ sub: 'bench', role: 'user' })}` };
     const direct = { authorization: `Bearer ${BENCH_KEY}` };
     const paths = {
       direct: (speed: 'fast' | 'slow') => ({ url: `${urls[speed]}/chat/completions`, body: BODY('gpt-4o-mini'), headers: direct }),
@@ -202,7 +109,7 @@ export async function run(): Promise<BenchReport> {
     // Warm up every path (JIT, keep-alive connections, the proxy's resolution cache).
     for (const make of Object.values(paths)) {
       const { url, body, headers } = make('fast');
-      await sequential(url, body, headers, 200);
+      await sequential(url, body, headers, WARMUP);
     }
     const rounds: Round[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -221,18 +128,19 @@ export async function run(): Promise<BenchReport> {
       const cpuBefore = cpuSeconds(pid);
       const seqProxy = await seqOf('proxy');
       const proxyCpuMsPerRequest = ((cpuSeconds(pid) - cpuBefore) * 1000) / SEQUENTIAL;
+      await runtimeStatsOf(pid, statsFile);
 
       const loadDirect = await loadOf('direct');
       const loadForwarder = await loadOf('forwarder');
-      await runtimeStatsOf(proxy.child);
+      await runtimeStatsOf(pid, statsFile);
       const loadCpuBefore = cpuSeconds(pid);
       let peakRss = rssMiB(pid);
-      const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(pid))), 500);
+      const sampler = setInterval(() => isAlive(pid) && (peakRss = Math.max(peakRss, rssMiB(pid))), 500);
       const loadStarted = performance.now();
       const loadProxy = await loadOf('proxy');
       clearInterval(sampler);
       const proxyCpuPercent = ((cpuSeconds(pid) - loadCpuBefore) / ((performance.now() - loadStarted) / 1000)) * 100;
-      const runtime = await runtimeStatsOf(proxy.child);
+      const runtime = await runtimeStatsOf(pid, statsFile);
       rounds.push({
         seq: { direct: seqDirect, forwarder: seqForwarder, proxy: seqProxy, proxyCpuMsPerRequest, forwarderCpuMsPerRequest },
         load: {
@@ -253,11 +161,35 @@ export async function run(): Promise<BenchReport> {
     }
     return report(rounds);
   } finally {
+    // A proxy that died mid-run leaves its reason in its log: show the end of it.
+    for (const service of services) if (!isAlive(service.pid)) console.error(`llm-proxy exited during the bench; its last output:\n${service.logs().slice(-4000)}`);
+    for (const service of services) await service.stop();
     for (const child of children) child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 300));
     await database.drop().catch(() => undefined);
     await deleteTestStreams(prefix).catch(() => undefined);
     fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The two models the bench calls, created through the admin API as a user would: `fast` and `slow`. */
+async function registerModels(proxyUrl: string, adminToken: string, upstreams: { fast: string; slow: string }): Promise<void> {
+  for (const [modelId, baseUrl] of Object.entries(upstreams)) {
+    const response = await fetch(`${proxyUrl}/api/v1/llm-models`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: JSON.stringify({ name: modelId, model_id: modelId, provider: 'openai', type: 'chat', base_url: baseUrl, auth_type: 'api_key', api_keys: [{ key: BENCH_KEY, status: 'enabled' }] }),
+    });
+    if (response.status !== 201) throw new Error(`creating model ${modelId}: ${response.status} ${await response.text()}`);
   }
 }
 
@@ -337,5 +269,4 @@ function round3(value: number): number {
 
 if (process.env.BENCH_LLM_ROLE === 'mocks') void serveMocks();
 else if (process.env.BENCH_LLM_ROLE === 'forwarder') void serveForwarders();
-else if (process.env.BENCH_LLM_ROLE === 'proxy') void serveProxy();
 else if (require.main === module) runAsScript(run);

@@ -9,6 +9,8 @@ export interface Sample {
   status?: number;
   /** The proxy's self-reported overhead header, when the answer had one. */
   overhead?: number;
+  /** Why there was no answer (ECONNRESET, timeout, ...). */
+  failure?: string;
 }
 
 export interface SampleStats {
@@ -40,11 +42,11 @@ export function timedPost(url: string, body: string, headers: Record<string, str
           const ok = (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
           resolve({ ms: performance.now() - started, ok, status: response.statusCode, ...(typeof overhead === 'string' ? { overhead: Number(overhead) } : {}) });
         });
-        response.once('error', () => resolve({ ms: performance.now() - started, ok: false }));
+        response.once('error', (error: NodeJS.ErrnoException) => resolve({ ms: performance.now() - started, ok: false, failure: error.code ?? error.message }));
       },
     );
     request.once('timeout', () => request.destroy(new Error('timeout')));
-    request.once('error', () => resolve({ ms: performance.now() - started, ok: false }));
+    request.once('error', (error: NodeJS.ErrnoException) => resolve({ ms: performance.now() - started, ok: false, failure: error.code ?? error.message }));
     request.end(body);
   });
 }
@@ -75,7 +77,10 @@ export function statsOf(samples: Sample[]): SampleStats {
   const overhead = samples.filter((s) => s.overhead !== undefined).map((s) => s.overhead!).sort((a, b) => a - b);
   const failed = samples.filter((s) => !s.ok);
   const errorsByStatus: Record<string, number> = {};
-  for (const sample of failed) errorsByStatus[String(sample.status ?? 'no answer')] = (errorsByStatus[String(sample.status ?? 'no answer')] ?? 0) + 1;
+  for (const sample of failed) {
+    const key = sample.status !== undefined ? String(sample.status) : `no answer (${sample.failure ?? 'unknown'})`;
+    errorsByStatus[key] = (errorsByStatus[key] ?? 0) + 1;
+  }
   return { p50: percentile(ms, 50), p99: percentile(ms, 99), errors: failed.length, errorsByStatus, overheadP50: percentile(overhead, 50), overheadP99: percentile(overhead, 99) };
 }
 

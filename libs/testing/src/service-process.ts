@@ -17,6 +17,8 @@ function repositoryRoot(from: string): string {
 /** A Kastra service started from dist/ as its own process. */
 export interface ServiceProcess {
   readonly url: string;
+  /** The operating-system process id (CPU and memory readings, signals). */
+  readonly pid: number;
   logs(): string;
   stop(): Promise<void>;
 }
@@ -68,5 +70,5 @@ export async function startServiceProcess(
     await stop();
     throw new Error(`${service} did not become ready: ${String(error)}\n${logs.join('').slice(-4000)}`);
   }
-  return { url, logs: () => logs.join(''), stop };
+  return { url, pid: child.pid!, logs: () => logs.join(''), stop };
 }
