@@ -12,7 +12,7 @@ export class AdminRoleGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request>();
     const principal = principalFromAuthorizationHeader(req.headers.authorization, this.authority);
     if (principal.role !== 'admin') {
-      throw new ForbiddenError(`user "${principal.sub}" (role user) may not manage LLM providers and models: the admin role is required`);
+      throw new ForbiddenError(`user "${principal.sub}" (role user) may not administer the LLM registry (providers, models, keys, user limits): the admin role is required`);
     }
     return true;
   }
