@@ -9,7 +9,7 @@ require.extensions['.ts'] = function compileTypeScript(module, filename) {
 };
 
 // An extensionless require tries the registered extensions in insertion order, so `.ts` added
-// last lost to `.js`, `.json` and `.node`: `require('./price-table')` loaded price-table.json
+// last lost to `.js`, `.json` and `.node`: `require('./price-table')` loaded price-table.json (since renamed price-table.data.json)
 // beside price-table.ts (and `export * from './price-table'` re-exported the JSON's keys, leaving
 // costOf undefined). TypeScript resolves `.ts` first, as dist/ (.js beside .json) and Jest do:
 // re-add the other extensions after `.ts` so the same module graph loads here. Explicit

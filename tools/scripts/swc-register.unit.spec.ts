@@ -24,7 +24,7 @@ describe('swc-register', () => {
   });
 
   it('resolves an extensionless import to the .ts module, not the .json file beside it, and still loads an explicit .json import', async () => {
-    // Given a module and a data file sharing a name, as libs/llm's price-table.ts and price-table.json do
+    // Given a module and a data file sharing a name, as libs/llm's price-table.ts and price-table.json once did
     await writeFile(join(dir, 'table.ts'), `export const source = 'ts';\n`);
     await writeFile(join(dir, 'table.json'), JSON.stringify({ source: 'json' }));
     await writeFile(

@@ -1,7 +1,7 @@
 import type { ModelInfo, ModelType } from './chat-types';
 import type { ProviderAdapter, ProviderCall } from './provider-adapter';
 import { ProviderError } from './provider-errors';
-import shipped from './model-catalogue.json';
+import shipped from './model-catalogue.data.json';
 
 interface ShippedModel {
   id: string;

@@ -1,5 +1,5 @@
 import { catalogueEntry, filterModels, listProviderModels, parseModelHandle, shippedModels } from './model-catalogue';
-import shipped from './model-catalogue.json';
+import shipped from './model-catalogue.data.json';
 import { createProviderAdapter } from './providers';
 import { startMockOpenAIServer } from './testing';
 

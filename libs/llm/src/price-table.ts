@@ -1,5 +1,5 @@
 import type { Usage } from './chat-types';
-import table from './price-table.json';
+import table from './price-table.data.json';
 
 /** Prices per million tokens in one currency. */
 export interface TokenPrices {

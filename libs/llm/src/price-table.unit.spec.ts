@@ -1,7 +1,7 @@
 import type { Usage } from './chat-types';
 import { catalogueEntry } from './model-catalogue';
 import { costOf, priceOf, type ModelPrice, type TokenPrices } from './price-table';
-import table from './price-table.json';
+import table from './price-table.data.json';
 
 const usage = (prompt: number, completion: number, cached = 0, cacheWrite = 0): Usage => ({
   prompt_tokens: prompt,
