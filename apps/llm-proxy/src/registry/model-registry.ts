@@ -19,6 +19,16 @@ const logger = createLogger('llm-proxy').child({ component: 'model-registry' });
 
 /** How long a resolution is reused before the rows are read again. @default 5000 ms */
 const DEFAULT_CACHE_MS = 5000;
+
+/**
+ * KASTRA_LLM_REGISTRY_CACHE_MS: how long the registry's readers (model resolutions, users'
+ * limits) reuse what they read; unset, empty or not a non-negative number: 5000 ms.
+ */
+export function registryCacheMs(env: NodeJS.ProcessEnv): number {
+  const raw = env.KASTRA_LLM_REGISTRY_CACHE_MS;
+  const configured = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw);
+  return Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_CACHE_MS;
+}
 /** last_used_at is written at most this often per key (a write per call would cost latency). */
 const LAST_USED_WRITE_INTERVAL_MS = 30_000;
 /** Shared keys (provider row, environment) cannot be marked invalid in a row: skip them this long. */
@@ -49,8 +59,7 @@ export class ModelRegistry {
     private readonly changes: RegistryChangeBus,
     @Optional() private readonly resources?: LlmResourceSync,
   ) {
-    const configured = Number(env.KASTRA_LLM_REGISTRY_CACHE_MS);
-    this.cacheMs = Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_CACHE_MS;
+    this.cacheMs = registryCacheMs(env);
     changes.onChange(() => this.cache.clear());
   }
 

@@ -5,13 +5,11 @@ import { createLogger } from '@kastra/telemetry';
 import { DEFAULT_USER_LIMIT_CACHE_ENTRIES, UserLimitCache } from '../limits/user-limit-cache';
 import type { UserLimit, UserLimitOverrides } from '../limits/user-limits';
 import { LlmUserLimitEntity } from './entities';
+import { registryCacheMs } from './model-registry';
 import { RegistryChangeBus } from './registry-change-bus';
 import { REGISTRY_DATA_SOURCE, REGISTRY_ENV } from './registry-tokens';
 
 const logger = createLogger('llm-proxy').child({ component: 'user-limits' });
-
-/** Same lifetime as the registry's model resolutions. @default 5000 ms */
-const DEFAULT_CACHE_MS = 5000;
 
 /**
  * The users' own limits of `llm_user_limits`, for the call path: read once per user and cache
@@ -28,7 +26,7 @@ export class StoredUserLimits implements UserLimitOverrides {
     changes: RegistryChangeBus,
   ) {
     this.cache = new UserLimitCache((user) => this.read(user), {
-      ttlMs: nonNegative(env.KASTRA_LLM_REGISTRY_CACHE_MS) ?? DEFAULT_CACHE_MS,
+      ttlMs: registryCacheMs(env),
       maxEntries: nonNegative(env.KASTRA_LLM_USER_LIMITS_CACHE_SIZE) ?? DEFAULT_USER_LIMIT_CACHE_ENTRIES,
       // Meanwhile the user keeps the limits read before, else the defaults.
       onLoadError: (user, error) => logger.warn({ user, reason: (error as Error).message }, 'could not read the limits of a user'),
