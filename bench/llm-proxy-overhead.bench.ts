@@ -117,17 +117,20 @@ export async function run(): Promise<BenchReport> {
         const { url, body, headers } = paths[name]('fast');
         return statsOf(await sequential(url, body, headers, SEQUENTIAL));
       };
+      /** The sequential phase of a path, with the CPU its own process spent per request. */
+      const seqWithCpuOf = async (name: keyof typeof paths, processId: number) => {
+        const before = cpuSeconds(processId);
+        const stats = await seqOf(name);
+        return { stats, cpuMsPerRequest: ((cpuSeconds(processId) - before) * 1000) / SEQUENTIAL };
+      };
       const loadOf = async (name: keyof typeof paths) => {
         const { url, body, headers } = paths[name]('slow');
         return withStealPercent(async () => statsOf(await openLoop(url, body, headers, RATE, LOAD_SECONDS)));
       };
       const seqDirect = await seqOf('direct');
-      const forwarderCpuBefore = cpuSeconds(forwarder.child.pid!);
-      const seqForwarder = await seqOf('forwarder');
-      const forwarderCpuMsPerRequest = ((cpuSeconds(forwarder.child.pid!) - forwarderCpuBefore) * 1000) / SEQUENTIAL;
-      const cpuBefore = cpuSeconds(pid);
-      const seqProxy = await seqOf('proxy');
-      const proxyCpuMsPerRequest = ((cpuSeconds(pid) - cpuBefore) * 1000) / SEQUENTIAL;
+      const { stats: seqForwarder, cpuMsPerRequest: forwarderCpuMsPerRequest } = await seqWithCpuOf('forwarder', forwarder.child.pid!);
+      const { stats: seqProxy, cpuMsPerRequest: proxyCpuMsPerRequest } = await seqWithCpuOf('proxy', pid);
+      // Only to close the sequential phase's CPU profile (BENCH_LLM_CPU_PROF); these stats are not used.
       await runtimeStatsOf(pid, statsFile);
 
       const loadDirect = await loadOf('direct');

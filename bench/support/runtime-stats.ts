@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as inspector from 'node:inspector';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 /** What a measured process's own runtime did during a phase: event-loop delay and GC pauses. */
@@ -58,8 +59,6 @@ export async function runtimeStatsOf(pid: number, file: string): Promise<Runtime
  * the profile since the previous one there (`--cpu-prof` is not allowed in NODE_OPTIONS).
  */
 export function profileUntilEachSignal(dir: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const inspector = require('node:inspector') as typeof import('node:inspector');
   const session = new inspector.Session();
   session.connect();
   session.post('Profiler.enable', () => session.post('Profiler.start'));
