@@ -9,6 +9,7 @@ import { LlmModelEntity, LlmModelKeyEntity, LlmProviderEntity } from './entities
 import { LlmResourceSync } from './llm-resource-sync';
 import { ModelKeyPool, type KeyPoolState, type PoolEntry } from './model-key-pool';
 import { ProviderDirectory } from './provider-directory';
+import { RefreshingCache } from './refreshing-cache';
 import { RegistryChangeBus } from './registry-change-bus';
 import { REGISTRY_CIPHER, REGISTRY_DATA_SOURCE, REGISTRY_ENV } from './registry-tokens';
 import type { ListedModel } from './listed-model';
@@ -44,12 +45,11 @@ const NEEDS_BASE_URL = new Set(['openai-compatible', 'azure']);
  */
 @Injectable()
 export class ModelRegistry {
-  private readonly cache = new Map<string, { expires: number; value: Promise<ResolvedModel> }>();
+  private readonly cache: RefreshingCache<ResolvedModel>;
   private readonly poolStates = new Map<string, KeyPoolState>();
   /** Shared by all pools of this process: a key cooling down is skipped by every model using it. */
   private readonly coolingUntil = new Map<string, number>();
   private readonly lastUseWrites = new Map<string, number>();
-  private readonly cacheMs: number;
 
   constructor(
     @InjectDataSource(REGISTRY_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -59,7 +59,15 @@ export class ModelRegistry {
     private readonly changes: RegistryChangeBus,
     @Optional() private readonly resources?: LlmResourceSync,
   ) {
-    this.cacheMs = registryCacheMs(env);
+    this.cache = new RefreshingCache((handle) => this.load(handle), {
+      ttlMs: registryCacheMs(env),
+      onLoadError: (handle, error, previous) => {
+        // Gone or disabled: forget it (callers get the 404). Postgres away: keep calling the model.
+        if (error instanceof NotFoundError || !previous) throw error;
+        logger.warn({ model: handle, reason: (error as Error).message }, 'could not read a model again; its previous resolution is kept');
+        return previous.value;
+      },
+    });
     changes.onChange(() => this.cache.clear());
   }
 
@@ -67,15 +75,7 @@ export class ModelRegistry {
   async resolve(handle: string): Promise<ResolvedModel> {
     const key = typeof handle === 'string' ? handle.trim() : '';
     if (key === '') throw modelNotFound(String(handle), 'a model handle is required');
-    const now = Date.now();
-    const cached = this.cache.get(key);
-    if (cached && cached.expires > now) return cached.value;
-    const value = this.load(key);
-    this.cache.set(key, { expires: now + this.cacheMs, value });
-    value.catch(() => {
-      if (this.cache.get(key)?.value === value) this.cache.delete(key);
-    });
-    return value;
+    return this.cache.get(key);
   }
 
   /**

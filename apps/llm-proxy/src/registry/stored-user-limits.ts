@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { createLogger } from '@kastra/telemetry';
-import { DEFAULT_USER_LIMIT_CACHE_ENTRIES, UserLimitCache } from '../limits/user-limit-cache';
 import type { UserLimit, UserLimitOverrides } from '../limits/user-limits';
 import { LlmUserLimitEntity } from './entities';
 import { registryCacheMs } from './model-registry';
+import { DEFAULT_CACHE_ENTRIES, RefreshingCache } from './refreshing-cache';
 import { RegistryChangeBus } from './registry-change-bus';
 import { REGISTRY_DATA_SOURCE, REGISTRY_ENV } from './registry-tokens';
 
@@ -18,18 +18,21 @@ const logger = createLogger('llm-proxy').child({ component: 'user-limits' });
  */
 @Injectable()
 export class StoredUserLimits implements UserLimitOverrides {
-  private readonly cache: UserLimitCache;
+  private readonly cache: RefreshingCache<UserLimit | undefined>;
 
   constructor(
     @InjectDataSource(REGISTRY_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(REGISTRY_ENV) env: NodeJS.ProcessEnv,
     changes: RegistryChangeBus,
   ) {
-    this.cache = new UserLimitCache((user) => this.read(user), {
+    this.cache = new RefreshingCache((user) => this.read(user), {
       ttlMs: registryCacheMs(env),
-      maxEntries: nonNegative(env.KASTRA_LLM_USER_LIMITS_CACHE_SIZE) ?? DEFAULT_USER_LIMIT_CACHE_ENTRIES,
-      // Meanwhile the user keeps the limits read before, else the defaults.
-      onLoadError: (user, error) => logger.warn({ user, reason: (error as Error).message }, 'could not read the limits of a user'),
+      maxEntries: nonNegative(env.KASTRA_LLM_USER_LIMITS_CACHE_SIZE) ?? DEFAULT_CACHE_ENTRIES,
+      // Meanwhile the user keeps the limits read before, else the defaults; read again next lifetime.
+      onLoadError: (user, error, previous) => {
+        logger.warn({ user, reason: (error as Error).message }, 'could not read the limits of a user');
+        return previous?.value;
+      },
     });
     changes.onChange(() => this.cache.clear());
   }
