@@ -31,6 +31,20 @@ const PRICES = Object.fromEntries(Object.entries(table).filter(([key]) => !key.s
  * the longest family prefix (gpt-4o-2024-08-06 -> gpt-4o). Undefined means unpriced.
  */
 export function priceOf(provider: string | undefined, modelId: string): ModelPrice | undefined {
+  // Asked on every call of a model without prices of its own: the table is fixed, remember answers.
+  const key = `${provider ?? ''}\u0000${modelId}`;
+  if (lookups.has(key)) return lookups.get(key);
+  if (lookups.size >= MAX_REMEMBERED_LOOKUPS) lookups.clear();
+  const price = lookUp(provider, modelId);
+  lookups.set(key, price);
+  return price;
+}
+
+/** Answers of priceOf, by provider and model id (undefined = unpriced); dropped when full. */
+const lookups = new Map<string, ModelPrice | undefined>();
+const MAX_REMEMBERED_LOOKUPS = 4096;
+
+function lookUp(provider: string | undefined, modelId: string): ModelPrice | undefined {
   const candidates = provider ? [`${provider}/${modelId}`] : [];
   for (const key of candidates) if (PRICES[key]) return PRICES[key];
   const keys = Object.keys(PRICES).filter((key) => (provider ? key.startsWith(`${provider}/`) : true));
