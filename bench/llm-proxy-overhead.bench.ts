@@ -20,6 +20,13 @@ import { runtimeStatsOf, type RuntimeStats } from './support/runtime-stats';
  * forwarder and the proxy (whose CPU, memory, event-loop delay and GC pauses are measured).
  * Every path is measured back to back in each of several rounds; the rows are medians over the
  * rounds, so one noisy moment of a shared machine does not decide the result.
+ *
+ * Diagnosis (none changes what is measured): BENCH_LLM_SAMPLES_DIR=<dir> writes every load-phase
+ * request (send time, latency, self-reported overhead) per path and round; BENCH_GC_TIMELINE_FILE
+ * makes the proxy log each GC pause (time, length, kind, old-generation size) so slow requests
+ * can be lined up with GCs; BENCH_HEAP_SAMPLING_DIR writes a sampling heap profile per phase of
+ * what survived young-generation GCs; BENCH_LLM_CPU_PROF a CPU profile per phase;
+ * BENCH_LLM_PROXY_LOG the tail of the proxy's output.
  */
 const SEQUENTIAL = Number(process.env.BENCH_LLM_SEQUENTIAL ?? 500);
 const RATE = Number(process.env.BENCH_LLM_RATE ?? 500);
@@ -106,10 +113,13 @@ export async function run(): Promise<BenchReport> {
       proxy: (speed: 'fast' | 'slow') => ({ url: proxyUrl, body: BODY(speed), headers: auth }),
     };
 
-    // Warm up every path (JIT, keep-alive connections, the proxy's resolution cache).
+    // Warm up every path (JIT, keep-alive connections, the proxy's resolution cache), the load
+    // phases' too: a second at the full rate opens the ~100 connections they keep busy.
     for (const make of Object.values(paths)) {
-      const { url, body, headers } = make('fast');
-      await sequential(url, body, headers, WARMUP);
+      const fast = make('fast');
+      await sequential(fast.url, fast.body, fast.headers, WARMUP);
+      const slow = make('slow');
+      await openLoop(slow.url, slow.body, slow.headers, RATE, 1);
     }
     const rounds: Round[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -125,7 +135,11 @@ export async function run(): Promise<BenchReport> {
       };
       const loadOf = async (name: keyof typeof paths) => {
         const { url, body, headers } = paths[name]('slow');
-        return withStealPercent(async () => statsOf(await openLoop(url, body, headers, RATE, LOAD_SECONDS)));
+        return withStealPercent(async () => {
+          const samples = await openLoop(url, body, headers, RATE, LOAD_SECONDS);
+          if (process.env.BENCH_LLM_SAMPLES_DIR) fs.writeFileSync(path.join(process.env.BENCH_LLM_SAMPLES_DIR, `${name}-${round + 1}.json`), JSON.stringify(samples.map((sample) => ({ ...sample, at: performance.timeOrigin + sample.at }))));
+          return statsOf(samples);
+        });
       };
       const seqDirect = await seqOf('direct');
       const { stats: seqForwarder, cpuMsPerRequest: forwarderCpuMsPerRequest } = await seqWithCpuOf('forwarder', forwarder.child.pid!);
@@ -166,6 +180,8 @@ export async function run(): Promise<BenchReport> {
   } finally {
     // A proxy that died mid-run leaves its reason in its log: show the end of it.
     for (const service of services) if (!isAlive(service.pid)) console.error(`llm-proxy exited during the bench; its last output:\n${service.logs().slice(-4000)}`);
+    // BENCH_LLM_PROXY_LOG=<file>: the tail of the proxy's output (e.g. --trace-gc-nvp lines), for diagnosis.
+    if (process.env.BENCH_LLM_PROXY_LOG) for (const service of services) fs.writeFileSync(process.env.BENCH_LLM_PROXY_LOG, service.logs());
     for (const service of services) await service.stop();
     for (const child of children) child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -4,6 +4,8 @@ import { percentile } from './bench-report';
 
 /** One request's outcome as the load generator saw it. */
 export interface Sample {
+  /** When the request was sent (performance.now()). */
+  at: number;
   ms: number;
   ok: boolean;
   status?: number;
@@ -40,13 +42,13 @@ export function timedPost(url: string, body: string, headers: Record<string, str
         response.once('end', () => {
           const overhead = response.headers['x-kastra-proxy-overhead-ms'];
           const ok = (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
-          resolve({ ms: performance.now() - started, ok, status: response.statusCode, ...(typeof overhead === 'string' ? { overhead: Number(overhead) } : {}) });
+          resolve({ at: started, ms: performance.now() - started, ok, status: response.statusCode, ...(typeof overhead === 'string' ? { overhead: Number(overhead) } : {}) });
         });
-        response.once('error', (error: NodeJS.ErrnoException) => resolve({ ms: performance.now() - started, ok: false, failure: error.code ?? error.message }));
+        response.once('error', (error: NodeJS.ErrnoException) => resolve({ at: started, ms: performance.now() - started, ok: false, failure: error.code ?? error.message }));
       },
     );
     request.once('timeout', () => request.destroy(new Error('timeout')));
-    request.once('error', (error: NodeJS.ErrnoException) => resolve({ ms: performance.now() - started, ok: false, failure: error.code ?? error.message }));
+    request.once('error', (error: NodeJS.ErrnoException) => resolve({ at: started, ms: performance.now() - started, ok: false, failure: error.code ?? error.message }));
     request.end(body);
   });
 }

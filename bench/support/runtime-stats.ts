@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as inspector from 'node:inspector';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import * as v8 from 'node:v8';
 
 /** What a measured process's own runtime did during a phase: event-loop delay and GC pauses. */
 export interface RuntimeStats {
@@ -21,8 +22,10 @@ export function reportRuntimeStatsOnSignal(file: string): void {
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
   const gc = { pauses: 0, totalMs: 0, maxMs: 0 };
+  const timeline = process.env.BENCH_GC_TIMELINE_FILE;
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
+      if (timeline) fs.appendFileSync(timeline, `${JSON.stringify({ at: performance.timeOrigin + entry.startTime, ms: entry.duration, kind: (entry as { detail?: { kind?: number } }).detail?.kind, oldMiB: oldSpaceMiB() })}\n`);
       gc.pauses++;
       gc.totalMs += entry.duration;
       gc.maxMs = Math.max(gc.maxMs, entry.duration);
@@ -41,6 +44,12 @@ export function reportRuntimeStatsOnSignal(file: string): void {
     fs.writeFileSync(`${file}.tmp`, JSON.stringify(stats));
     fs.renameSync(`${file}.tmp`, file);
   });
+}
+
+/** Old-generation bytes in use, MiB: what survived the young generation (for BENCH_GC_TIMELINE_FILE). */
+function oldSpaceMiB(): number {
+  const old = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'old_space');
+  return old ? Math.round((old.space_used_size / 1048576) * 10) / 10 : Number.NaN;
 }
 
 /** In the load generator: signals `pid` and reads the stats it wrote to `file`. */
@@ -71,5 +80,26 @@ export function profileUntilEachSignal(dir: string): void {
   });
 }
 
+/**
+ * BENCH_HEAP_SAMPLING_DIR: a sampling heap profile of each phase, of the allocations that
+ * survived young-generation GCs (promoted, live or collected later by a major GC): what makes
+ * the old generation grow and the major GCs come.
+ */
+export function sampleSurvivorsUntilEachSignal(dir: string): void {
+  const session = new inspector.Session();
+  session.connect();
+  const start = () =>
+    session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false } as inspector.HeapProfiler.StartSamplingParameterType);
+  session.post('HeapProfiler.enable', start);
+  let count = 0;
+  process.on('SIGWINCH', () => {
+    session.post('HeapProfiler.stopSampling', (error, result) => {
+      if (!error) fs.writeFileSync(`${dir}/llm-proxy.${process.pid}.${++count}.heapprofile`, JSON.stringify(result.profile));
+      start();
+    });
+  });
+}
+
+if (process.env.BENCH_HEAP_SAMPLING_DIR) sampleSurvivorsUntilEachSignal(process.env.BENCH_HEAP_SAMPLING_DIR);
 if (process.env.BENCH_RUNTIME_STATS_FILE) reportRuntimeStatsOnSignal(process.env.BENCH_RUNTIME_STATS_FILE);
 if (process.env.BENCH_CPU_PROFILE_DIR) profileUntilEachSignal(process.env.BENCH_CPU_PROFILE_DIR);
