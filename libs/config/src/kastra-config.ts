@@ -43,15 +43,17 @@ export type ServiceName = keyof typeof SERVICE_PORTS;
 
 /**
  * Node/V8 flags a service is started with, wherever it is started (npm start, `npm run service`,
- * test and benchmark processes; docker-compose sets the same through NODE_OPTIONS). The
- * llm-proxy allocates a few kilobytes of short-lived objects per call: with V8's default 16 MiB
- * young generation it scavenges many times a second under load, 4–15 ms each on our 2-core
- * target, and those pauses were most of its p99 (docs/llm-proxy.md). A larger young generation
- * scavenges less often for the same survivors.
+ * test and benchmark processes; docker-compose passes the same on the llm-proxy's command line,
+ * as NODE_OPTIONS does not take --min-semi-space-size). The llm-proxy allocates ~60 KB of
+ * short-lived objects per call: with V8's default young generation it scavenges many times a
+ * second under load, 4–15 ms each on our 2-core target. A fixed 32 MiB one (min = max) scavenges
+ * about once a second at 500 calls/s, and does not start small after a quiet spell — V8 shrinks
+ * a growable one when idle, and the next burst then met a scavenge every 20–50 ms, promoted its
+ * in-flight calls and set off a major GC (docs/llm-proxy.md).
  */
 export const SERVICE_NODE_FLAGS: Record<ServiceName, readonly string[]> = {
   'api-gateway': [],
-  'llm-proxy': ['--max-semi-space-size=32'],
+  'llm-proxy': ['--max-semi-space-size=32', '--min-semi-space-size=32'],
   'controller-manager': [],
   'workflow-executor': [],
   'network-router': [],
