@@ -33,9 +33,10 @@ export interface KeySources {
 
 /**
  * The keys of an LLM, in order and without duplicates: `${ENV}` references from this process's
- * environment (unset ones are skipped), then the `secretRef` key. A Secret key that is gone
- * stays in the list as missing, so the model has no usable key rather than falling back to
- * the provider's shared key or keeping an old one — unless the provider needs no key at all.
+ * environment, then the `secretRef` key. A reference that is unset and a Secret key that is gone
+ * stay in the list as missing, so the model has no usable key rather than falling back to the
+ * provider's shared key (another account's) or keeping an old one — unless the provider needs
+ * no key at all.
  */
 export async function wantedKeysOf(spec: LlmSpec, at: { namespace: string; handle: string; keyless: boolean }, sources: KeySources, logger: Logger): Promise<WantedKey[]> {
   const wanted: WantedKey[] = [];
@@ -43,8 +44,12 @@ export async function wantedKeysOf(spec: LlmSpec, at: { namespace: string; handl
     if (typeof reference !== 'string') continue;
     const variable = ENV_REFERENCE.exec(reference)?.[1];
     const value = variable ? sources.env[variable] : undefined;
-    if (value) wanted.push({ value });
-    else logger.warn({ llm: at.handle, variable }, 'the environment variable of an LLM key is not set in llm-proxy');
+    if (value) {
+      wanted.push({ value });
+      continue;
+    }
+    logger.warn({ llm: at.handle, variable }, 'the environment variable of an LLM key is not set in llm-proxy; the model has no usable key from it');
+    if (!at.keyless) wanted.push({ missing: `environment variable ${variable ?? reference} is not set in llm-proxy` });
   }
   const { name, key } = spec.secretRef ?? {};
   if (name && key) {

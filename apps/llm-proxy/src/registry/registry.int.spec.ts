@@ -287,6 +287,37 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
     }
   });
 
+  it('gives an LLM whose key variable is unset no usable key, never the provider shared key of the environment', async () => {
+    const store = await createResourceStore({ pool, databaseUrl: db.url, cipher: new SecretCipher(Buffer.from(MASTER_KEY, 'base64')) });
+    // Given a shared OpenAI key in the proxy's environment (another account's, say)
+    const sharedKey = `sk-shared-${randomBytes(12).toString('hex')}`;
+    process.env.OPENAI_API_KEY = sharedKey;
+    delete process.env.LLM_TEST_UNSET_KEY;
+    try {
+      // When an LLM names a variable that is not set
+      await store.create(
+        { apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'unset-llm', namespace: 'default' }, spec: { provider: 'openai', model: 'gpt-4o', apiKey: '${LLM_TEST_UNSET_KEY}' } },
+        { actor: 'user:test' },
+      );
+      // Then its row has one invalid "(missing)" key that says which variable, and no value
+      const row = await eventually(async () => {
+        const found = await call(first, 'GET', '/api/v1/llm-models/default.unset-llm');
+        return found.status === 200 ? found.json : undefined;
+      });
+      expect(row.api_keys).toEqual([expect.objectContaining({ hint: '(missing)', status: 'invalid' })]);
+      expect(JSON.stringify(row)).toContain('LLM_TEST_UNSET_KEY');
+      expect(JSON.stringify(row)).not.toContain(sharedKey);
+      // And the model resolves with no usable key at all: calls get 503 no_key, not the shared key
+      const model = await second.app.get(ModelRegistry).resolve('default.unset-llm');
+      expect(model.keyPool.size).toBe(1);
+      expect(model.keyPool.next()).toBeUndefined();
+      await store.delete({ kind: 'LLM', namespace: 'default', name: 'unset-llm' }, { actor: 'user:test' });
+    } finally {
+      delete process.env.OPENAI_API_KEY;
+      await store.close();
+    }
+  });
+
   it('follows the Secret of an LLM resource on every replica at once: rotated, deleted, re-created; other Secrets reconcile nothing', async () => {
     const store = await createResourceStore({ pool, databaseUrl: db.url, cipher: new SecretCipher(Buffer.from(MASTER_KEY, 'base64')) });
     const actor = { actor: 'user:test' };
