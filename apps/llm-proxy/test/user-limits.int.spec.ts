@@ -174,7 +174,37 @@ describe('llm-proxy per-user limits set by an admin (Postgres, Redis, NATS)', ()
     const list = await request(second, 'GET', '/api/v1/llm/user-limits');
     expect(list.status).toBe(200);
     expect(list.json.data.map((row: { user: string }) => row.user)).toEqual(['ann', 'eve']);
-    expect(list.json.total).toBe(2);
+    expect(list.json).toMatchObject({ total: 2, has_more: false, first_id: 'ann', last_id: 'eve' });
+  });
+
+  it('lists the rows a page at a time, in user order, with limit and after', async () => {
+    for (const user of ['page-a', 'page-b', 'page-c']) expect((await setLimits(first, user, { rpm_limit: 5, tpm_limit: null })).status).toBe(200);
+    const users = (response: { json: { data: Array<{ user: string }> } }) => response.json.data.map((row) => row.user);
+    // Given more rows than a page
+    const all = await request(first, 'GET', '/api/v1/llm/user-limits');
+    const pageUsers = users(all).filter((user: string) => user.startsWith('page-'));
+    expect(pageUsers).toEqual(['page-a', 'page-b', 'page-c']);
+    // When they are read two at a time from page-a on
+    const one = await request(first, 'GET', '/api/v1/llm/user-limits?limit=2&after=ann');
+    expect(one.status).toBe(200);
+    expect(users(one)).toEqual(users(all).filter((user: string) => user > 'ann').slice(0, 2));
+    expect(one.json).toMatchObject({ has_more: true, total: all.json.total });
+    // Then following last_id walks the rest without gaps or repeats, and the last page says so
+    const seen = [...users(one)];
+    let cursor = one.json.last_id as string;
+    for (let guard = 0; guard < 10; guard++) {
+      const next = await request(first, 'GET', `/api/v1/llm/user-limits?limit=2&after=${encodeURIComponent(cursor)}`);
+      seen.push(...users(next));
+      if (!next.json.has_more) break;
+      cursor = next.json.last_id;
+    }
+    expect(seen).toEqual(users(all).filter((user: string) => user > 'ann'));
+    // And a bad limit is a 400 that says what is allowed
+    for (const limit of ['0', '1001', 'ten', '2.5']) {
+      const bad = await request(first, 'GET', `/api/v1/llm/user-limits?limit=${limit}`);
+      expect(bad.status).toBe(400);
+      expect(bad.json.error.message).toContain('limit must be a whole number from 1 to 1000');
+    }
   });
 
   it('rejects bad bodies naming the field, and stores nothing', async () => {
