@@ -156,7 +156,7 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
     });
     if (outcome === 'removed') logger.info({ llm: handle }, 'LLM resource removed from the registry');
     // After the commit: a replica re-reading on the signal must see the new rows.
-    if (outcome === 'removed' || outcome === 'written') this.changes.changed();
+    if (outcome === 'removed' || outcome === 'written') this.changes.changed('models');
     return outcome === 'written' || outcome === 'taken';
   }
 

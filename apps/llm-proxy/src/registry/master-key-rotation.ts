@@ -68,7 +68,7 @@ export class MasterKeyRotation {
         if (moved === 0) break;
       }
     }
-    if (reencrypted > 0) this.changes.changed();
+    if (reencrypted > 0) this.changes.changed('models');
     logger.info({ keyId: this.cipher.keyId, reencrypted, undecryptable: undecryptable.length }, 'stored LLM keys re-encrypted under the current master key');
     return { keyId: this.cipher.keyId, reencrypted, undecryptable };
   }

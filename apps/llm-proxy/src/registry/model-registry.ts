@@ -68,7 +68,7 @@ export class ModelRegistry {
         return previous.value;
       },
     });
-    changes.onChange(() => this.cache.clear());
+    changes.onChange('models', () => this.cache.clear());
   }
 
   /** @throws NotFoundError when no model answers to `handle` (or it, or its provider, is disabled). */
@@ -256,7 +256,7 @@ export class ModelRegistry {
       .getRepository(LlmModelKeyEntity)
       .update({ id: keyId, status: 'enabled' }, { status: 'invalid', invalidReason: reason.slice(0, 500) });
     logger.warn({ keyId, reason }, 'model key marked invalid');
-    this.changes.changed();
+    this.changes.changed('models');
   }
 
   private recordUse(keyId: string): void {

@@ -9,14 +9,24 @@ export function registryChangedSubject(prefix: string): string {
 }
 
 /**
- * Says "the registry changed" to this process (synchronously) and to every other replica (NATS
- * core publish), so that cached resolutions are dropped everywhere. The message carries no data:
- * a replica that misses one still re-reads within the cache TTL.
+ * What changed: model resolutions (models, their keys, providers, LLM resources) or users'
+ * limits. Each cache listens to its own part only, so a burst of user-limit writes does not make
+ * every model be read again, and the other way round.
+ */
+export type RegistryPart = 'models' | 'user-limits';
+const PARTS: readonly RegistryPart[] = ['models', 'user-limits'];
+
+/**
+ * Says "this part of the registry changed" to this process (synchronously) and to every other
+ * replica (NATS core publish), so that cached reads of it are dropped everywhere. The message
+ * names the part only, never a row: a replica that misses one still re-reads within the cache
+ * lifetime. A message without a known part (an older replica) or that cannot be read drops
+ * every part.
  */
 @Injectable()
 export class RegistryChangeBus implements OnModuleInit, OnModuleDestroy {
   private readonly origin = randomUUID();
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Map<RegistryPart, Set<() => void>>(PARTS.map((part) => [part, new Set()]));
   private subscription?: Subscription;
 
   constructor(
@@ -28,8 +38,9 @@ export class RegistryChangeBus implements OnModuleInit, OnModuleDestroy {
     this.subscription = this.nc.subscribe(registryChangedSubject(this.prefix), {
       callback: (error, message) => {
         if (error) return;
-        const origin = safeOrigin(message.data);
-        if (origin !== this.origin) this.emitLocally();
+        const change = parseChange(message.data);
+        if (change.origin === this.origin) return;
+        for (const part of change.part ? [change.part] : PARTS) this.emitLocally(part);
       },
     });
   }
@@ -38,26 +49,30 @@ export class RegistryChangeBus implements OnModuleInit, OnModuleDestroy {
     this.subscription?.unsubscribe();
   }
 
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  onChange(part: RegistryPart, listener: () => void): () => void {
+    const listeners = this.listeners.get(part)!;
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
-  changed(): void {
-    this.emitLocally();
-    if (!this.nc.isClosed()) this.nc.publish(registryChangedSubject(this.prefix), JSON.stringify({ origin: this.origin }));
+  changed(part: RegistryPart): void {
+    this.emitLocally(part);
+    if (!this.nc.isClosed()) this.nc.publish(registryChangedSubject(this.prefix), JSON.stringify({ origin: this.origin, part }));
   }
 
-  private emitLocally(): void {
-    for (const listener of this.listeners) listener();
+  private emitLocally(part: RegistryPart): void {
+    for (const listener of this.listeners.get(part)!) listener();
   }
 }
 
-function safeOrigin(data: Uint8Array): string | undefined {
+function parseChange(data: Uint8Array): { origin?: string; part?: RegistryPart } {
   try {
-    const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as { origin?: unknown };
-    return typeof parsed.origin === 'string' ? parsed.origin : undefined;
+    const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as { origin?: unknown; part?: unknown };
+    return {
+      ...(typeof parsed.origin === 'string' ? { origin: parsed.origin } : {}),
+      ...(PARTS.includes(parsed.part as RegistryPart) ? { part: parsed.part as RegistryPart } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }

@@ -14,7 +14,7 @@ const logger = createLogger('llm-proxy').child({ component: 'user-limits' });
 /**
  * The users' own limits of `llm_user_limits`, for the call path: read once per user and cache
  * lifetime (KASTRA_LLM_REGISTRY_CACHE_MS), at most KASTRA_LLM_USER_LIMITS_CACHE_SIZE users in
- * memory, dropped on every registry change here and on the other replicas (RegistryChangeBus).
+ * memory, dropped on every change of users' limits here and on the other replicas (RegistryChangeBus).
  */
 @Injectable()
 export class StoredUserLimits implements UserLimitOverrides {
@@ -34,7 +34,7 @@ export class StoredUserLimits implements UserLimitOverrides {
         return previous?.value;
       },
     });
-    changes.onChange(() => this.cache.clear());
+    changes.onChange('user-limits', () => this.cache.clear());
   }
 
   overrideOf(user: string): UserLimit | undefined | Promise<UserLimit | undefined> {

@@ -55,7 +55,7 @@ export class ModelAdmin {
       await this.applyKeys(manager, model.id, body.api_keys ?? []);
       return this.find(manager, model.id);
     });
-    this.changes.changed();
+    this.changes.changed('models');
     return modelView(saved);
   }
 
@@ -74,7 +74,7 @@ export class ModelAdmin {
       if (body.api_keys) await this.applyKeys(manager, row.id, body.api_keys);
       return this.find(manager, row.id);
     });
-    this.changes.changed();
+    this.changes.changed('models');
     return modelView(saved);
   }
 
@@ -82,7 +82,7 @@ export class ModelAdmin {
     const row = await this.find(this.dataSource.manager, idOrModelId);
     this.checkAdminOwned(row);
     await this.dataSource.getRepository(LlmModelEntity).delete(row.id);
-    this.changes.changed();
+    this.changes.changed('models');
     return { id: row.id, model_id: row.modelId, deleted: true };
   }
 

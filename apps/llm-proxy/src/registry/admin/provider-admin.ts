@@ -45,7 +45,7 @@ export class ProviderAdmin {
     const row = repo.create({ config: {}, enabled: true, baseUrl: null, apiVersion: null, apiKeyCiphertext: null, apiKeyHint: null });
     this.applyBody(row, body);
     const saved = await repo.save(row);
-    this.changes.changed();
+    this.changes.changed('models');
     return providerView(saved);
   }
 
@@ -58,14 +58,14 @@ export class ProviderAdmin {
     }
     this.applyBody(row, body);
     const saved = await repo.save(row);
-    this.changes.changed();
+    this.changes.changed('models');
     return providerView(saved);
   }
 
   async remove(idOrName: string) {
     const row = await this.find(idOrName);
     await this.dataSource.getRepository(LlmProviderEntity).delete(row.id);
-    this.changes.changed();
+    this.changes.changed('models');
     return { id: row.id, name: row.name, deleted: true };
   }
 
@@ -110,7 +110,7 @@ export class ProviderAdmin {
       await models.save(target);
       (existing ? updated : created).push(info.id);
     }
-    this.changes.changed();
+    this.changes.changed('models');
     return { provider: row.name, source: listing.source, ...(listing.error ? { error: listing.error } : {}), created, updated, skipped };
   }
 

@@ -46,14 +46,14 @@ export class UserLimitAdmin {
 
   async set(user: string, body: UserLimitBody) {
     await this.dataSource.query(UPSERT_USER_LIMIT, [checkUser(user), body.rpm_limit, body.tpm_limit]);
-    this.changes.changed();
+    this.changes.changed('user-limits');
     return userLimitView(await this.find(user));
   }
 
   async remove(user: string) {
     const result = await this.dataSource.getRepository(LlmUserLimitEntity).delete({ userId: checkUser(user) });
     if (!result.affected) throw notFound(user);
-    this.changes.changed();
+    this.changes.changed('user-limits');
     return { user, deleted: true };
   }
 
