@@ -260,6 +260,7 @@ function report(rounds: Round[]): BenchReport {
         proxyLoopDelayP99Ms: round3(med((r) => r.load.runtime.loopDelayP99Ms)),
         proxyLoopDelayMaxMs: round3(Math.max(...rounds.map((r) => r.load.runtime.loopDelayMaxMs))),
         proxyGcPausesPerRound: each((r) => r.load.runtime.gcPauses),
+        proxyMajorGcsPerRound: each((r) => r.load.runtime.majorGcs),
         proxyGcPauseTotalMsPerRound: each((r) => r.load.runtime.gcPauseTotalMs),
         proxyGcPauseMaxMs: round3(Math.max(...rounds.map((r) => r.load.runtime.gcPauseMaxMs))),
         proxyNodeFlags: flags,

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as inspector from 'node:inspector';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 
 /** What a measured process's own runtime did during a phase: event-loop delay and GC pauses. */
@@ -8,6 +8,8 @@ export interface RuntimeStats {
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
   gcPauses: number;
+  /** Of which mark-compacts (major GCs): each comes with concurrent marking that competes for the CPU. */
+  majorGcs: number;
   gcPauseTotalMs: number;
   gcPauseMaxMs: number;
 }
@@ -21,12 +23,13 @@ export interface RuntimeStats {
 export function reportRuntimeStatsOnSignal(file: string): void {
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
-  const gc = { pauses: 0, totalMs: 0, maxMs: 0 };
+  const gc = { pauses: 0, major: 0, totalMs: 0, maxMs: 0 };
   const timeline = process.env.BENCH_GC_TIMELINE_FILE;
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       if (timeline) fs.appendFileSync(timeline, `${JSON.stringify({ at: performance.timeOrigin + entry.startTime, ms: entry.duration, kind: (entry as { detail?: { kind?: number } }).detail?.kind, oldMiB: oldSpaceMiB() })}\n`);
       gc.pauses++;
+      if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major++;
       gc.totalMs += entry.duration;
       gc.maxMs = Math.max(gc.maxMs, entry.duration);
     }
@@ -36,11 +39,12 @@ export function reportRuntimeStatsOnSignal(file: string): void {
       loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
       loopDelayMaxMs: loopDelay.max / 1e6,
       gcPauses: gc.pauses,
+      majorGcs: gc.major,
       gcPauseTotalMs: gc.totalMs,
       gcPauseMaxMs: gc.maxMs,
     };
     loopDelay.reset();
-    Object.assign(gc, { pauses: 0, totalMs: 0, maxMs: 0 });
+    Object.assign(gc, { pauses: 0, major: 0, totalMs: 0, maxMs: 0 });
     fs.writeFileSync(`${file}.tmp`, JSON.stringify(stats));
     fs.renameSync(`${file}.tmp`, file);
   });
