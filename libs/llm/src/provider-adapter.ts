@@ -7,6 +7,7 @@ import type {
   ModelInfo,
   Usage,
 } from './chat-types';
+import type { CancelSignal } from './cancel-signal';
 import type { ProviderError } from './provider-errors';
 
 /** What one upstream call needs besides the request: where, with which key, until when. */
@@ -19,8 +20,11 @@ export interface ProviderCall {
   apiVersion?: string;
   /** Azure only: the deployment name (defaults to the request's model). */
   deployment?: string;
-  /** Aborting it cancels the upstream HTTP request; the adapter then throws kind 'cancelled'. */
-  signal: AbortSignal;
+  /**
+   * Aborting it cancels the upstream HTTP request; the adapter then throws kind 'cancelled'. An
+   * AbortSignal, or a cheaper `Cancellation` (the llm-proxy's).
+   */
+  signal: CancelSignal;
   /** Whole-call deadline; on expiry the adapter throws kind 'timeout'. */
   timeoutMs?: number;
   /** Extra headers for the upstream (e.g. traceparent). */

@@ -17,14 +17,14 @@ export async function* readSseEvents(body: ReadableStream<Uint8Array> | null, up
   const decoder = new TextDecoder();
   const state = { drained: false };
   const onAbort = () => void reader.cancel().catch(() => undefined);
-  upstream.signal.addEventListener('abort', onAbort, { once: true });
+  upstream.cancel.addEventListener('abort', onAbort, { once: true });
   try {
     yield* parseSseStream(async () => {
       const chunk = await reader.read();
       return chunk.done ? chunk : { done: false, value: decoder.decode(chunk.value, { stream: true }) };
     }, upstream, state);
   } finally {
-    upstream.signal.removeEventListener('abort', onAbort);
+    upstream.cancel.removeEventListener('abort', onAbort);
     // A consumer that stops early (client gone, error) must not leave the upstream running.
     if (!state.drained) await reader.cancel().catch(() => undefined);
     try {
@@ -52,7 +52,7 @@ export async function* parseSseStream(
     try {
       chunk = await next();
     } catch (error) {
-      if (upstream.signal.aborted) throw upstream.abortError();
+      if (upstream.cancel.aborted) throw upstream.abortError();
       throw new ProviderError('stream_cut', `upstream stream broke: ${(error as Error).message ?? error}`, { provider: upstream.provider });
     }
     upstream.throwIfAborted();

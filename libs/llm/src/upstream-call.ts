@@ -1,16 +1,19 @@
+import { Cancellation, type CancelSignal } from './cancel-signal';
 import type { ProviderCall } from './provider-adapter';
 import { kindOfStatus, ProviderError, redactSecrets, retryAfterMsFrom } from './provider-errors';
 
 /**
- * The signal one upstream call runs under: the caller's signal plus the whole-call deadline.
+ * What one upstream call runs under: the caller's signal plus the whole-call deadline.
  * SDK timeouts stop at the response headers; a stream that stalls after them needs this one.
  */
 export class UpstreamCall {
   /** Aborts on the caller's abort or the deadline; one per call, so no listener outlives it. */
-  readonly signal: AbortSignal;
-  private readonly controller?: AbortController;
+  readonly cancel: CancelSignal;
+  private readonly deadline?: Cancellation;
   private readonly timer?: NodeJS.Timeout;
-  private readonly onCallerAbort = () => this.controller?.abort();
+  private linked?: AbortController;
+  private readonly onCallerAbort = () => this.deadline?.abort();
+  private readonly onCancel = () => this.linked?.abort();
 
   constructor(
     readonly provider: string,
@@ -18,28 +21,43 @@ export class UpstreamCall {
   ) {
     if (call.timeoutMs === undefined || call.timeoutMs <= 0) {
       // No deadline of our own: the caller's signal is the call's (the proxy passes one per attempt).
-      this.signal = call.signal;
+      this.cancel = call.signal;
       return;
     }
-    this.controller = new AbortController();
-    this.signal = this.controller.signal;
+    this.deadline = new Cancellation();
+    this.cancel = this.deadline;
     // Callers may pass a long-lived signal (service shutdown): listen only while the call runs.
-    if (call.signal.aborted) this.controller.abort();
+    if (call.signal.aborted) this.deadline.abort();
     else call.signal.addEventListener('abort', this.onCallerAbort, { once: true });
-    this.timer = setTimeout(() => this.controller?.abort(), call.timeoutMs);
+    this.timer = setTimeout(() => this.deadline?.abort(), call.timeoutMs);
     this.timer.unref?.();
   }
 
-  /** Stops the deadline timer and the caller listener; call when the call has fully ended. */
+  /**
+   * `cancel` as a real AbortSignal, for SDKs and `fetch`: the caller's own when it is one, else
+   * made on first use (the node:http path never asks, and so never pays for one).
+   */
+  get signal(): AbortSignal {
+    if (this.cancel instanceof AbortSignal) return this.cancel;
+    if (!this.linked) {
+      this.linked = new AbortController();
+      if (this.cancel.aborted) this.linked.abort();
+      else this.cancel.addEventListener('abort', this.onCancel, { once: true });
+    }
+    return this.linked.signal;
+  }
+
+  /** Stops the deadline timer and the listeners; call when the call has fully ended. */
   finish(): void {
-    if (!this.controller) return;
+    if (this.linked) this.cancel.removeEventListener('abort', this.onCancel);
+    if (!this.deadline) return;
     clearTimeout(this.timer);
     this.call.signal.removeEventListener('abort', this.onCallerAbort);
   }
 
   /** Throws the cancellation/timeout error if the call was aborted. */
   throwIfAborted(): void {
-    if (this.signal.aborted) throw this.abortError();
+    if (this.cancel.aborted) throw this.abortError();
   }
 
   abortError(): ProviderError {
@@ -50,7 +68,7 @@ export class UpstreamCall {
   /** Turns anything an SDK, fetch or our parsers threw into a ProviderError with no key in it. */
   toProviderError(error: unknown): ProviderError {
     if (error instanceof ProviderError) return error;
-    if (this.signal.aborted) return this.abortError();
+    if (this.cancel.aborted) return this.abortError();
     const secrets = [this.call.apiKey];
     const message = redactSecrets(messageOf(error), secrets);
     const status = statusOf(error);

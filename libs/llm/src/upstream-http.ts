@@ -44,7 +44,7 @@ export function postUpstream(
   upstream: UpstreamCall,
 ): Promise<http.IncomingMessage> {
   return new Promise<http.IncomingMessage>((resolve, reject) => {
-    if (upstream.signal.aborted) return reject(upstream.abortError());
+    if (upstream.cancel.aborted) return reject(upstream.abortError());
     let target: URL;
     try {
       target = new URL(url);
@@ -61,10 +61,10 @@ export function postUpstream(
       headers: { ...headers, 'content-length': String(payload.length) },
     });
     const onAbort = () => request.destroy(upstream.abortError());
-    upstream.signal.addEventListener('abort', onAbort, { once: true });
+    upstream.cancel.addEventListener('abort', onAbort, { once: true });
     // 'close' comes once the response has been read to its end or the request was destroyed.
-    request.once('close', () => upstream.signal.removeEventListener('abort', onAbort));
-    request.once('error', (error) => reject(upstream.signal.aborted ? upstream.abortError() : error));
+    request.once('close', () => upstream.cancel.removeEventListener('abort', onAbort));
+    request.once('error', (error) => reject(upstream.cancel.aborted ? upstream.abortError() : error));
     request.once('response', (response) => {
       const status = response.statusCode ?? 0;
       if (status >= 200 && status < 300) return resolve(response);
@@ -90,13 +90,13 @@ export function readText(response: http.IncomingMessage, upstream: UpstreamCall)
     response.on('data', (chunk: Buffer) => chunks.push(chunk));
     response.once('end', () => {
       ended = true;
-      if (upstream.signal.aborted) return reject(upstream.abortError());
+      if (upstream.cancel.aborted) return reject(upstream.abortError());
       resolve((chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8'));
     });
-    response.once('error', (error) => reject(upstream.signal.aborted ? upstream.abortError() : error));
+    response.once('error', (error) => reject(upstream.cancel.aborted ? upstream.abortError() : error));
     response.once('close', () => {
       if (ended) return;
-      reject(upstream.signal.aborted ? upstream.abortError() : Object.assign(new Error('the upstream closed the connection before the end of its answer'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      reject(upstream.cancel.aborted ? upstream.abortError() : Object.assign(new Error('the upstream closed the connection before the end of its answer'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
     });
   });
 }

@@ -1,24 +1,26 @@
-import { isProviderError, ProviderError, redactSecrets } from '@kastra/llm';
+import { Cancellation, type CancelSignal, isProviderError, ProviderError, redactSecrets } from '@kastra/llm';
 
 /**
- * The abort signal of one upstream attempt: aborted when the client goes away or when the
+ * The cancel signal of one upstream attempt: aborted when the client goes away or when the
  * attempt's deadline passes (re-armed per chunk for streams), so the upstream request is always
- * cancelled and never left running.
+ * cancelled and never left running. A `Cancellation`, not an AbortController: Node promotes every
+ * AbortSignal to the old generation, and one per call kept the proxy's major GCs coming (the SDK
+ * paths still get a real AbortSignal from the adapter's UpstreamCall, made on demand).
  */
 export class AttemptSignal {
-  private readonly controller = new AbortController();
+  private readonly cancellation = new Cancellation();
   private timer: NodeJS.Timeout | undefined;
   private timeoutMs = 0;
   timedOut = false;
 
-  constructor(private readonly clientSignal: AbortSignal, timeoutMs: number) {
-    if (clientSignal.aborted) this.controller.abort(clientSignal.reason);
+  constructor(private readonly clientSignal: CancelSignal, timeoutMs: number) {
+    if (clientSignal.aborted) this.cancellation.abort(clientSignal.reason);
     else clientSignal.addEventListener('abort', this.onClientAbort, { once: true });
     this.arm(timeoutMs);
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  get signal(): CancelSignal {
+    return this.cancellation;
   }
 
   get clientGone(): boolean {
@@ -32,13 +34,13 @@ export class AttemptSignal {
     if (timeoutMs <= 0) return;
     this.timer = setTimeout(() => {
       this.timedOut = true;
-      this.controller.abort(new Error('upstream deadline passed'));
+      this.cancellation.abort(new Error('upstream deadline passed'));
     }, timeoutMs);
   }
 
   /** Cancels the upstream request (e.g. after the stream errored on our side). */
   abort(): void {
-    this.controller.abort(new Error('cancelled by the proxy'));
+    this.cancellation.abort(new Error('cancelled by the proxy'));
   }
 
   dispose(): void {
@@ -61,5 +63,5 @@ export class AttemptSignal {
     return new ProviderError('network', redactSecrets(`upstream call failed: ${message}`, [apiKey]), { provider });
   }
 
-  private readonly onClientAbort = () => this.controller.abort(this.clientSignal.reason);
+  private readonly onClientAbort = () => this.cancellation.abort(this.clientSignal.reason);
 }

@@ -1,9 +1,11 @@
+import type { CancelSignal } from '@kastra/llm';
+
 /** Who calls, and the signal that fires when they go away. */
 export interface CallContext {
   /** The principal's `sub`. */
   user: string;
   /** Aborted when the client disconnects: the upstream call is cancelled with it. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   traceparent?: string;
   /** Started when the request reached the proxy; the pipeline adds upstream waits to it. */
   clock: CallClock;

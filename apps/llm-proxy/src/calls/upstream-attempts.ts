@@ -3,6 +3,7 @@ import type { Logger } from '@kastra/telemetry';
 import { CircuitBreakers } from '../resilience/circuit-breakers';
 import { retryDelayMs, sleep } from '../resilience/retry-backoff';
 import { AttemptSignal } from './attempt-signal';
+import type { CancelSignal } from '@kastra/llm';
 import { LlmCallError } from './llm-call-error';
 import { llmMetrics } from './llm-metrics';
 import type { ProxySettings } from './proxy-settings';
@@ -43,7 +44,7 @@ export class UpstreamAttempts {
 
   async run<T>(
     model: ResolvedModel,
-    clientSignal: AbortSignal,
+    clientSignal: CancelSignal,
     clock: UpstreamClock,
     invoke: (adapter: ProviderAdapter, call: ProviderCall) => Promise<T>,
     options: { stream: boolean; traceparent?: string },
@@ -123,7 +124,7 @@ export class UpstreamAttempts {
    * The key for the next attempt: undefined for keyless providers, null when the model has no
    * usable key left (after waiting out a short cool-down if that is all that stands in the way).
    */
-  private async pickKey(model: ResolvedModel, lastFailure: ProviderError | LlmCallError | undefined, retries: number, clientSignal: AbortSignal): Promise<PooledKey | undefined | null> {
+  private async pickKey(model: ResolvedModel, lastFailure: ProviderError | LlmCallError | undefined, retries: number, clientSignal: CancelSignal): Promise<PooledKey | undefined | null> {
     const pool = model.keyPool;
     if (pool.size === 0) return undefined;
     const key = pool.next();
@@ -138,13 +139,13 @@ export class UpstreamAttempts {
     return null;
   }
 
-  private async backoff(failure: ProviderError, retry: number, clientSignal: AbortSignal): Promise<void> {
+  private async backoff(failure: ProviderError, retry: number, clientSignal: CancelSignal): Promise<void> {
     if (failure.retryAfterMs !== undefined && failure.retryAfterMs > this.settings.maxRetryAfterMs) throw failure;
     const delay = retryDelayMs(retry, { baseMs: this.settings.retryBaseMs, maxMs: this.settings.retryMaxMs, retryAfterMs: failure.retryAfterMs });
     await this.sleepOrCancel(delay, clientSignal, failure.provider ?? '');
   }
 
-  private async sleepOrCancel(ms: number, clientSignal: AbortSignal, provider: string): Promise<void> {
+  private async sleepOrCancel(ms: number, clientSignal: CancelSignal, provider: string): Promise<void> {
     try {
       await sleep(ms, clientSignal);
     } catch {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { UnauthorizedError } from '@kastra/api';
 import type { Principal } from '@kastra/auth';
 import { startClock, type CallClock, type CallContext } from '../calls/call-context';
+import { Cancellation } from '@kastra/llm';
 
 /**
  * A request the bearer check has let through, with the clock of its call: an Express request
@@ -23,14 +24,14 @@ export function principalOf(req: LlmRequest): Principal {
  */
 export function callContextOf(req: LlmRequest, res: ServerResponse): CallContext {
   const clock = (req.llmClock ??= startClock());
-  const controller = new AbortController();
+  const disconnect = new Cancellation();
   res.once('close', () => {
-    if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
+    if (!res.writableFinished) disconnect.abort(new Error('client closed the connection'));
   });
   const traceparent = req.headers.traceparent;
   return {
     user: principalOf(req).sub,
-    signal: controller.signal,
+    signal: disconnect,
     clock,
     ...(typeof traceparent === 'string' && traceparent !== '' ? { traceparent } : {}),
   };

@@ -7,6 +7,7 @@ import { ChatPipeline } from '../calls/chat-pipeline';
 import { LlmCallError, toLlmCallError } from '../calls/llm-call-error';
 import { MODEL_RESOLVER, type ModelResolver } from '../calls/model-resolver';
 import { parseChatRequest } from '../http/parse-chat-request';
+import { Cancellation } from '@kastra/llm';
 
 /** Every llm-proxy replica answers in this queue group: one of them takes each request. */
 export const LLM_QUEUE_GROUP = 'llm-proxy';
@@ -66,7 +67,8 @@ export class LlmNatsResponder implements OnApplicationBootstrap, OnModuleDestroy
       const traceparent = msg.headers?.get('traceparent');
       const { completion } = await this.pipeline.complete(request, {
         user: body.user,
-        signal: new AbortController().signal,
+        // A NATS request has no connection to lose: nothing ever cancels it.
+        signal: new Cancellation(),
         clock,
         ...(traceparent ? { traceparent } : {}),
       });

@@ -1,3 +1,5 @@
+import type { CancelSignal } from '@kastra/llm';
+
 /**
  * Delay before retry number `attempt` (1 for the first retry): exponential with full jitter
  * (AWS architecture blog), but never shorter than the upstream's Retry-After.
@@ -9,7 +11,7 @@ export function retryDelayMs(attempt: number, options: { baseMs: number; maxMs: 
 }
 
 /** Resolves after `ms`, or rejects early with the signal's reason when it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: CancelSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);

@@ -13,6 +13,7 @@ import type {
 import { shippedModels } from '../model-catalogue';
 import type { ChatResult, ProviderAdapter, ProviderCall } from '../provider-adapter';
 import { ProviderError, type ProviderErrorKind } from '../provider-errors';
+import type { CancelSignal } from '../cancel-signal';
 
 /** One scripted turn: a plain answer, or content and/or tool calls (arguments as object or JSON). */
 export type MockResponse =
@@ -212,7 +213,7 @@ function embed(text: string, dimensions: number): number[] {
   return vector.map((v) => v / norm);
 }
 
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+function abortableDelay(ms: number, signal: CancelSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
