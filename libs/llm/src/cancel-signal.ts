@@ -29,7 +29,8 @@ export class Cancellation implements CancelSignal {
     return this.why;
   }
 
-  addEventListener(type: 'abort', listener: () => void): void {
+  /** `once` or not, a listener is called at most once: a Cancellation aborts once. */
+  addEventListener(type: 'abort', listener: () => void, _options?: { once?: boolean }): void {
     if (type === 'abort' && !this.cancelled) this.listeners.push(listener);
   }
 
