@@ -199,6 +199,11 @@ describe('llm-proxy per-user limits set by an admin (Postgres, Redis, NATS)', ()
       cursor = next.json.last_id;
     }
     expect(seen).toEqual(users(all).filter((user: string) => user > 'ann'));
+    // And after the last user there is an empty page that still counts every row
+    expect(all.json.has_more).toBe(false);
+    const end = await request(first, 'GET', `/api/v1/llm/user-limits?limit=2&after=${encodeURIComponent(all.json.last_id)}`);
+    expect(end.status).toBe(200);
+    expect(end.json).toEqual({ object: 'list', data: [], total: all.json.total, has_more: false, first_id: null, last_id: null });
     // And a bad limit is a 400 that says what is allowed
     for (const limit of ['0', '1001', 'ten', '2.5']) {
       const bad = await request(first, 'GET', `/api/v1/llm/user-limits?limit=${limit}`);

@@ -9,6 +9,7 @@ import { ModelRegistry } from '../model-registry';
 import { ProviderDirectory } from '../provider-directory';
 import { RegistryChangeBus } from '../registry-change-bus';
 import { REGISTRY_CIPHER, REGISTRY_DATA_SOURCE } from '../registry-tokens';
+import { findPage, type PageRequest } from './list-page';
 import type { ApiKeyBody, ModelBody } from './model-body';
 import { modelView } from './model-view';
 
@@ -31,13 +32,13 @@ export class ModelAdmin {
     private readonly changes: RegistryChangeBus,
   ) {}
 
-  async list(filters: ModelFilters) {
+  /** One page of the rows the filters match, in id order (list-page.ts); `total` counts them all. */
+  async list(filters: ModelFilters, page: PageRequest) {
     const where: FindOptionsWhere<LlmModelEntity> = {};
     if (filters.provider) where.provider = filters.provider;
     if (filters.type) where.type = filters.type;
     if (filters.status) where.status = filters.status;
-    const rows = await this.dataSource.getRepository(LlmModelEntity).find({ where, relations: { keys: true }, order: { modelId: 'ASC' } });
-    return { object: 'list', data: rows.map(modelView), total: rows.length };
+    return findPage(this.dataSource.getRepository(LlmModelEntity), { idKey: 'id', page, where, relations: { keys: true }, view: modelView });
   }
 
   async get(idOrModelId: string) {

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseFilters, UseGuards } from '@nestjs/common';
 import { AdminRoleGuard } from './admin-role.guard';
+import { parsePageRequest, single } from './list-page';
 import { ModelAdmin } from './model-admin';
 import { ModelBody } from './model-body';
 import { parseBody } from './parse-body';
@@ -12,9 +13,10 @@ import { RegistryErrorFilter } from './registry-error.filter';
 export class ModelsController {
   constructor(private readonly models: ModelAdmin) {}
 
+  /** A page of rows by id, filtered: `?provider=&type=&status=`, `?limit=` (1–1000, default 100), `?after=<last_id of the previous page>`. */
   @Get()
-  list(@Query('provider') provider?: string, @Query('type') type?: string, @Query('status') status?: string) {
-    return this.models.list({ provider: single(provider), type: single(type), status: single(status) });
+  list(@Query('provider') provider?: unknown, @Query('type') type?: unknown, @Query('status') status?: unknown, @Query('limit') limit?: unknown, @Query('after') after?: unknown) {
+    return this.models.list({ provider: single(provider), type: single(type), status: single(status) }, parsePageRequest(limit, after, { ids: 'uuid' }));
   }
 
   @Post()
@@ -48,10 +50,4 @@ export class ModelsController {
   test(@Param('id') id: string) {
     return this.models.test(id);
   }
-}
-
-/** A query parameter given once (`?type=a&type=b` is read as its first value). */
-export function single(value: unknown): string | undefined {
-  const first = Array.isArray(value) ? value[0] : value;
-  return typeof first === 'string' && first !== '' ? first : undefined;
 }

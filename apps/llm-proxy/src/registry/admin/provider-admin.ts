@@ -9,6 +9,7 @@ import { keyHint } from '../key-hint';
 import { ProviderDirectory } from '../provider-directory';
 import { RegistryChangeBus } from '../registry-change-bus';
 import { REGISTRY_CIPHER, REGISTRY_DATA_SOURCE, REGISTRY_ENV } from '../registry-tokens';
+import { findPage, type PageRequest } from './list-page';
 import type { ProviderBody } from './model-body';
 import { providerView } from './model-view';
 
@@ -26,12 +27,10 @@ export class ProviderAdmin {
     private readonly changes: RegistryChangeBus,
   ) {}
 
-  async list(filters: { type?: string }) {
-    const rows = await this.dataSource.getRepository(LlmProviderEntity).find({
-      where: filters.type ? { type: filters.type } : {},
-      order: { name: 'ASC' },
-    });
-    return { object: 'list', data: rows.map(providerView), total: rows.length };
+  /** One page of the rows of that type (or all), in id order (list-page.ts); `total` counts them all. */
+  async list(filters: { type?: string }, page: PageRequest) {
+    const where = filters.type ? { type: filters.type } : {};
+    return findPage(this.dataSource.getRepository(LlmProviderEntity), { idKey: 'id', page, where, view: providerView });
   }
 
   async get(idOrName: string) {

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseFilters, UseGuards } from '@nestjs/common';
 import { AdminRoleGuard } from './admin-role.guard';
+import { parsePageRequest, single } from './list-page';
 import { ProviderBody } from './model-body';
-import { single } from './models.controller';
 import { parseBody } from './parse-body';
 import { ProviderAdmin } from './provider-admin';
 import { RegistryErrorFilter } from './registry-error.filter';
@@ -13,9 +13,10 @@ import { RegistryErrorFilter } from './registry-error.filter';
 export class ProvidersController {
   constructor(private readonly providers: ProviderAdmin) {}
 
+  /** A page of rows by id: `?type=`, `?limit=` (1–1000, default 100), `?after=<last_id of the previous page>`. */
   @Get()
-  list(@Query('type') type?: string) {
-    return this.providers.list({ type: single(type) });
+  list(@Query('type') type?: unknown, @Query('limit') limit?: unknown, @Query('after') after?: unknown) {
+    return this.providers.list({ type: single(type) }, parsePageRequest(limit, after, { ids: 'uuid' }));
   }
 
   @Post()

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource, MoreThan } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { BadRequestError, NotFoundError } from '@kastra/api';
 import { LlmUserLimitEntity } from '../entities';
 import { RegistryChangeBus } from '../registry-change-bus';
 import { REGISTRY_DATA_SOURCE } from '../registry-tokens';
+import { findPage, type PageRequest } from './list-page';
 import type { UserLimitBody } from './user-limit-body';
-import type { UserLimitPage } from './user-limit-page';
 import { userLimitView } from './user-limit-view';
 
 /** Longest user id stored (the column is varchar(256)). */
@@ -29,15 +29,9 @@ export class UserLimitAdmin {
     private readonly changes: RegistryChangeBus,
   ) {}
 
-  /**
-   * One page in user order (OpenAI's list shape): `has_more` says whether another follows,
-   * `last_id` is its `after`; `total` counts every row.
-   */
-  async list(page: UserLimitPage) {
-    const repo = this.dataSource.getRepository(LlmUserLimitEntity);
-    const rows = await repo.find({ where: page.after === undefined ? {} : { userId: MoreThan(page.after) }, order: { userId: 'ASC' }, take: page.limit + 1 });
-    const data = rows.slice(0, page.limit).map(userLimitView);
-    return { object: 'list', data, total: await repo.count(), has_more: rows.length > page.limit, first_id: data[0]?.user ?? null, last_id: data.at(-1)?.user ?? null };
+  /** One page in user order (list-page.ts): `first_id`/`last_id` are users; `total` counts every row. */
+  async list(page: PageRequest) {
+    return findPage(this.dataSource.getRepository(LlmUserLimitEntity), { idKey: 'userId', page, view: userLimitView });
   }
 
   async get(user: string) {

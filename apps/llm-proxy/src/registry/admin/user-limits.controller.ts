@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, Param, Put, Query, UseFilters, UseGuards } from '@nestjs/common';
 import { AdminRoleGuard } from './admin-role.guard';
+import { parsePageRequest } from './list-page';
 import { RegistryErrorFilter } from './registry-error.filter';
 import { UserLimitAdmin } from './user-limit-admin';
 import { parseUserLimitBody } from './user-limit-body';
-import { parseUserLimitPage } from './user-limit-page';
 
 /** `/api/v1/llm/user-limits`: each user's own RPM/TPM limits (admin role). `:user` is the JWT `sub`. */
 @Controller('api/v1/llm/user-limits')
@@ -14,8 +14,8 @@ export class UserLimitsController {
 
   /** A page of rows by user id: `?limit=` (1–1000, default 100) and `?after=<last user of the previous page>`. */
   @Get()
-  list(@Query('limit') limit?: string, @Query('after') after?: string) {
-    return this.limits.list(parseUserLimitPage(limit, after));
+  list(@Query('limit') limit?: unknown, @Query('after') after?: unknown) {
+    return this.limits.list(parsePageRequest(limit, after));
   }
 
   @Get(':user')
