@@ -51,6 +51,40 @@ describe('costOf', () => {
     expect(cost).toEqual({ priced: true, usd: expect.closeTo(0.8 + 0.16, 10), cny: expect.closeTo(1.2 + 0.24, 10) });
   });
 
+  it('prices the current Kimi models from the platform.moonshot.ai and platform.moonshot.cn lists', () => {
+    // kimi-k2.5: $0.60 / $3.00 / $0.10 cached, ¥4 / ¥21 / ¥0.7 cached
+    expect(costOf(usage(1_000_000, 1_000_000, 500_000), 'kimi/kimi-k2.5')).toEqual({
+      priced: true,
+      usd: expect.closeTo(0.3 + 0.05 + 3, 10),
+      cny: expect.closeTo(2 + 0.35 + 21, 10),
+    });
+    expect(priceOf('kimi', 'kimi-k2.6')).toMatchObject({ input: 0.95, output: 4, cacheRead: 0.16, cny: { input: 6.5, output: 27, cacheRead: 1.1 } });
+    // No verified mainland price for K3: priced in USD only, never a made-up CNY figure.
+    expect(costOf(usage(1_000_000, 1_000_000), 'kimi/kimi-k3')).toEqual({ priced: true, usd: 18 });
+    // The high-speed K2.7 Code costs twice K2.7 Code: its own row, not the family's.
+    expect(priceOf('kimi', 'kimi-k2.7-code-highspeed')).toMatchObject({ input: 1.9, output: 8 });
+    expect(priceOf('kimi', 'kimi-k2.7-code')).toMatchObject({ input: 0.95, output: 4 });
+  });
+
+  it('keeps the retired Kimi K2 models priced for past usage, the turbo ones at the reduced price', () => {
+    expect(priceOf('kimi', 'kimi-k2-thinking')).toMatchObject({ input: 0.6, output: 2.5, cny: { input: 4, output: 16 } });
+    expect(priceOf('kimi', 'kimi-k2-thinking-turbo')).toMatchObject({ input: 1.15, output: 8, cny: { input: 8, output: 58 } });
+    expect(priceOf('kimi', 'kimi-k2-turbo-preview')).toMatchObject({ input: 1.15, output: 8, cacheRead: 0.15, cny: { input: 8, output: 58, cacheRead: 1 } });
+  });
+
+  it('prices the Qwen3 models, and qwen3-max-preview at its own mainland price', () => {
+    expect(priceOf('qwen', 'qwen3-max')).toMatchObject({ input: 1.2, output: 6, cny: { input: 2.5, output: 10 } });
+    expect(priceOf('qwen', 'qwen3-max-2026-01-23')).toMatchObject({ input: 1.2, output: 6 });
+    expect(priceOf('qwen', 'qwen3-max-preview')).toMatchObject({ input: 1.2, output: 6, cny: { input: 6, output: 24 } });
+    expect(priceOf('qwen', 'qwen-plus-latest')).toBe(priceOf('qwen', 'qwen-plus'));
+    expect(priceOf('qwen', 'qwen-flash')).toMatchObject({ input: 0.05, output: 0.4, cny: { input: 0.15, output: 1.5 } });
+    expect(priceOf('qwen', 'qwen3-coder-plus-2025-07-22')).toMatchObject({ input: 1, output: 5, cny: { input: 4, output: 16 } });
+    // text-embedding-v3: $0.07 (Singapore), ¥0.5 (Beijing) per million input tokens
+    expect(priceOf('qwen', 'text-embedding-v3')).toMatchObject({ input: 0.07, output: 0, cny: { input: 0.5, output: 0 } });
+    // USD sources disagree for the open qwen3-235b-a22b family: unpriced rather than guessed.
+    expect(costOf(usage(10, 10), 'qwen/qwen3-235b-a22b-instruct-2507')).toEqual({ priced: false });
+  });
+
   it('prices snapshots and variants that cost differently from their family at their own rows', () => {
     expect(priceOf('openai', 'gpt-4o-2024-05-13')).toMatchObject({ input: 5, output: 15 });
     expect(priceOf('openai', 'gpt-4-0125-preview')).toMatchObject({ input: 10, output: 30 });
@@ -70,6 +104,8 @@ describe('costOf', () => {
 
 describe('the shipped price table', () => {
   const CNY_PROVIDERS = ['qwen', 'kimi'];
+  // Rows with a verified USD (international) price but no verified mainland one (README: not verified).
+  const USD_ONLY = ['kimi/kimi-k3', 'kimi/kimi-k2.7-code-highspeed'];
   const rows = Object.entries(table)
     .filter(([key]) => !key.startsWith('_'))
     .map(([key, price]) => ({ key, provider: key.slice(0, key.indexOf('/')), modelId: key.slice(key.indexOf('/') + 1), price: price as ModelPrice }));
@@ -98,7 +134,9 @@ describe('the shipped price table', () => {
         expect({ key, cny: price.cny }).toEqual({ key, cny: undefined });
         continue;
       }
-      expect({ key, hasCny: price.cny !== undefined }).toEqual({ key, hasCny: true });
+      // Every qwen/kimi row has its mainland price, except the few whose CNY price no source confirms.
+      expect({ key, hasCny: price.cny !== undefined }).toEqual({ key, hasCny: !USD_ONLY.includes(key) });
+      if (price.cny === undefined) continue;
       const cny = price.cny as TokenPrices;
       expectSane(`${key} (cny)`, cny, isEmbedding(provider, modelId));
       expect({ key, fields: Object.keys(cny).sort() }).toEqual({ key, fields: Object.keys(price).filter((field) => field !== 'cny').sort() });
