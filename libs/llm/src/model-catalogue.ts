@@ -11,6 +11,8 @@ interface ShippedModel {
   maxOutputTokens?: number;
   supportsVision?: boolean;
   supportsTools?: boolean;
+  /** The day the provider stopped serving it: still described (existing LLMs name it), never offered. */
+  retired?: string;
 }
 
 const CATALOGUE = shipped as Record<string, ShippedModel[]>;
@@ -24,9 +26,12 @@ export function catalogueEntry(provider: string, modelId: string): ModelInfo | u
   return family ? toModelInfo(provider, { ...family, id: modelId }) : undefined;
 }
 
-/** The shipped list for a provider: what listModels falls back to when the API fails. */
+/**
+ * The shipped list for a provider: what listModels falls back to when the API fails. Retired
+ * models are left out (the provider would refuse them); catalogueEntry still describes them.
+ */
 export function shippedModels(provider: string): ModelInfo[] {
-  return (CATALOGUE[provider] ?? []).map((m) => toModelInfo(provider, m));
+  return (CATALOGUE[provider] ?? []).filter((m) => !m.retired).map((m) => toModelInfo(provider, m));
 }
 
 export interface ModelListing {

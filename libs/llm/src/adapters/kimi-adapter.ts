@@ -5,7 +5,7 @@ export const KIMI_BASE_URL = 'https://api.moonshot.cn/v1';
 /**
  * Moonshot (Kimi), OpenAI-compatible. Its /models lists more than chat models; only the
  * moonshot-* and kimi-* families (K2 included) are kept. Context windows come from the API's
- * `context_length` when given, else from the shipped catalogue (K2 0905/turbo 256k, 0711 128k).
+ * `context_length` when given, else from the shipped catalogue (K2.5/K2.6/K2.7 Code 256k, K3 1M).
  */
 export function createKimiAdapter(transport?: AdapterTransport): OpenAICompatibleAdapter {
   return new OpenAICompatibleAdapter({
