@@ -49,11 +49,16 @@ export type ServiceName = keyof typeof SERVICE_PORTS;
  * second under load, 4–15 ms each on our 2-core target. A fixed 32 MiB one (min = max) scavenges
  * about once a second at 500 calls/s, and does not start small after a quiet spell — V8 shrinks
  * a growable one when idle, and the next burst then met a scavenge every 20–50 ms, promoted its
- * in-flight calls and set off a major GC (docs/llm-proxy.md).
+ * in-flight calls and set off a major GC (docs/llm-proxy.md). `--heap-growing-percent=300` fixes
+ * the old generation's growth factor at 4, V8's own upper bound (its default picks 1.1–4 from the
+ * GC's speed, and for the proxy's ~40 MiB heap picked ~2): marking starts again only when the old
+ * generation has grown to 4× what survived the last one. Each major GC's concurrent marking takes
+ * a core from the calls in flight for ~50–300 ms; at 500 calls/s they came every 15–30 s and were
+ * the whole p99 tail, now one every few minutes, for ~20–30 MiB more resident memory.
  */
 export const SERVICE_NODE_FLAGS: Record<ServiceName, readonly string[]> = {
   'api-gateway': [],
-  'llm-proxy': ['--max-semi-space-size=32', '--min-semi-space-size=32'],
+  'llm-proxy': ['--max-semi-space-size=32', '--min-semi-space-size=32', '--heap-growing-percent=300'],
   'controller-manager': [],
   'workflow-executor': [],
   'network-router': [],
