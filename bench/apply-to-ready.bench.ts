@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { JwtAuthority, loadDevelopmentSecrets } from '@kastra/auth';
 import { createTestDatabase, deleteTestStreams, freePort, testNatsPrefix } from '@kastra/testing';
 import { percentile, row, runAsScript, type BenchReport } from './support/bench-report';
+import { cleanUpOnStop } from './support/clean-up-on-stop';
 import { startServiceProcess, type ServiceProcess } from './support/service-process';
 import { watchReady } from './support/watch-ready';
 
@@ -71,6 +72,12 @@ export async function run(): Promise<BenchReport> {
   const prefix = testNatsPrefix('bench');
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kastra-bench-'));
   const services: ServiceProcess[] = [];
+  const cleanUp = cleanUpOnStop(async () => {
+    for (const service of services.reverse()) await service.stop();
+    await database.drop();
+    await deleteTestStreams(prefix);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: database.url, KASTRA_NATS_PREFIX: prefix, KASTRA_HOME: home, LOG_LEVEL: 'warn' };
     for (const name of PROVIDER_KEYS) delete env[name];
@@ -135,10 +142,7 @@ export async function run(): Promise<BenchReport> {
       ],
     };
   } finally {
-    for (const service of services.reverse()) await service.stop();
-    await database.drop();
-    await deleteTestStreams(prefix);
-    fs.rmSync(home, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 

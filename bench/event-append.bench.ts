@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import { EventStore, migrate, type NewEvent } from '@kastra/event-store';
 import { createTestDatabase } from '@kastra/testing';
 import { row, runAsScript, type BenchReport, type BenchRow } from './support/bench-report';
+import { cleanUpOnStop } from './support/clean-up-on-stop';
 
 /**
  * Events appended per second through `EventStore.append` (one statement: stream head, optimistic
@@ -84,6 +85,10 @@ async function measure(append: Appender, label: string, concurrency: number, bat
 export async function run(): Promise<BenchReport> {
   const database = await createTestDatabase('bench_append');
   const pool = new Pool({ connectionString: database.url, max: Math.max(...CONCURRENCY) + 2 });
+  const cleanUp = cleanUpOnStop(async () => {
+    await pool.end();
+    await database.drop();
+  });
   try {
     await migrate(pool);
     await pool.query(RAW_TABLE_SQL);
@@ -129,8 +134,7 @@ export async function run(): Promise<BenchReport> {
       ],
     };
   } finally {
-    await pool.end();
-    await database.drop();
+    await cleanUp();
   }
 }
 

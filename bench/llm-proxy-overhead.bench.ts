@@ -9,6 +9,7 @@ import { createTestDatabase, deleteTestStreams, freePort, startServiceProcess, t
 import { startBareForwarder } from './support/bare-forwarder';
 import { row, runAsScript, type BenchReport } from './support/bench-report';
 import { cpuSeconds, openLoop, rssMiB, sequential, statsOf, withStealPercent, type SampleStats } from './support/http-load';
+import { cleanUpOnStop } from './support/clean-up-on-stop';
 import { runtimeStatsOf, type RuntimeStats } from './support/runtime-stats';
 
 /**
@@ -81,6 +82,18 @@ export async function run(): Promise<BenchReport> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kastra-bench-llm-'));
   const children: ChildProcess[] = [];
   const services: ServiceProcess[] = [];
+  const cleanUp = cleanUpOnStop(async () => {
+    // A proxy that died mid-run leaves its reason in its log: show the end of it.
+    for (const service of services) if (!isAlive(service.pid)) console.error(`llm-proxy exited during the bench; its last output:\n${service.logs().slice(-4000)}`);
+    // BENCH_LLM_PROXY_LOG=<file>: the tail of the proxy's output (e.g. --trace-gc-nvp lines), for diagnosis.
+    if (process.env.BENCH_LLM_PROXY_LOG) for (const service of services) fs.writeFileSync(process.env.BENCH_LLM_PROXY_LOG, service.logs());
+    for (const service of services) await service.stop();
+    for (const child of children) child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await database.drop().catch(() => undefined);
+    await deleteTestStreams(prefix).catch(() => undefined);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
   try {
     const mocks = await startChild('mocks', {});
     children.push(mocks.child);
@@ -178,16 +191,7 @@ export async function run(): Promise<BenchReport> {
     }
     return report(rounds);
   } finally {
-    // A proxy that died mid-run leaves its reason in its log: show the end of it.
-    for (const service of services) if (!isAlive(service.pid)) console.error(`llm-proxy exited during the bench; its last output:\n${service.logs().slice(-4000)}`);
-    // BENCH_LLM_PROXY_LOG=<file>: the tail of the proxy's output (e.g. --trace-gc-nvp lines), for diagnosis.
-    if (process.env.BENCH_LLM_PROXY_LOG) for (const service of services) fs.writeFileSync(process.env.BENCH_LLM_PROXY_LOG, service.logs());
-    for (const service of services) await service.stop();
-    for (const child of children) child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await database.drop().catch(() => undefined);
-    await deleteTestStreams(prefix).catch(() => undefined);
-    fs.rmSync(home, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 

@@ -27,6 +27,10 @@ function discover(filters: string[]): string[] {
     .map((file) => path.join(__dirname, file));
 }
 
+function timedOut(seconds: number): boolean {
+  return seconds * 1000 >= TIMEOUT_MS;
+}
+
 function runOne(file: string): Promise<Outcome> {
   const name = path.basename(file, SUFFIX);
   const started = Date.now();
@@ -34,12 +38,19 @@ function runOne(file: string): Promise<Outcome> {
   return new Promise((resolve) => {
     // execArgv carries `-r swc-register` when run from source, so .ts benchmarks load too.
     const child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, 'support', `bench-entry${EXTENSION}`), file], { stdio: 'inherit' });
-    const timer = setTimeout(() => child.kill('SIGTERM'), TIMEOUT_MS);
+    // Past the timeout: SIGTERM, on which the benchmark cleans up (cleanUpOnStop) and exits;
+    // SIGKILL if it has not within a minute.
+    let killer: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    }, TIMEOUT_MS);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(killer);
       const seconds = (Date.now() - started) / 1000;
       const ok = code === 0;
-      resolve({ name, ok, seconds, detail: ok ? 'ok' : signal ? `killed (${signal}, timeout ${TIMEOUT_MS / 1000} s?)` : `exit ${code}` });
+      resolve({ name, ok, seconds, detail: ok ? 'ok' : timedOut(seconds) ? `stopped after the ${TIMEOUT_MS / 1000} s timeout (BENCH_TIMEOUT_MS)` : signal ? `killed (${signal})` : `exit ${code}` });
     });
   });
 }

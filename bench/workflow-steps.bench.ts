@@ -9,6 +9,7 @@ import { migrate, readStream } from '@kastra/event-store';
 import { createResourceStore } from '@kastra/resource-store';
 import { createTestDatabase, deleteTestStreams, freePort, testNatsPrefix } from '@kastra/testing';
 import { percentile, row, runAsScript, type BenchReport } from './support/bench-report';
+import { cleanUpOnStop } from './support/clean-up-on-stop';
 import { startServiceProcess, type ServiceProcess } from './support/service-process';
 
 /**
@@ -45,6 +46,14 @@ export async function run(): Promise<BenchReport> {
   const pool = new Pool({ connectionString: db.url, max: 4 });
   const services: ServiceProcess[] = [];
   let store: Awaited<ReturnType<typeof createResourceStore>> | undefined;
+  const cleanUp = cleanUpOnStop(async () => {
+    for (const service of services.reverse()) await service.stop();
+    await store?.close();
+    await pool.end();
+    await db.drop();
+    await deleteTestStreams(prefix);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
   try {
     await migrate(pool);
     store = await createResourceStore({ pool, databaseUrl: db.url, homeDir: home });
@@ -140,12 +149,7 @@ export async function run(): Promise<BenchReport> {
     );
     return { name: 'workflow-steps', description: 'workflow steps/s through gateway, log, JetStream work queue and 1/2/4 executors vs an in-process loop', rows, notes };
   } finally {
-    for (const service of services.reverse()) await service.stop();
-    await store?.close();
-    await pool.end();
-    await db.drop();
-    await deleteTestStreams(prefix);
-    fs.rmSync(home, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 
