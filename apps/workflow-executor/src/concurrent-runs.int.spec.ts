@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createResourceStore } from '@kastra/resource-store';
@@ -19,6 +19,7 @@ jest.setTimeout(90_000);
 describe('the workflow executor under many concurrent runs', () => {
   let env: ExecutorTestEnvironment;
   const pools: Pool[] = [];
+  const homes: string[] = [];
   const stores: Array<{ close(): Promise<void> }> = [];
   const executors: WorkflowExecutor[] = [];
 
@@ -36,6 +37,7 @@ describe('the workflow executor under many concurrent runs', () => {
     for (const store of stores) await store.close();
     for (const pool of pools) await pool.end();
     await env?.close();
+    for (const home of homes) rmSync(home, { recursive: true, force: true });
   });
 
   /** An executor on its own pool of the production size, like a workflow-executor process. */
@@ -43,7 +45,9 @@ describe('the workflow executor under many concurrent runs', () => {
     const pool = new Pool({ connectionString: env.db.url, max: 10 });
     pool.on('error', () => undefined);
     pools.push(pool);
-    const store = await createResourceStore({ pool, databaseUrl: env.db.url, cipher: new SecretCipher(randomBytes(32)), homeDir: mkdtempSync(join(tmpdir(), 'kastra-wfc-')) });
+    const home = mkdtempSync(join(tmpdir(), 'kastra-wfc-'));
+    homes.push(home);
+    const store = await createResourceStore({ pool, databaseUrl: env.db.url, cipher: new SecretCipher(randomBytes(32)), homeDir: home });
     stores.push(store);
     executors.push(await env.startExecutor({ pool, store, recoveryIntervalMs: 600_000 }));
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
@@ -29,17 +29,20 @@ describe('PostgresResourceStore', () => {
   let db: TestDatabase;
   let pool: Pool;
   let store: Awaited<ReturnType<typeof createResourceStore>>;
+  let home: string;
 
   beforeAll(async () => {
     db = await createTestDatabase('resources');
     pool = db.pool();
     await migrate(pool);
     const cipher = new SecretCipher(randomBytes(32));
-    store = await createResourceStore({ pool, databaseUrl: db.url, cipher, homeDir: mkdtempSync(join(tmpdir(), 'kastra-')) });
+    home = mkdtempSync(join(tmpdir(), 'kastra-'));
+    store = await createResourceStore({ pool, databaseUrl: db.url, cipher, homeDir: home });
   });
   afterAll(async () => {
     await store.close();
     await db.drop();
+    rmSync(home, { recursive: true, force: true });
   });
 
   it('creates with server fields and rejects a second create of the same name', async () => {

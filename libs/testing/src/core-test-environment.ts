@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -30,12 +30,8 @@ export async function createCoreTestEnvironment(label: string, options: { poolSi
   const db = await createTestDatabase(label);
   const pool = db.pool({ max: options.poolSize ?? 20 });
   await migrate(pool);
-  const store = await createResourceStore({
-    pool,
-    databaseUrl: db.url,
-    cipher: new SecretCipher(randomBytes(32)),
-    homeDir: mkdtempSync(join(tmpdir(), `kastra-${label}-`)),
-  });
+  const homeDir = mkdtempSync(join(tmpdir(), `kastra-${label}-`));
+  const store = await createResourceStore({ pool, databaseUrl: db.url, cipher: new SecretCipher(randomBytes(32)), homeDir });
   const nc = await connect({ servers: TEST_NATS_URL });
   const prefix = testNatsPrefix(label);
   const relay = await startEventRelay({ pool, databaseUrl: db.url, nc, prefix });
@@ -52,6 +48,7 @@ export async function createCoreTestEnvironment(label: string, options: { poolSi
       await nc.close();
       await db.drop();
       await deleteTestStreams(prefix);
+      rmSync(homeDir, { recursive: true, force: true });
     },
   };
 }
