@@ -2,6 +2,8 @@ interface Entry<V> {
   /** When the value is due to be read again (it is still answered until the new read is in). */
   expires: number;
   value: V;
+  /** Asked for since eviction last passed over it: it gets a second chance (CLOCK). */
+  used: boolean;
 }
 
 export interface RefreshingCacheOptions<V> {
@@ -11,7 +13,10 @@ export interface RefreshingCacheOptions<V> {
    * concurrent calls share the read).
    */
   ttlMs: number;
-  /** Entries kept at most; the least recently asked for goes first. @default 10000 */
+  /**
+   * Entries kept at most; when one more comes, the oldest entry not asked for since eviction last
+   * passed it goes (second chance, an approximation of least recently used). @default 10000
+   */
   maxEntries?: number;
   /**
    * Decides what a failed read yields: return a value to use (and keep for another lifetime),
@@ -30,7 +35,9 @@ export const DEFAULT_CACHE_ENTRIES = 10_000;
  * on Postgres: one read per key and lifetime, shared by concurrent callers; a value past its
  * lifetime is answered at once while it is read again in the background (no call ever waits for
  * a refresh — every caller of a hot model waiting on one query was most of the proxy's p99
- * under load); bounded in size (least recently used out); `clear()` (a change here or on another
+ * under load); bounded in size (second-chance eviction: a hit only sets a flag — re-inserting
+ * the key to keep the Map in recency order made V8 rehash the long-lived Map's table straight
+ * into the old generation every few calls); `clear()` (a change here or on another
  * replica) forgets everything at once, and a read that started before it answers its own callers
  * but is not kept.
  */
@@ -50,9 +57,7 @@ export class RefreshingCache<V> {
   get(key: string): V | Promise<V> {
     const entry = this.entries.get(key);
     if (!entry) return this.loading.get(key) ?? this.startLoad(key, undefined);
-    // Map order is the recency order: re-inserting makes this key the most recent.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    entry.used = true;
     if (entry.expires <= this.now() && !this.loading.has(key)) {
       // Nobody waits for it; its failure is already reported by onLoadError, or forgets the key.
       this.startLoad(key, entry).catch(() => undefined);
@@ -92,16 +97,30 @@ export class RefreshingCache<V> {
     return loaded;
   }
 
+  /**
+   * Insertion order is the clock: from the oldest, an entry asked for since the last pass is
+   * moved to the end with its flag cleared, and the first one that was not is dropped — never
+   * `added`, the key just read, which goes to the end for a full round. Runs only when a key
+   * comes in over capacity, so the hit path never mutates the Map.
+   */
+  private evictBeyondCapacity(added: string): void {
+    while (this.entries.size > this.maxEntries) {
+      for (const [key, entry] of this.entries) {
+        this.entries.delete(key);
+        if (!entry.used && key !== added) break;
+        entry.used = false;
+        this.entries.set(key, entry);
+      }
+    }
+  }
+
   private keep(key: string, value: V, generation: number): V {
     if (generation !== this.generation) return value;
     this.loading.delete(key);
     this.entries.delete(key);
     if (this.options.ttlMs <= 0) return value;
-    this.entries.set(key, { expires: this.now() + this.options.ttlMs, value });
-    for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= this.maxEntries) break;
-      this.entries.delete(oldest);
-    }
+    this.entries.set(key, { expires: this.now() + this.options.ttlMs, value, used: false });
+    this.evictBeyondCapacity(key);
     return value;
   }
 }

@@ -101,7 +101,29 @@ describe('RefreshingCache', () => {
     expect(store.reads).toEqual(['ann', 'ann']);
   });
 
-  it('keeps at most maxEntries keys, dropping the least recently asked for', async () => {
+  it('never drops the key it has just read, even when every other key was asked for', async () => {
+    const store = manualStore({});
+    const cache = new RefreshingCache(store.load, { ttlMs: 60_000, maxEntries: 2 });
+    await cache.get('a');
+    await cache.get('b');
+    cache.get('a');
+    cache.get('b');
+    await cache.get('c');
+    // a and b both use up their second chance and the oldest of them, a, goes; c stays
+    // (a hit answers synchronously — these rows are undefined — where a miss gives a promise)
+    expect(cache.size).toBe(2);
+    expect(cache.get('c')).toBeUndefined();
+    expect(cache.get('b')).toBeUndefined();
+    expect(store.reads).toEqual(['a', 'b', 'c']);
+    // Reading a again: b and c were both asked for just now, so again the oldest (b) goes
+    await cache.get('a');
+    expect(store.reads).toEqual(['a', 'b', 'c', 'a']);
+    expect(cache.get('c')).toBeUndefined();
+    expect(store.reads).toEqual(['a', 'b', 'c', 'a']);
+    expect(cache.size).toBe(2);
+  });
+
+  it('keeps at most maxEntries keys, dropping one not asked for since the last pass', async () => {
     const store = manualStore({});
     const cache = new RefreshingCache(store.load, { ttlMs: 60_000, maxEntries: 2 });
     await cache.get('a');
