@@ -1,8 +1,5 @@
 import { Pool } from 'pg';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createResourceStore } from '@kastra/resource-store';
 import { SecretCipher } from '@kastra/secrets';
 import { eventually } from '@kastra/testing';
@@ -19,7 +16,6 @@ jest.setTimeout(90_000);
 describe('the workflow executor under many concurrent runs', () => {
   let env: ExecutorTestEnvironment;
   const pools: Pool[] = [];
-  const homes: string[] = [];
   const stores: Array<{ close(): Promise<void> }> = [];
   const executors: WorkflowExecutor[] = [];
 
@@ -37,7 +33,6 @@ describe('the workflow executor under many concurrent runs', () => {
     for (const store of stores) await store.close();
     for (const pool of pools) await pool.end();
     await env?.close();
-    for (const home of homes) rmSync(home, { recursive: true, force: true });
   });
 
   /** An executor on its own pool of the production size, like a workflow-executor process. */
@@ -45,9 +40,7 @@ describe('the workflow executor under many concurrent runs', () => {
     const pool = new Pool({ connectionString: env.db.url, max: 10 });
     pool.on('error', () => undefined);
     pools.push(pool);
-    const home = mkdtempSync(join(tmpdir(), 'kastra-wfc-'));
-    homes.push(home);
-    const store = await createResourceStore({ pool, databaseUrl: env.db.url, cipher: new SecretCipher(randomBytes(32)), homeDir: home });
+    const store = await createResourceStore({ pool, databaseUrl: env.db.url, cipher: new SecretCipher(randomBytes(32)) });
     stores.push(store);
     executors.push(await env.startExecutor({ pool, store, recoveryIntervalMs: 600_000 }));
   }

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { AlreadyExistsError, ConflictError, InvalidError, NotFoundError, type Resource } from '@kastra/api';
 import { migrate } from '@kastra/event-store';
@@ -29,20 +26,17 @@ describe('PostgresResourceStore', () => {
   let db: TestDatabase;
   let pool: Pool;
   let store: Awaited<ReturnType<typeof createResourceStore>>;
-  let home: string;
 
   beforeAll(async () => {
     db = await createTestDatabase('resources');
     pool = db.pool();
     await migrate(pool);
     const cipher = new SecretCipher(randomBytes(32));
-    home = mkdtempSync(join(tmpdir(), 'kastra-'));
-    store = await createResourceStore({ pool, databaseUrl: db.url, cipher, homeDir: home });
+    store = await createResourceStore({ pool, databaseUrl: db.url, cipher });
   });
   afterAll(async () => {
     await store.close();
     await db.drop();
-    rmSync(home, { recursive: true, force: true });
   });
 
   it('creates with server fields and rejects a second create of the same name', async () => {

@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import { migrate } from '@kastra/event-store';
@@ -30,8 +27,7 @@ export async function createCoreTestEnvironment(label: string, options: { poolSi
   const db = await createTestDatabase(label);
   const pool = db.pool({ max: options.poolSize ?? 20 });
   await migrate(pool);
-  const homeDir = mkdtempSync(join(tmpdir(), `kastra-${label}-`));
-  const store = await createResourceStore({ pool, databaseUrl: db.url, cipher: new SecretCipher(randomBytes(32)), homeDir });
+  const store = await createResourceStore({ pool, databaseUrl: db.url, cipher: new SecretCipher(randomBytes(32)) });
   const nc = await connect({ servers: TEST_NATS_URL });
   const prefix = testNatsPrefix(label);
   const relay = await startEventRelay({ pool, databaseUrl: db.url, nc, prefix });
@@ -48,7 +44,6 @@ export async function createCoreTestEnvironment(label: string, options: { poolSi
       await nc.close();
       await db.drop();
       await deleteTestStreams(prefix);
-      rmSync(homeDir, { recursive: true, force: true });
     },
   };
 }

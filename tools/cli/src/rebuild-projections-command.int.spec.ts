@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { migrate } from '@kastra/event-store';
 import { createResourceStore } from '@kastra/resource-store';
@@ -19,15 +16,13 @@ describe('kastra rebuild-projections', () => {
     pool = db.pool();
     await migrate(pool);
   });
-  const home = mkdtempSync(join(tmpdir(), 'kastra-rebuildcli-'));
   afterAll(async () => {
     await db.drop();
-    rmSync(home, { recursive: true, force: true });
   });
 
   it('replays a read model that was damaged back to the live state', async () => {
     // Given resources written through the store, and a read model that lost and corrupted rows
-    const store = await createResourceStore({ pool, databaseUrl: db.url, cipher: new SecretCipher(randomBytes(32)), homeDir: home });
+    const store = await createResourceStore({ pool, databaseUrl: db.url, cipher: new SecretCipher(randomBytes(32)) });
     const ctx = { actor: 'user:test' };
     for (const name of ['a', 'b', 'c']) {
       await store.create({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name }, spec: { provider: 'mock', model: 'm' } }, ctx);
