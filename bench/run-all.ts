@@ -27,10 +27,6 @@ function discover(filters: string[]): string[] {
     .map((file) => path.join(__dirname, file));
 }
 
-function timedOut(seconds: number): boolean {
-  return seconds * 1000 >= TIMEOUT_MS;
-}
-
 function runOne(file: string): Promise<Outcome> {
   const name = path.basename(file, SUFFIX);
   const started = Date.now();
@@ -41,7 +37,9 @@ function runOne(file: string): Promise<Outcome> {
     // Past the timeout: SIGTERM, on which the benchmark cleans up (cleanUpOnStop) and exits;
     // SIGKILL if it has not within a minute.
     let killer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     const timer = setTimeout(() => {
+      timedOut = true;
       child.kill('SIGTERM');
       killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     }, TIMEOUT_MS);
@@ -50,7 +48,7 @@ function runOne(file: string): Promise<Outcome> {
       clearTimeout(killer);
       const seconds = (Date.now() - started) / 1000;
       const ok = code === 0;
-      resolve({ name, ok, seconds, detail: ok ? 'ok' : timedOut(seconds) ? `stopped after the ${TIMEOUT_MS / 1000} s timeout (BENCH_TIMEOUT_MS)` : signal ? `killed (${signal})` : `exit ${code}` });
+      resolve({ name, ok, seconds, detail: ok ? 'ok' : timedOut ? `stopped after the ${TIMEOUT_MS / 1000} s timeout (BENCH_TIMEOUT_MS)` : signal ? `killed (${signal})` : `exit ${code}` });
     });
   });
 }
