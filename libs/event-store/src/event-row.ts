@@ -1,5 +1,9 @@
 import type { RecordedEvent } from './event';
 
+/**
+ * The selected columns, as text where JavaScript numbers would lose precision. The aliases keep the
+ * column names, so a query that orders by position must qualify them (`kastra_events.transaction_id`).
+ */
 export const EVENT_COLUMNS =
   'global_position::text, transaction_id::text, event_id::text, stream_id, stream_version::int, category, type, data, metadata, created_at';
 

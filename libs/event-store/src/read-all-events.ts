@@ -3,20 +3,24 @@ import type { RecordedEvent } from './event';
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './event-row';
 import { LOG_START, type LogPosition } from './log-position';
 
-/** See LogPosition: commit-safe order, never past the oldest in-flight transaction. */
+/**
+ * See LogPosition: commit-safe order, never past the oldest in-flight transaction. ORDER BY names
+ * the table's columns: unqualified, Postgres would sort by the selected `::text` aliases of the same
+ * names, and '10000' sorts before '9999' — a batch would end early and the next one skip events.
+ */
 const READ_ALL_SQL = `
 SELECT ${EVENT_COLUMNS} FROM kastra_events
 WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
   AND ($4::text[] IS NULL OR category = ANY($4::text[]))
-ORDER BY transaction_id, global_position
+ORDER BY kastra_events.transaction_id, kastra_events.global_position
 LIMIT $3`;
 
 /** The last event every reader can already see: the resourceVersion of a consistent list. */
 const HEAD_SQL = `
 SELECT transaction_id::text, global_position::text FROM kastra_events
 WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY transaction_id DESC, global_position DESC LIMIT 1`;
+ORDER BY kastra_events.transaction_id DESC, kastra_events.global_position DESC LIMIT 1`;
 
 const POSITION_OF_EVENT_SQL = `SELECT transaction_id::text, global_position::text FROM kastra_events WHERE global_position = $1`;
 
