@@ -160,7 +160,8 @@ export interface ChatCompletionChunk {
 export interface EmbeddingRequest {
   model: string;
   input: string | string[];
-  encoding_format?: 'float';
+  /** How the client wants vectors: numbers, or base64 of little-endian float32 (the OpenAI SDK's default). */
+  encoding_format?: 'float' | 'base64';
   dimensions?: number;
   user?: string;
 }

@@ -94,6 +94,9 @@ export class ChatPipeline {
     const inputs = Array.isArray(request.input) ? request.input : [request.input];
     const estimate = inputs.reduce((sum, text) => sum + estimateTextTokens(String(text)), 0);
     const call = await this.begin(request.model, ctx, estimate, 0, false);
+    // Upstreams are always asked for floats (the response is the proxy's to read); the client's
+    // encoding_format is applied to the answer at the HTTP edge.
+    const { encoding_format: _clientEncoding, ...upstreamRequest } = request;
     try {
       const result = await this.withFallbacks(call, (model) =>
         this.attempts.run(
@@ -102,7 +105,7 @@ export class ChatPipeline {
           call.clock,
           (adapter, upstream) => {
             if (!adapter.embeddings) throw new LlmCallError(400, 'invalid_request', `provider ${model.provider} has no embeddings`);
-            return adapter.embeddings({ ...request, model: model.modelId }, upstream);
+            return adapter.embeddings({ ...upstreamRequest, model: model.modelId }, upstream);
           },
           { stream: false, traceparent: ctx.traceparent },
         ),

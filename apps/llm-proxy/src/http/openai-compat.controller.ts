@@ -4,6 +4,7 @@ import { OVERHEAD_HEADER, proxyOverheadMs } from '../calls/call-context';
 import { ChatPipeline } from '../calls/chat-pipeline';
 import { MODEL_RESOLVER, type ModelResolver } from '../calls/model-resolver';
 import { BearerAuthGuard } from './bearer-auth.guard';
+import { encodeEmbeddings } from './embedding-encoding';
 import { callContextOf, type LlmRequest } from './llm-request';
 import { LlmErrorFilter } from './llm-error.filter';
 import { OpenAiChatResponder } from './openai-chat-responder';
@@ -28,9 +29,11 @@ export class OpenAiCompatController {
 
   @Post('embeddings')
   async embeddings(@Req() req: LlmRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
-    const { response, clock } = await this.pipeline.embeddings(parseEmbeddingRequest(body), callContextOf(req, res));
+    const request = parseEmbeddingRequest(body);
+    const { response, clock } = await this.pipeline.embeddings(request, callContextOf(req, res));
+    const encoded = encodeEmbeddings(response, request.encoding_format);
     res.setHeader(OVERHEAD_HEADER, proxyOverheadMs(clock).toFixed(3));
-    res.status(200).json(response);
+    res.status(200).json(encoded);
   }
 
   @Get('models')

@@ -54,5 +54,9 @@ export function parseEmbeddingRequest(body: unknown): EmbeddingRequest {
   const input = body.input;
   const valid = typeof input === 'string' || (Array.isArray(input) && input.length > 0 && input.every((item) => typeof item === 'string'));
   if (!valid) throw invalid('input must be a string or a non-empty array of strings');
-  return body as unknown as EmbeddingRequest;
+  const format = body.encoding_format;
+  if (format !== undefined && format !== null && format !== 'float' && format !== 'base64') throw invalid('encoding_format must be "float" or "base64"');
+  const request = { ...body } as unknown as EmbeddingRequest;
+  if (format === null) delete request.encoding_format;
+  return request;
 }
