@@ -2,8 +2,8 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMes
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { RecordedEvent } from '@kastra/event-store';
-import { extractTraceContext } from '@kastra/telemetry';
-import { context } from '@opentelemetry/api';
+import { extractTraceContext, withSpan } from '@kastra/telemetry';
+import { SpanKind } from '@opentelemetry/api';
 import { decodeEvent } from './event-relay';
 import { ensureEventStream } from './ensure-event-stream';
 import { natsNames } from './nats-names';
@@ -85,7 +85,14 @@ export class DurableConsumer {
       return;
     }
     try {
-      await context.with(extractTraceContext(message.headers), () => this.options.handle(event, { deliveryCount }));
+      // A consumer span, child of the span that appended the event (its traceparent rode the message).
+      await withSpan(
+        `${this.options.durableName} process ${event.type}`,
+        () => this.options.handle(event, { deliveryCount }),
+        { 'messaging.system': 'nats', 'messaging.destination.name': message.subject, 'messaging.consumer.group.name': this.options.durableName, 'kastra.event.id': event.eventId, 'kastra.delivery_count': deliveryCount },
+        extractTraceContext(message.headers),
+        SpanKind.CONSUMER,
+      );
       message.ack();
     } catch (error) {
       const delay = (this.options.backoffMs ?? defaultBackoff)(deliveryCount);

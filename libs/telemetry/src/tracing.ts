@@ -1,4 +1,4 @@
-import { context, type Attributes, type Context, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, type Attributes, type Context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
@@ -63,9 +63,10 @@ export async function withSpan<T>(
   fn: (span: Span) => Promise<T> | T,
   attributes?: Attributes,
   parent: Context = context.active(),
+  kind: SpanKind = SpanKind.INTERNAL,
 ): Promise<T> {
   const tracer = trace.getTracer(TRACER_NAME);
-  return tracer.startActiveSpan(name, { attributes }, parent, async (span) => {
+  return tracer.startActiveSpan(name, { attributes, kind }, parent, async (span) => {
     try {
       return await fn(span);
     } catch (error) {
