@@ -1,9 +1,10 @@
 import type { Resource } from '@kastra/api';
 import { AgentCancelledError, AgentConfigurationError, StructuredOutputError } from './agent-errors';
 import { agentModelHandle } from './agent-model-handle';
+import { agentToolFunctions } from './agent-tool-functions';
 import type { MemoryThread } from './agent-memory';
 import type { AgentDeps, AgentInput, AgentResult, AgentStep, AgentToolCall } from './agent-run-types';
-import type { ChatCompletion, ChatFunctionTool, ChatMessage, ChatRequest, ChatToolCall, Usage } from './chat-types';
+import type { ChatCompletion, ChatMessage, ChatRequest, ChatToolCall, Usage } from './chat-types';
 import { executeTool } from './execute-tool';
 import { LlmCallError } from './llm-client';
 import { parseStructuredOutput } from './structured-output';
@@ -39,14 +40,7 @@ export async function runAgent(agent: Resource, input: AgentInput, deps: AgentDe
   if (newMessages.length === 0) throw new AgentConfigurationError(label, `agent ${label}: give a prompt or messages`);
 
   const tools = await deps.tools.toolsOf(agent);
-  const functions: ChatFunctionTool[] = tools.map(({ name, tool }) => ({
-    type: 'function',
-    function: {
-      name,
-      description: (tool.spec as { description?: string } | undefined)?.description,
-      parameters: (tool.spec as { inputSchema?: Record<string, unknown> } | undefined)?.inputSchema ?? { type: 'object', properties: {} },
-    },
-  }));
+  const functions = await agentToolFunctions(tools, { signal: deps.signal, timeoutMs: deps.toolTimeoutMs });
 
   const thread: MemoryThread | undefined =
     spec.memory?.enabled && input.threadId && deps.memory ? { namespace, agent: agent.metadata.name, threadId: input.threadId } : undefined;

@@ -19,14 +19,10 @@ export interface McpToolSpec {
  */
 export async function runMcpTool(label: string, spec: McpToolSpec, input: unknown, ctx: ToolContext & { timeoutMs: number }): Promise<unknown> {
   const signal = toolSignal(ctx.signal, ctx.timeoutMs);
-  const transport: Transport = spec.server.url
-    ? new StreamableHTTPClientTransport(new URL(spec.server.url))
-    : // The SDK passes only a safe default environment (PATH, HOME...) to the server process.
-      new StdioClientTransport({ command: spec.server.command!, args: spec.server.args ?? [], stderr: 'ignore' });
-  const client = new Client({ name: 'kastra-agent-runtime', version: '0.1.0' });
+  const client = mcpClient();
   const requestOptions = { signal, timeout: ctx.timeoutMs };
   try {
-    await client.connect(transport, requestOptions);
+    await client.connect(mcpTransport(spec), requestOptions);
     const result = await client.callTool(
       {
         name: spec.tool,
@@ -52,6 +48,50 @@ export async function runMcpTool(label: string, spec: McpToolSpec, input: unknow
   } finally {
     await client.close().catch(() => undefined);
   }
+}
+
+/** What an MCP server says of one of its tools in `tools/list`. */
+export interface McpToolListing {
+  description?: string;
+  inputSchema: Record<string, unknown>;
+}
+
+/**
+ * The server's listing of `spec.tool` (`tools/list`, every page), so a model is told the tool's
+ * arguments; undefined when the server does not list it. Failures are ToolExecutionError.
+ */
+export async function listMcpTool(label: string, spec: McpToolSpec, ctx: { signal?: AbortSignal; timeoutMs: number }): Promise<McpToolListing | undefined> {
+  const signal = toolSignal(ctx.signal, ctx.timeoutMs);
+  const client = mcpClient();
+  const requestOptions = { signal, timeout: ctx.timeoutMs };
+  try {
+    await client.connect(mcpTransport(spec), requestOptions);
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : undefined, requestOptions);
+      const found = page.tools.find((tool) => tool.name === spec.tool);
+      if (found) return { ...(found.description ? { description: found.description } : {}), inputSchema: found.inputSchema as Record<string, unknown> };
+      cursor = page.nextCursor;
+    } while (cursor);
+    return undefined;
+  } catch (error) {
+    if (ctx.signal?.aborted) throw new ToolExecutionError(label, 'cancelled', `tool ${label} was cancelled`);
+    if (signal.aborted) throw new ToolExecutionError(label, 'timeout', `tool ${label}: MCP tools/list did not answer within ${ctx.timeoutMs} ms`, true);
+    throw new ToolExecutionError(label, 'mcp', `tool ${label}: MCP tools/list failed: ${(error as Error).message}`, true);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+function mcpClient(): Client {
+  return new Client({ name: 'kastra-agent-runtime', version: '0.1.0' });
+}
+
+function mcpTransport(spec: McpToolSpec): Transport {
+  return spec.server.url
+    ? new StreamableHTTPClientTransport(new URL(spec.server.url))
+    : // The SDK passes only a safe default environment (PATH, HOME...) to the server process.
+      new StdioClientTransport({ command: spec.server.command!, args: spec.server.args ?? [], stderr: 'ignore' });
 }
 
 function mcpOutput(result: { content?: unknown; structuredContent?: unknown; toolResult?: unknown }): unknown {
