@@ -1,6 +1,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { KastraConfig } from '@kastra/config';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { runExampleWorkflow, runExampleWorkflowAfterStart } from './run-example-workflow';
 import type { ExampleOutcome } from './resource-readiness';
 
@@ -57,8 +59,24 @@ describe('the example workflow run of npm start', () => {
 
   it('skips the run when the example Workflow did not become Ready', async () => {
     const outcome = { manifest: { kind: 'Workflow', namespace: 'cooking', name: 'recipe-suggestion' }, state: 'NotReady' } as ExampleOutcome;
-    expect(await runExampleWorkflowAfterStart({ homeDir: '/nonexistent' } as KastraConfig, [outcome], say)).toBeUndefined();
+    expect(await runExampleWorkflowAfterStart({ homeDir: '/nonexistent', gatewayUrl: base }, [outcome], say)).toBeUndefined();
     expect(said).toEqual(['workflow   example run skipped: Workflow cooking/recipe-suggestion is NotReady']);
     expect(requests).toHaveLength(0);
+  });
+
+  it('runs the example on the gateway of this stack, wherever its port is', async () => {
+    // Given a Ready example Workflow and a stack whose gateway is not on the default port
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kastra-example-run-'));
+    const outcome = { manifest: { kind: 'Workflow', namespace: 'cooking', name: 'recipe-suggestion' }, state: 'Ready' } as ExampleOutcome;
+    answer = { code: 200, body: { run: 'recipe-suggestion-fghij', phase: 'Succeeded', output: {} } };
+    try {
+      // When npm start runs it  Then the request goes to that gateway, with a token of the stack's home
+      const result = await runExampleWorkflowAfterStart({ homeDir: home, gatewayUrl: base }, [outcome], say);
+      expect(result).toMatchObject({ ok: true, run: 'recipe-suggestion-fghij' });
+      expect(requests).toHaveLength(1);
+      expect(requests[0].authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 });

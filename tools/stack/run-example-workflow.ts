@@ -1,5 +1,4 @@
 import { JwtAuthority, loadDevelopmentSecrets } from '@kastra/auth';
-import { type KastraConfig, SERVICE_PORTS } from '@kastra/config';
 import type { ExampleOutcome } from './resource-readiness';
 
 /** The example `npm start` runs once the examples are Ready (DESIGN: "runs the example workflow"). */
@@ -42,14 +41,18 @@ export async function runExampleWorkflow(baseUrl: string, token: string, say: (m
   }
 }
 
-/** `npm start`'s call: runs the example when its Workflow is among the examples that became Ready. */
-export async function runExampleWorkflowAfterStart(config: KastraConfig, outcomes: ExampleOutcome[], say: (message: string) => void): Promise<ExampleRunResult | undefined> {
+/** `npm start`'s call: runs the example, on the stack's gateway, when its Workflow is among the examples that became Ready. */
+export async function runExampleWorkflowAfterStart(
+  stack: { homeDir: string; gatewayUrl: string },
+  outcomes: ExampleOutcome[],
+  say: (message: string) => void,
+): Promise<ExampleRunResult | undefined> {
   const { namespace, name } = EXAMPLE_WORKFLOW;
   const workflow = outcomes.find((o) => o.manifest.kind === 'Workflow' && o.manifest.namespace === namespace && o.manifest.name === name);
   if (workflow?.state !== 'Ready') {
     say(`workflow   example run skipped: Workflow ${namespace}/${name} is ${workflow ? workflow.state : 'not among the examples'}`);
     return undefined;
   }
-  const token = new JwtAuthority(loadDevelopmentSecrets(config.homeDir).jwtSecret).issue({ sub: 'kastra-stack', role: 'admin' }, '10m');
-  return runExampleWorkflow(`http://127.0.0.1:${SERVICE_PORTS['api-gateway']}`, token, say);
+  const token = new JwtAuthority(loadDevelopmentSecrets(stack.homeDir).jwtSecret).issue({ sub: 'kastra-stack', role: 'admin' }, '10m');
+  return runExampleWorkflow(stack.gatewayUrl, token, say);
 }

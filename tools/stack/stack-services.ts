@@ -4,12 +4,6 @@ import { SERVICE_PORTS, type ServiceName } from '@kastra/config';
 /** Start order: the gateway first so the examples can be applied as soon as possible. */
 export const STACK_SERVICES: ServiceName[] = ['api-gateway', 'controller-manager', 'workflow-executor', 'network-router', 'llm-proxy'];
 
-/** Ports besides each service's HTTP port (DESIGN.md section 4). */
-export const EXTRA_PORTS: { port: number; service: ServiceName; purpose: string }[] = [
-  { port: 8443, service: 'api-gateway', purpose: 'HTTPS' },
-  { port: 50051, service: 'api-gateway', purpose: 'gRPC' },
-];
-
 /** The repository root, from `dist/tools/stack/` or `tools/stack/`. */
 export function repositoryRoot(): string {
   const parts = __dirname.split(path.sep);

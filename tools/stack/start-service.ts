@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { SERVICE_NODE_FLAGS, SERVICE_PORTS } from '@kastra/config';
 import { isPortFree } from './port-check';
 import { isServiceName, repositoryRoot, serviceMain, STACK_SERVICES } from './stack-services';
+import { DEFAULT_GRPC_PORT, DEFAULT_HTTPS_PORT } from './stack-ports';
 
 /**
  * `npm run service -- NAME`: one more replica of a service, in the foreground. Its HTTP port
@@ -50,8 +51,8 @@ async function main(): Promise<void> {
 /** A gateway replica also serves HTTPS and gRPC: their ports must be free too. */
 async function requireFreeGatewayPorts(): Promise<void> {
   for (const [variable, fallback] of [
-    ['HTTPS_PORT', 8443],
-    ['GRPC_PORT', 50051],
+    ['HTTPS_PORT', DEFAULT_HTTPS_PORT],
+    ['GRPC_PORT', DEFAULT_GRPC_PORT],
   ] as const) {
     const port = Number(process.env[variable] ?? fallback);
     if (!(await isPortFree(port))) {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Pool } from 'pg';
 import { JwtAuthority, loadDevelopmentSecrets } from '@kastra/auth';
-import { type KastraConfig, loadConfig, SERVICE_NODE_FLAGS, SERVICE_PORTS } from '@kastra/config';
+import { type KastraConfig, loadConfig, SERVICE_NODE_FLAGS, SERVICE_PORTS, type ServiceName } from '@kastra/config';
 import { ensureDatabase, migrate } from '@kastra/event-store';
 import { applyExamples, waitForExamples } from './apply-examples';
 import { loadExampleManifests } from './example-manifests';
@@ -24,7 +24,8 @@ import { isPortFree, portHolder } from './port-check';
 import { type ExampleOutcome, formatSummaryTable } from './resource-readiness';
 import { runExampleWorkflowAfterStart } from './run-example-workflow';
 import { type SupervisorEvent, ServiceSupervisor } from './service-supervisor';
-import { EXTRA_PORTS, repositoryRoot, serviceMain, STACK_SERVICES } from './stack-services';
+import { repositoryRoot, serviceMain, STACK_SERVICES } from './stack-services';
+import { DEFAULT_HTTPS_PORT, listenedPorts, type StackPorts, stackPortsFromEnv } from './stack-ports';
 
 /** How long the gateway may take to answer /readyz. */
 const GATEWAY_READY_TIMEOUT_MS = 60_000;
@@ -51,8 +52,10 @@ class Stack {
   private redisServer?: ChildProcess;
   private supervisor?: ServiceSupervisor;
   private stopping?: Promise<void>;
+  private ports!: StackPorts;
 
   async start(): Promise<ExampleOutcome[]> {
+    this.ports = this.readPorts();
     await this.ensurePostgres();
     await this.ensureNats();
     await this.ensureRedis();
@@ -61,7 +64,7 @@ class Stack {
     this.startServices();
     const client = await this.waitForGateway();
     const outcomes = await this.applyExamples(client);
-    await runExampleWorkflowAfterStart(this.config, outcomes, say);
+    await runExampleWorkflowAfterStart({ homeDir: this.config.homeDir, gatewayUrl: this.gatewayUrl }, outcomes, say);
     this.printAccess();
     return outcomes;
   }
@@ -82,6 +85,18 @@ class Stack {
       say('stopped');
     })();
     return this.stopping;
+  }
+
+  private readPorts(): StackPorts {
+    try {
+      return stackPortsFromEnv(process.env);
+    } catch (error) {
+      throw new StackStartError((error as Error).message);
+    }
+  }
+
+  private get gatewayUrl(): string {
+    return `http://127.0.0.1:${this.ports.http['api-gateway']}`;
   }
 
   private async ensurePostgres(): Promise<void> {
@@ -146,19 +161,15 @@ class Stack {
   }
 
   private async ensurePortsFree(): Promise<void> {
-    const wanted = [
-      ...STACK_SERVICES.map((service) => ({ port: SERVICE_PORTS[service], service, purpose: 'HTTP' })),
-      ...EXTRA_PORTS,
-    ];
     const taken: string[] = [];
-    for (const { port, service, purpose } of wanted) {
+    for (const { port, service, purpose } of listenedPorts(this.ports)) {
       if (await isPortFree(port)) continue;
       const holder = portHolder(port);
       taken.push(`  port ${port} (${service} ${purpose}) is in use${holder ? ` by ${holder}` : ''}`);
     }
     if (taken.length > 0) {
       throw new StackStartError(
-        `cannot start the stack, ports are taken:\n${taken.join('\n')}\n  Stop what holds them (another \`npm start\`?) and try again.`,
+        `cannot start the stack, ports are taken:\n${taken.join('\n')}\n  Stop what holds them (another \`npm start\`?) and try again,\n  or give this stack other ports (KASTRA_<SERVICE>_PORT, HTTPS_PORT, GRPC_PORT: docs/operations.md).`,
       );
     }
   }
@@ -168,9 +179,11 @@ class Stack {
     if (missing.length > 0) {
       throw new StackStartError(`not built: ${missing.map((s) => path.relative(this.root, serviceMain(this.root, s))).join(', ')} (run npm run build)`);
     }
-    const env = (port: number): NodeJS.ProcessEnv => ({
+    const env = (service: ServiceName): NodeJS.ProcessEnv => ({
       ...process.env,
-      PORT: String(port),
+      PORT: String(this.ports.http[service]),
+      HTTPS_PORT: String(this.ports.https),
+      GRPC_PORT: String(this.ports.grpc),
       KASTRA_HOME: this.config.homeDir,
       DATABASE_URL: this.config.databaseUrl,
       NATS_URL: this.config.natsUrl,
@@ -180,7 +193,7 @@ class Stack {
         name: service,
         command: process.execPath,
         args: ['--enable-source-maps', ...SERVICE_NODE_FLAGS[service], serviceMain(this.root, service)],
-        env: env(SERVICE_PORTS[service]),
+        env: env(service),
         logFile: path.join(this.logDir, `${service}.log`),
       })),
     );
@@ -192,7 +205,7 @@ class Stack {
   private async waitForGateway(): Promise<GatewayClient> {
     const { jwtSecret } = loadDevelopmentSecrets(this.config.homeDir);
     const token = new JwtAuthority(jwtSecret).issue({ sub: 'kastra-stack', role: 'admin' }, '1h');
-    const client = new GatewayClient(`http://127.0.0.1:${SERVICE_PORTS['api-gateway']}`, token);
+    const client = new GatewayClient(this.gatewayUrl, token);
     const deadline = Date.now() + GATEWAY_READY_TIMEOUT_MS;
     while (!(await client.isReady())) {
       if (Date.now() > deadline) {
@@ -218,15 +231,20 @@ class Stack {
   }
 
   private printAccess(): void {
+    const httpsUrl = `https://127.0.0.1:${this.ports.https}`;
+    // The CLI's defaults are the default ports: elsewhere it must be told where the gateway is.
+    const serverFlag = this.ports.https === DEFAULT_HTTPS_PORT ? '' : ` --server ${httpsUrl}`;
+    const cliServer = this.ports.http['api-gateway'] === SERVICE_PORTS['api-gateway'] ? [] : [`The CLI:       export KASTRA_SERVER=${this.gatewayUrl}`];
     const lines = [
       '',
       'Kastra is running:',
-      `  REST   http://127.0.0.1:${SERVICE_PORTS['api-gateway']}    (https://127.0.0.1:8443 for kubectl)`,
-      '  gRPC   127.0.0.1:50051',
-      `  LLM    http://127.0.0.1:${SERVICE_PORTS['llm-proxy']}/v1  (OpenAI-compatible)`,
+      `  REST   ${this.gatewayUrl}    (${httpsUrl} for kubectl)`,
+      `  gRPC   127.0.0.1:${this.ports.grpc}`,
+      `  LLM    http://127.0.0.1:${this.ports.http['llm-proxy']}/v1  (OpenAI-compatible)`,
       '',
+      ...cliServer,
       'A token:       npx kastra token --role admin',
-      'With kubectl:  npx kastra kubeconfig > kastra.kubeconfig && KUBECONFIG=kastra.kubeconfig kubectl get agents -A',
+      `With kubectl:  npx kastra kubeconfig${serverFlag} > kastra.kubeconfig && KUBECONFIG=kastra.kubeconfig kubectl get agents -A`,
       `Logs:          ${this.logDir}/<service>.log`,
       'Stop:          Ctrl-C',
       '',
