@@ -19,5 +19,5 @@ export { workflowKind, WORKFLOW_END, STEP_ID_PATTERN } from './kinds/workflow-ki
 export { networkKind } from './kinds/network-kind';
 export { systemKind, SYSTEM_CHILD_LISTS, type SystemChildList } from './kinds/system-kind';
 export { expandSystem, SYSTEM_LABEL } from './kinds/system-expansion';
-export { secretKind } from './kinds/secret-kind';
+export { secretKind, REDACTED_SECRET_VALUE } from './kinds/secret-kind';
 export { workflowRunKind, WORKFLOW_RUN_PHASES, type WorkflowRunPhase } from './kinds/workflow-run-kind';

@@ -164,6 +164,7 @@ describe('validateResource', () => {
       http: { url: 'https://api.test/x', method: 'GET', headers: { Accept: 'application/json', Authorization: { secretRef: { name: 'api', key: 'token' } } } } })],
     ['an mcp tool over stdio', tool({ mcp: { server: { command: 'npx', args: ['-y', 'server'] }, tool: 'search' } })],
     ['a secret', secret({ type: 'Opaque', data: { token: 'c2VjcmV0' }, stringData: { other: 'plain text' } })],
+    ['a secret echoing a redacted value (the store keeps the stored one)', secret({ data: { token: '<redacted>' } })],
     ['server-set metadata', llm({ provider: 'mock', model: 'm' }, {
       name: 'x', namespace: 'team-a', uid: 'u', resourceVersion: '7', generation: 2, creationTimestamp: '2024-01-01T00:00:00Z',
       finalizers: ['mastra.ai/cleanup'], labels: { 'app.kubernetes.io/name': 'x', empty: '' },

@@ -116,10 +116,11 @@ export class PostgresResourceStore implements ResourceStore {
       if (input.metadata?.uid && input.metadata.uid !== current.metadata.uid) {
         throw new ConflictError(this.kindOf(key.kind).plural, key.name, `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${current.metadata.uid}`);
       }
-      let next = forUpdate(current, input);
+      const next = forUpdate(current, input);
       this.validate(next);
-      if (next.kind === 'Secret') next = sealSecret(next, current, this.cipher);
-      return { type: ResourceEventType.Updated, object: next };
+      if (next.kind !== 'Secret') return { type: ResourceEventType.Updated, object: next };
+      // Sealed before the generation is compared: an unchanged value keeps its ciphertext.
+      return { type: ResourceEventType.Updated, object: forUpdate(current, sealSecret(input, current, this.cipher)) };
     });
   }
 

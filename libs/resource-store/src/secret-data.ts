@@ -1,7 +1,7 @@
-import { InvalidError, type FieldCause, type Resource } from '@kastra/api';
+import { formatFieldPath, InvalidError, REDACTED_SECRET_VALUE, type FieldCause, type Resource } from '@kastra/api';
 
 /** What Secret values look like in every answer: Kastra never returns them, not even encrypted. */
-export const REDACTED_SECRET_VALUE = '<redacted>';
+export { REDACTED_SECRET_VALUE };
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 export interface ValueCipher {
@@ -22,15 +22,17 @@ export function sealSecret(input: Resource, previous: Resource | undefined, ciph
     const kept = previous?.data?.[key];
     if (kept && (value === REDACTED_SECRET_VALUE || sameSecretValue(cipher, kept, value))) {
       sealed[key] = kept; // unchanged: no new ciphertext, so re-applying the same Secret writes nothing
+    } else if (value === REDACTED_SECRET_VALUE) {
+      causes.push({ reason: 'FieldValueInvalid', field: formatFieldPath(['data', key]), message: `Invalid value: ${REDACTED_SECRET_VALUE} keeps a stored value, and this key has none` });
     } else if (typeof value !== 'string' || !BASE64.test(value)) {
-      causes.push({ reason: 'FieldValueInvalid', field: `data[${key}]`, message: 'must be base64-encoded' });
+      causes.push({ reason: 'FieldValueInvalid', field: formatFieldPath(['data', key]), message: 'Invalid value: must be base64-encoded' });
     } else {
       sealed[key] = cipher.encrypt(value);
     }
   }
   for (const [key, value] of Object.entries(input.stringData ?? {})) {
     if (typeof value !== 'string') {
-      causes.push({ reason: 'FieldValueTypeInvalid', field: `stringData[${key}]`, message: 'must be a string' });
+      causes.push({ reason: 'FieldValueTypeInvalid', field: formatFieldPath(['stringData', key]), message: 'must be a string' });
     } else {
       const encoded = Buffer.from(value, 'utf8').toString('base64');
       const kept = previous?.data?.[key];
@@ -61,13 +63,21 @@ export function redactSecret(object: Resource): Resource {
   return { ...object, data: Object.fromEntries(Object.keys(object.data).map((k) => [k, REDACTED_SECRET_VALUE])) };
 }
 
-/** kubectl stores the whole manifest in an annotation: strip the values from it before storing. */
+/**
+ * kubectl stores the whole manifest in an annotation: no value, not even `<redacted>`, stays in it.
+ * The keys stay, each with null: kubectl's three-way merge takes only deletions from this
+ * "original" (a key dropped from the file is removed); values always come from the file itself.
+ */
 function redactLastApplied(json: string): string {
   try {
-    const manifest = JSON.parse(json) as Resource;
-    for (const field of ['data', 'stringData'] as const) {
+    const manifest = JSON.parse(json) as Record<string, unknown>;
+    for (const field of ['data', 'stringData']) {
       const values = manifest[field];
-      if (values) manifest[field] = Object.fromEntries(Object.keys(values).map((k) => [k, REDACTED_SECRET_VALUE]));
+      if (values && typeof values === 'object' && !Array.isArray(values)) {
+        manifest[field] = Object.fromEntries(Object.keys(values).map((key) => [key, null]));
+      } else if (values !== undefined) {
+        delete manifest[field];
+      }
     }
     return JSON.stringify(manifest);
   } catch {

@@ -9,6 +9,12 @@ const DESCRIPTION = 'Sensitive values (API keys, tokens); encrypted at rest and 
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/**
+ * What Secret values look like in every answer. Sent back in `data` it means "keep the stored
+ * value" (a client echoing what it read, a patch merged onto the object as served).
+ */
+export const REDACTED_SECRET_VALUE = '<redacted>';
+
 const secretSchema: JsonSchema = {
   type: 'object',
   description: DESCRIPTION,
@@ -32,7 +38,7 @@ const secretSchema: JsonSchema = {
   },
 };
 
-/** Key syntax and base64 of `data`; messages never echo a value. */
+/** Key syntax and base64 of `data` (the store resolves `<redacted>`); messages never echo a value. */
 function secretCauses(object: Record<string, unknown>): FieldCause[] {
   const causes: FieldCause[] = [];
   for (const mapName of ['data', 'stringData'] as const) {
@@ -45,7 +51,7 @@ function secretCauses(object: Record<string, unknown>): FieldCause[] {
           message: `Invalid value: ${JSON.stringify(key)}: a valid key must consist of alphanumeric characters, '-', '_' or '.'`,
         });
       }
-      if (mapName === 'data' && typeof value === 'string' && !BASE64.test(value)) {
+      if (mapName === 'data' && typeof value === 'string' && value !== REDACTED_SECRET_VALUE && !BASE64.test(value)) {
         causes.push({
           reason: 'FieldValueInvalid',
           field: formatFieldPath([mapName, key]),
