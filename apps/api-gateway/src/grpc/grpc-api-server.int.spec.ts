@@ -72,6 +72,35 @@ describe('gRPC API over the Postgres resource store', () => {
     watch.stream.cancel();
   });
 
+  it('with an empty resource_version sends the changes made after the watch began, and nothing else', async () => {
+    // Given two LLMs in a namespace
+    const inNamespace = (name: string, model: string) => JSON.stringify({ ...JSON.parse(llm(name, model)), metadata: { name, namespace: 'from-now' } });
+    await client.apply(inNamespace('present-1', 'm'));
+    await client.apply(inNamespace('present-2', 'm'));
+    // When a watch starts with an empty resource_version (its headers say it is in place)
+    const watch = new WatchRecorder(client.watch({ kind: 'LLM', namespace: 'from-now', resource_version: '' }));
+    await watch.started;
+    // And one of them changes
+    await client.apply(inNamespace('present-1', 'changed'));
+    // Then that change is the one event: no replay of the present objects, no duplicate
+    await eventually(async () => watch.events.length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(watch.summary()).toEqual(['MODIFIED present-1']);
+    expect(watch.events[0].object.spec).toMatchObject({ model: 'changed' });
+    watch.stream.cancel();
+  });
+
+  it('with resource_version "0" sends the present objects as ADDED first, then the changes', async () => {
+    const inNamespace = (name: string, model: string) => JSON.stringify({ ...JSON.parse(llm(name, model)), metadata: { name, namespace: 'from-zero' } });
+    await client.apply(inNamespace('present', 'm'));
+    const watch = new WatchRecorder(client.watch({ kind: 'LLM', namespace: 'from-zero', resource_version: '0' }));
+    await eventually(async () => watch.events.length >= 1);
+    await client.apply(inNamespace('present', 'changed'));
+    await eventually(async () => watch.events.length >= 2);
+    expect(watch.summary()).toEqual(['ADDED present', 'MODIFIED present']);
+    watch.stream.cancel();
+  });
+
   it('rejects an invalid manifest naming the field and a stale delete precondition, changing nothing', async () => {
     const bad = JSON.stringify({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'bad' }, spec: { provider: 'mock' } });
     await expect(client.apply(bad)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('spec.model') });

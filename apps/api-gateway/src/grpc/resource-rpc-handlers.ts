@@ -82,15 +82,19 @@ export class ResourceRpcHandlers {
   }
 
   /**
-   * Checks the caller and the request before the first event, so a bad watch fails at once;
-   * the events then flow until `signal` aborts (the client cancelled or the server stops).
+   * Checks the caller and the request before the first event, so a bad watch fails at once, and
+   * fixes where the watch starts; the events then flow until `signal` aborts (the client cancelled
+   * or the server stops). An empty resource_version means "changes from now on": the watch starts
+   * after the position a list reads at, replaying nothing; "0" and a version pass through.
    */
   async watch(request: WatchRequest, metadata: Metadata, signal: AbortSignal): Promise<AsyncIterable<WatchEvent>> {
     const principal = principalFromMetadata(metadata, this.authority);
     const kind = resolveKind(request.kind);
     authorizeKind(principal, kind.kind, 'watch');
     const query = listQuery(kind, request.namespace, request.label_selector, '');
-    return this.store.watch(query, request.resource_version.trim() || undefined, signal);
+    const requested = request.resource_version.trim();
+    const from = requested === '' ? (await this.store.list(query)).resourceVersion : requested;
+    return this.store.watch(query, from, signal);
   }
 }
 

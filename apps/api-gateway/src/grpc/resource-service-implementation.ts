@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import {
+  Metadata,
   type sendUnaryData,
   status as GrpcStatus,
   type ServerUnaryCall,
@@ -78,6 +79,8 @@ async function serveWatch(
   if (stopping.aborted) abort.abort();
   try {
     const events = await handlers.watch(call.request, call.metadata, abort.signal);
+    // The headers tell the client the starting point is fixed: a change made from now on is seen.
+    call.sendMetadata(new Metadata());
     for await (const event of events) {
       if (abort.signal.aborted) break;
       const flushed = call.write({ type: event.type, object_json: JSON.stringify(event.object) });

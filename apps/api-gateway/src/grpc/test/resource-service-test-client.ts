@@ -70,8 +70,11 @@ export class WatchRecorder {
   readonly events: { type: string; object: Resource }[] = [];
   error: ServiceError | undefined;
   ended = false;
+  /** Resolves when the server's headers arrive: the watch's starting point is fixed. */
+  readonly started: Promise<void>;
 
   constructor(readonly stream: ClientReadableStream<WatchEventMessage>) {
+    this.started = new Promise((resolve) => stream.once('metadata', () => resolve()));
     stream.on('data', (message: WatchEventMessage) => {
       this.events.push({ type: message.type, object: JSON.parse(message.object_json) as Resource });
     });
