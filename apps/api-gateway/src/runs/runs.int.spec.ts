@@ -16,6 +16,8 @@ import { RunEventsController } from './run-events.controller';
 import { runStreamIdOf } from './run-event-tail';
 import { WorkflowExecuteController } from './workflow-execute.controller';
 import { WorkflowExecuteService } from './workflow-execute.service';
+import { WorkflowRunResumeController } from './workflow-run-resume.controller';
+import { WorkflowRunResumeService } from './workflow-run-resume.service';
 
 /**
  * The run endpoints over the real Postgres store and log. This test plays the workflow-executor:
@@ -78,9 +80,10 @@ describe('workflow run endpoints', () => {
     token = authority.issue({ sub: 'ann', role: 'user' });
     class RunsTestModule {}
     Module({
-      controllers: [RunEventsController, WorkflowExecuteController],
+      controllers: [RunEventsController, WorkflowExecuteController, WorkflowRunResumeController],
       providers: [
         WorkflowExecuteService,
+        WorkflowRunResumeService,
         { provide: RESOURCE_STORE, useValue: store },
         { provide: PG_POOL, useValue: pool },
         { provide: EventNotifier, useValue: notifier },
@@ -227,6 +230,82 @@ describe('workflow run endpoints', () => {
       expect((await execute('{}', '?timeoutSeconds=9999')).status).toBe(400);
       expect((await fetch(`${base}/apis/mastra.ai/v1/namespaces/${ns}/workflows/etl/execute`, { method: 'POST' })).status).toBe(401);
       expect((await store.list({ kind: 'WorkflowRun', namespace: ns })).items.length).toBe(before);
+    });
+  });
+  describe('POST .../workflowruns/{name}/resume', () => {
+    const APPROVAL_SCHEMA = { type: 'object', required: ['approved'], properties: { approved: { type: 'boolean' }, note: { type: 'string' } } };
+    const approvalSpec = (resumeSchema?: Record<string, unknown>) => ({
+      steps: [{ id: 'approve', suspend: { message: 'Load?', ...(resumeSchema ? { resumeSchema } : {}) } }, { id: 'load', tool: { name: 'noop' } }],
+    });
+    const resume = (name: string, body: unknown) =>
+      fetch(`${base}/apis/mastra.ai/v1/namespaces/${ns}/workflowruns/${name}/resume`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    /** A run of `approval` suspended at `approve`, as the executor leaves it (RunStarted carries the Workflow snapshot). */
+    async function suspendedRun(name: string, snapshot: Record<string, unknown>): Promise<Resource> {
+      const run = await store.create({ apiVersion: 'mastra.ai/v1', kind: 'WorkflowRun', metadata: { name, namespace: ns }, spec: { workflowRef: 'approval' } } as Resource, ctx);
+      await appendRunEvents(run, ['RunStarted', { workflow: { namespace: ns, name: 'approval' }, workflowSpec: snapshot, input: {} }], ['StepScheduled', { stepId: 'approve', visit: 1 }], ['RunSuspended', { stepId: 'approve', message: 'Load?' }]);
+      await setStatus(name, { phase: 'Suspended', steps: { approve: { state: 'Suspended', message: 'Load?' } } });
+      return run;
+    }
+
+    beforeAll(async () => {
+      // The Workflow as it is now has no resumeSchema: runs started earlier keep the one of their snapshot.
+      await store.create({ apiVersion: 'mastra.ai/v1', kind: 'Workflow', metadata: { name: 'approval', namespace: ns }, spec: approvalSpec() } as Resource, ctx);
+    });
+
+    it("answers 422 naming the field when the payload does not match the suspended step's resumeSchema, and writes nothing", async () => {
+      // Given a run suspended at a step whose schema (in the run's snapshot) wants a boolean
+      await suspendedRun('held', approvalSpec(APPROVAL_SCHEMA));
+      // When it is resumed with a string
+      const res = await resume('held', { stepId: 'approve', payload: { approved: 'yes' } });
+      // Then the answer is 422 Invalid naming payload.approved
+      expect(res.status).toBe(422);
+      const status = (await res.json()) as { reason: string; message: string; details: { causes: unknown[] } };
+      expect(status).toMatchObject({ kind: 'Status', reason: 'Invalid', details: { causes: [{ reason: 'FieldValueInvalid', field: 'payload.approved', message: 'must be boolean' }] } });
+      expect(status.message).toContain('payload.approved: must be boolean');
+      // And spec.resume was not written (the run stays suspended, nothing for the executor to reject)
+      expect((await store.get(runKey('held')))?.spec?.resume).toBeUndefined();
+      // And a payload without the required field names it too
+      const missing = await resume('held', { stepId: 'approve', payload: { note: 'x' } });
+      expect(missing.status).toBe(422);
+      expect(((await missing.json()) as { message: string }).message).toContain("must have required property 'approved'");
+    });
+
+    it('sets spec.resume.<step> for a payload that matches, replacing an earlier one, and answers the run', async () => {
+      await suspendedRun('approved', approvalSpec(APPROVAL_SCHEMA));
+      const first = await resume('approved', { stepId: 'approve', payload: { approved: false, note: 'wait' } });
+      expect(first.status).toBe(200);
+      expect(((await first.json()) as Resource).spec).toEqual({ workflowRef: 'approval', resume: { approve: { approved: false, note: 'wait' } } });
+      const second = await resume('approved', { stepId: 'approve', payload: { approved: true } });
+      expect(second.status).toBe(200);
+      // Replaced, not merged into the earlier payload
+      expect((await store.get(runKey('approved')))?.spec?.resume).toEqual({ approve: { approved: true } });
+    });
+
+    it('checks a run that has not started yet against the Workflow it names', async () => {
+      await store.create({ apiVersion: 'mastra.ai/v1', kind: 'Workflow', metadata: { name: 'strict', namespace: ns }, spec: approvalSpec(APPROVAL_SCHEMA) } as Resource, ctx);
+      await store.create({ apiVersion: 'mastra.ai/v1', kind: 'WorkflowRun', metadata: { name: 'early', namespace: ns }, spec: { workflowRef: 'strict' } } as Resource, ctx);
+      expect((await resume('early', { stepId: 'approve', payload: { approved: 1 } })).status).toBe(422);
+      expect((await resume('early', { stepId: 'approve', payload: { approved: true } })).status).toBe(200);
+    });
+
+    it('refuses an unknown or non-suspending step (422), an ended run (409), a missing run (404) and a body without payload (422)', async () => {
+      await suspendedRun('picky', approvalSpec(APPROVAL_SCHEMA));
+      const unknown = await resume('picky', { stepId: 'aprove', payload: { approved: true } });
+      expect(unknown.status).toBe(422);
+      expect(await unknown.json()).toMatchObject({ details: { causes: [{ field: 'stepId', message: 'the workflow has no step "aprove" (steps that suspend: approve)' }] } });
+      const notSuspending = await resume('picky', { stepId: 'load', payload: {} });
+      expect(notSuspending.status).toBe(422);
+      expect(((await notSuspending.json()) as { message: string }).message).toContain('step "load" does not suspend');
+      const noPayload = await resume('picky', { stepId: 'approve' });
+      expect(noPayload.status).toBe(422);
+      expect(((await noPayload.json()) as { message: string }).message).toContain('payload: Required value');
+
+      await setStatus('picky', { phase: 'Cancelled' });
+      const ended = await resume('picky', { stepId: 'approve', payload: { approved: true } });
+      expect(ended.status).toBe(409);
+      expect(((await ended.json()) as { message: string }).message).toContain('the run has already ended (Cancelled)');
+      expect((await store.get(runKey('picky')))?.spec?.resume).toBeUndefined();
+      expect((await resume('ghost', { stepId: 'approve', payload: {} })).status).toBe(404);
     });
   });
 });
