@@ -10,12 +10,12 @@ import { DEFAULT_KUBECONFIG_SERVER, kubeconfigCommand } from './kubeconfig-comma
 import { logsCommand } from './logs-command';
 import { rebuildProjectionsCommand } from './rebuild-projections-command';
 import { resumeCommand } from './resume-command';
-import { runCommand } from './run-command';
+import { EXIT_SUSPENDED, runCommand } from './run-command';
 import { tokenCommand } from './token-command';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** The `kastra` program. Commands set `exitCode` to 1 when part of their work failed. */
+/** The `kastra` program. Commands set `exitCode` to 1 when part of their work failed (`run --wait`: 3 when the run suspends). */
 export function createProgram(ctx: CliContext, result: { exitCode: number }): Command {
   const program = new Command('kastra')
     .description('Kastra: a Kubernetes-style declarative runtime for AI agents')
@@ -96,11 +96,11 @@ export function createProgram(ctx: CliContext, result: { exitCode: number }): Co
     .argument('<name>', 'the Workflow')
     .option('-n, --namespace <ns>', 'namespace (default "default")')
     .option('--input <json>', 'the run input as JSON')
-    .option('--wait', 'wait for the run to end and print its output (exit 1 when it fails)')
+    .option('--wait', `wait for the run to end and print its output (exit 1 when it fails or --timeout passes; exit ${EXIT_SUSPENDED} when it suspends, with the kastra resume command to continue)`)
     .option('--timeout <duration>', 'how long --wait waits: seconds or 90s, 5m', '60s')
     .addOption(serverOption())
     .action(async (kind: string, name: string, options: { namespace?: string; input?: string; wait?: boolean; timeout: string; server?: string }) => {
-      if (!(await runCommand(kind, name, options, gateway(options.server), ctx))) result.exitCode = 1;
+      result.exitCode = await runCommand(kind, name, options, gateway(options.server), ctx);
     });
 
   program

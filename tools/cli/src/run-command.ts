@@ -14,6 +14,9 @@ export interface RunOptions {
   pollMs?: number;
 }
 
+/** Exit code of `kastra run --wait` when the run suspends: it waits for a `kastra resume`, not for time. */
+export const EXIT_SUSPENDED = 3;
+
 const WORKFLOW_NAMES = new Set(['workflow', 'workflows', 'wf']);
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const ENDED = new Set(['Succeeded', 'Failed', 'Cancelled']);
@@ -41,9 +44,10 @@ export function parseJsonFlag(flag: string, text: string): unknown {
 /**
  * `kastra run workflow NAME --input JSON [--wait]`: creates a WorkflowRun and prints its name;
  * with --wait follows it until it ends and prints its output as JSON.
- * @returns false when the run failed, was cancelled, or did not end within --timeout.
+ * @returns the exit code: 0 done (succeeded, or created without --wait); 1 failed, cancelled or
+ * not ended within --timeout; EXIT_SUSPENDED when the run suspends (how to resume it is printed).
  */
-export async function runCommand(kind: string, workflow: string, options: RunOptions, client: GatewayClient, ctx: CliContext): Promise<boolean> {
+export async function runCommand(kind: string, workflow: string, options: RunOptions, client: GatewayClient, ctx: CliContext): Promise<number> {
   if (!WORKFLOW_NAMES.has(kind.toLowerCase())) throw new CliError(`kastra run runs workflows: use "kastra run workflow NAME", not "${kind}"`);
   const input = options.input === undefined ? undefined : parseJsonFlag('--input', options.input);
   let timeoutSeconds: number;
@@ -63,37 +67,37 @@ export async function runCommand(kind: string, workflow: string, options: RunOpt
   const name = created.metadata.name;
   if (!options.wait) {
     ctx.stdout(`${name}\n`);
-    return true;
+    return 0;
   }
   ctx.stderr(`workflowrun.mastra.ai/${name} created\n`);
   return waitForRun(namespace, name, timeoutSeconds, options.pollMs ?? 500, client, ctx);
 }
 
-async function waitForRun(namespace: string, name: string, timeoutSeconds: number, pollMs: number, client: GatewayClient, ctx: CliContext): Promise<boolean> {
+async function waitForRun(namespace: string, name: string, timeoutSeconds: number, pollMs: number, client: GatewayClient, ctx: CliContext): Promise<number> {
   const deadline = Date.now() + timeoutSeconds * 1000;
-  let toldSuspended = false;
   for (;;) {
     const run = (await client.request('GET', workflowRunPath(namespace, name))).body as Resource;
     const phase = String(run.status?.phase ?? 'Pending');
     if (phase === 'Succeeded') {
       ctx.stdout(`${JSON.stringify(run.status?.output ?? null, null, 2)}\n`);
-      return true;
+      return 0;
     }
     if (ENDED.has(phase)) {
       const error = run.status?.error as { stepId?: string; type?: string; message?: string } | undefined;
       const where = error?.stepId ? ` at step ${error.stepId}` : '';
       ctx.stderr(`workflowrun ${name} ${phase}${where}${error ? `: ${error.type}: ${error.message}` : ''}\n`);
-      return false;
+      return 1;
     }
-    if (phase === 'Suspended' && !toldSuspended) {
-      toldSuspended = true;
+    if (phase === 'Suspended') {
+      // Only a resume moves it on: waiting out --timeout would tell nothing more.
       const steps = (run.status?.steps ?? {}) as Record<string, { state?: string; message?: string }>;
       const [stepId, step] = Object.entries(steps).find(([, s]) => s.state === 'Suspended') ?? ['STEP', {}];
       ctx.stderr(`workflowrun ${name} is suspended at step ${stepId}${step.message ? ` (${step.message})` : ''}; resume it with: kastra resume ${name} -n ${namespace} --step ${stepId} --data '{...}'\n`);
+      return EXIT_SUSPENDED;
     }
     if (Date.now() + pollMs > deadline) {
       ctx.stderr(`workflowrun ${name} is still ${phase} after ${timeoutSeconds}s; follow it with: kastra logs run ${name} -n ${namespace} -f\n`);
-      return false;
+      return 1;
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }

@@ -23,9 +23,10 @@ const SCRIPTS: Record<string, Array<Record<string, unknown>>> = {
 function fakeGateway(requests: RecordedRequest[], runs: Map<string, FakeRun>): http.Server {
   return fakeGatewayServer(requests, (req, res, body, reply) => {
     const url = new URL(req.url!, 'http://x');
-    const match = /^\/apis\/mastra\.ai\/v1\/namespaces\/([^/]+)\/workflowruns(?:\/([^/]+))?(\/events)?$/.exec(url.pathname);
+    const match = /^\/apis\/mastra\.ai\/v1\/namespaces\/([^/]+)\/workflowruns(?:\/([^/]+))?(?:\/(events|resume))?$/.exec(url.pathname);
     if (!match) return reply(404, failureStatus(404, 'NotFound', 'the server could not find the requested resource'));
-    const [, namespace, name, events] = match;
+    const [, namespace, name, subresource] = match;
+    const events = subresource === 'events';
     if (req.method === 'POST' && !name) {
       const doc = JSON.parse(body);
       if (doc.spec.workflowRef.name === 'missing') return reply(422, failureStatus(422, 'Invalid', 'WorkflowRun is invalid: spec.workflowRef: Workflow missing not found'));
@@ -42,6 +43,17 @@ function fakeGateway(requests: RecordedRequest[], runs: Map<string, FakeRun>): h
       const shown = url.searchParams.get('follow') === 'false' ? all.slice(0, 2) : all;
       shown.forEach((event, i) => res.write(`id: ${i + 1}\nevent: ${event.type}\ndata: ${JSON.stringify({ ...event, createdAt: `2026-01-01T00:00:0${i}.000Z` })}\n\n`));
       return res.end();
+    }
+    if (subresource === 'resume' && req.method === 'POST') {
+      // As the gateway: ended runs are a Conflict, a payload off the step's schema is Invalid.
+      const { stepId, payload } = JSON.parse(body);
+      const status = run.phases[0];
+      if (['Succeeded', 'Failed', 'Cancelled'].includes(String(status.phase))) {
+        return reply(409, failureStatus(409, 'Conflict', `Operation cannot be fulfilled on workflowruns.mastra.ai "${name}": the run has already ended (${status.phase}); there is nothing to resume`));
+      }
+      if (typeof payload?.approved === 'string') return reply(422, failureStatus(422, 'Invalid', `WorkflowRun.mastra.ai "${name}" is invalid: payload.approved: must be boolean`));
+      run.spec = { ...run.spec, resume: { ...(run.spec.resume as object), [stepId]: payload } };
+      return reply(200, { apiVersion: 'mastra.ai/v1', kind: 'WorkflowRun', metadata: { name, namespace }, spec: run.spec, status });
     }
     if (req.method === 'GET') {
       const current = run.phases.length > 1 ? run.phases.shift()! : run.phases[0];
@@ -107,13 +119,19 @@ describe('kastra run, logs, resume and cancel against a gateway', () => {
       expect(err).toMatch(/workflowrun failing-[a-z0-9]{5} Failed at step load: ToolExecutionError: db down\n$/);
     }, 10_000);
 
-    it('with --wait tells once how to resume a suspended run and goes on waiting', async () => {
-      const { code, out, err } = await kastra(['run', 'workflow', 'approval', '-n', 'ops', '--wait']);
-      expect(code).toBe(0);
-      expect(out).toBe('1\n');
+    it('with --wait stops at a suspended run: names the step and the resume command, exit 3', async () => {
+      // Given a workflow whose run suspends at once (and would succeed after a resume)
+      // When it is run with --wait and a long timeout
+      const started = Date.now();
+      const { code, out, err } = await kastra(['run', 'workflow', 'approval', '-n', 'ops', '--wait', '--timeout', '60s']);
+      // Then it returns at once with exit 3, no output, and says how to go on
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(code).toBe(3);
+      expect(out).toBe('');
       const hints = err.split('\n').filter((line) => line.includes('is suspended'));
       expect(hints).toHaveLength(1);
-      expect(hints[0]).toMatch(/is suspended at step approve \(OK to load\?\); resume it with: kastra resume approval-[a-z0-9]{5} -n ops --step approve --data/);
+      expect(hints[0]).toMatch(/^workflowrun approval-[a-z0-9]{5} is suspended at step approve \(OK to load\?\); resume it with: kastra resume approval-[a-z0-9]{5} -n ops --step approve --data/);
+      expect(requests.filter((r) => r.method === 'GET')).toHaveLength(1);
     }, 10_000);
 
     it('with --wait gives up after --timeout with exit 1, naming how to follow the run', async () => {
@@ -182,34 +200,36 @@ describe('kastra run, logs, resume and cancel against a gateway', () => {
   });
 
   describe('kastra resume and cancel', () => {
-    it('resume merge-patches spec.resume.<step> of a suspended run', async () => {
+    it("resume posts the step and payload to the run's resume endpoint", async () => {
       runs.set('held', { spec: { workflowRef: 'x' }, phases: [{ phase: 'Suspended', steps: { approve: { state: 'Suspended' } } }] });
       const { code, out, err } = await kastra(['resume', 'held', '--step', 'approve', '--data', '{"approved":true}']);
       expect({ code, out, err }).toEqual({ code: 0, out: 'workflowrun.mastra.ai/held resumed (step approve)\n', err: '' });
-      const patch = requests.find((r) => r.method === 'PATCH')!;
-      expect(patch).toMatchObject({ url: '/apis/mastra.ai/v1/namespaces/default/workflowruns/held', contentType: 'application/merge-patch+json' });
-      expect(JSON.parse(patch.body)).toEqual({ spec: { resume: { approve: { approved: true } } } });
+      expect(requests).toHaveLength(1);
+      expect(requests[0]).toMatchObject({ method: 'POST', url: '/apis/mastra.ai/v1/namespaces/default/workflowruns/held/resume', contentType: 'application/json' });
+      expect(JSON.parse(requests[0].body)).toEqual({ stepId: 'approve', payload: { approved: true } });
     });
 
-    it('resume replaces (JSON patch) an earlier payload of the step instead of merging into it', async () => {
-      runs.set('retry', { spec: { workflowRef: 'x', resume: { approve: { approved: 'yes' } } }, phases: [{ phase: 'Suspended', steps: { approve: { state: 'Suspended' } } }] });
-      expect((await kastra(['resume', 'retry', '--step', 'approve', '--data', '{"approved":true}'])).code).toBe(0);
-      const patch = requests.find((r) => r.method === 'PATCH')!;
-      expect(patch.contentType).toBe('application/json-patch+json');
-      expect(JSON.parse(patch.body)).toEqual([{ op: 'replace', path: '/spec/resume/approve', value: { approved: true } }]);
+    it("resume prints the server's rejection of a payload and exits 1", async () => {
+      runs.set('strict', { spec: { workflowRef: 'x' }, phases: [{ phase: 'Suspended', steps: { approve: { state: 'Suspended' } } }] });
+      const { code, out, err } = await kastra(['resume', 'strict', '--step', 'approve', '--data', '{"approved":"yes"}']);
+      expect({ code, out }).toEqual({ code: 1, out: '' });
+      expect(err).toBe('Error from server (Invalid): WorkflowRun.mastra.ai "strict" is invalid: payload.approved: must be boolean\n');
     });
 
-    it('resume notes a step that is not suspended yet, refuses ended runs, null and non-JSON data', async () => {
+    it('resume notes a step that is not suspended yet, reports ended runs, refuses null and non-JSON data', async () => {
       runs.set('early', { spec: {}, phases: [{ phase: 'Running', steps: {} }] });
       const early = await kastra(['resume', 'early', '--step', 'approve', '--data', '"ok"']);
       expect(early).toMatchObject({ code: 0, err: 'note: step approve is not suspended now (not reached yet); the payload is used when it suspends\n' });
       runs.set('over', { spec: {}, phases: [{ phase: 'Succeeded' }] });
+      expect(await kastra(['resume', 'over', '--step', 'approve', '--data', '{}'])).toMatchObject({
+        code: 1,
+        err: 'Error from server (Conflict): Operation cannot be fulfilled on workflowruns.mastra.ai "over": the run has already ended (Succeeded); there is nothing to resume\n',
+      });
       requests.length = 0;
-      expect(await kastra(['resume', 'over', '--step', 'approve', '--data', '{}'])).toMatchObject({ code: 1, err: 'error: workflowrun over has already ended (Succeeded); there is nothing to resume\n' });
       expect(await kastra(['resume', 'early', '--step', 'approve', '--data', 'null'])).toMatchObject({ code: 1, err: expect.stringContaining('--data must not be null') });
       expect(await kastra(['resume', 'early', '--step', 'approve', '--data', '{x'])).toMatchObject({ code: 1, err: expect.stringContaining('--data must be JSON') });
       expect(await kastra(['resume', 'early', '--data', '{}'])).toMatchObject({ code: 1 });
-      expect(requests.filter((r) => r.method === 'PATCH')).toHaveLength(0);
+      expect(requests).toHaveLength(0);
     });
 
     it('cancel merge-patches spec.cancel: true, and leaves an ended run alone', async () => {
