@@ -242,6 +242,48 @@ describe('api-gateway driven by kubectl and plain HTTP', () => {
     expect((await api(`${llmsUrl}/typo-llm`)).status).toBe(404);
   });
 
+  it('refuses unknown top-level and metadata fields under Strict, warns under Warn and drops them under Ignore', async () => {
+    // Given a manifest with an unknown field at the top level, in metadata and in the spec
+    const file = path.join(gateway.home, 'unknown-everywhere.yaml');
+    const manifest = LLM.replace('name: mock-llm', 'name: loose-llm\n  colour: red').replace('spec:', 'foo: top\nspec:').replace('model: mock-model', 'model: mock-model\n  modle: typo');
+    fs.writeFileSync(file, manifest);
+    // When kubectl applies it (fieldValidation=Strict by default)
+    const strict = await gateway.kubectl(['apply', '-f', file]);
+    // Then it is refused naming each field, and nothing is stored
+    expect(strict.code).not.toBe(0);
+    for (const field of ['foo: Invalid value: unknown field "foo"', 'metadata.colour: Invalid value: unknown field "colour"', 'spec.modle']) {
+      expect(strict.stderr).toContain(field);
+    }
+    expect((await api(`${llmsUrl}/loose-llm`)).status).toBe(404);
+    // When it is applied with --validate=warn: stored without them, with a warning each
+    const warned = await gateway.kubectl(['apply', '--validate=warn', '-f', file]);
+    expect(warned).toMatchObject({ code: 0, stdout: expect.stringContaining('llm.mastra.ai/loose-llm created') });
+    for (const field of ['foo', 'metadata.colour', 'spec.modle']) expect(warned.stderr).toContain(`Warning: unknown field "${field}"`);
+    const stored = await readJson(await api(`${llmsUrl}/loose-llm`));
+    expect(stored).not.toHaveProperty('foo');
+    expect(stored.metadata).not.toHaveProperty('colour');
+    expect(stored.spec).toEqual({ provider: 'mock', model: 'mock-model' });
+    // When a changed manifest is applied (a patch) under Strict, then with --validate=ignore
+    fs.writeFileSync(file, manifest.replace('model: mock-model', 'model: mock-large'));
+    const strictPatch = await gateway.kubectl(['apply', '-f', file]);
+    const ignored = await gateway.kubectl(['apply', '--validate=ignore', '-f', file]);
+    // Then Strict refuses the patch, Ignore applies it silently without the unknown fields
+    expect(strictPatch.code).not.toBe(0);
+    expect(strictPatch.stderr).toContain('unknown field "foo"');
+    expect(ignored).toMatchObject({ code: 0, stderr: '', stdout: expect.stringContaining('configured') });
+    expect((await readJson(await api(`${llmsUrl}/loose-llm`))).spec).toEqual({ provider: 'mock', model: 'mock-large' });
+  });
+
+  it('answers Warn with a Kubernetes Warning header naming the field', async () => {
+    const body = JSON.stringify({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'warned-llm' }, spec: { provider: 'mock', model: 'm', foo: 1 } });
+    const warned = await api(`${llmsUrl}?fieldValidation=Warn`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    expect(warned.status).toBe(201);
+    expect(warned.headers.get('warning')).toBe('299 - "unknown field \\"spec.foo\\""');
+    const refused = await api(`${llmsUrl}?fieldValidation=Strict`, { method: 'POST', body: body.replace('warned-llm', 'refused-llm'), headers: { 'content-type': 'application/json' } });
+    expect(refused.status).toBe(422);
+    expect((await readJson(refused)).details.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.foo', message: 'Invalid value: unknown field "foo"' }]);
+  });
+
   it('lists and watches by field selector, as kubectl wait does', async () => {
     const list = await readJson(await api(`${llmsUrl}?fieldSelector=metadata.name%3Dmock-llm`));
     expect(list.items).toHaveLength(1);

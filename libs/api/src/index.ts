@@ -5,6 +5,7 @@ export * from './field-path';
 export * from './object-meta-validation';
 export * from './kind-registry';
 export * from './validate-resource';
+export * from './unknown-fields';
 export * from './references';
 export * from './workflow-graph';
 export * from './workflow-condition';

@@ -10,6 +10,7 @@ import { STEP_ID_PATTERN } from './kinds/workflow-kind';
 import { DNS_LABEL_MESSAGE, DNS_LABEL_PATTERN, validateObjectMeta } from './object-meta-validation';
 import { referenceCauses } from './references';
 import { API_GROUP_VERSION, DEFAULT_NAMESPACE } from './resource';
+import { unknownFieldCause } from './unknown-fields';
 import type { JsonSchema } from './kind-definition';
 
 /** What a failed `pattern` means, and whether the value may be echoed (never for key fields). */
@@ -169,11 +170,7 @@ function causeOf(error: ErrorObject): FieldCause {
     case 'required':
       return required(formatFieldPath([...at, String(params.missingProperty)]));
     case 'additionalProperties':
-      return {
-        reason: 'FieldValueInvalid',
-        field: formatFieldPath([...at, String(params.additionalProperty)]),
-        message: `Invalid value: unknown field ${JSON.stringify(params.additionalProperty)}`,
-      };
+      return unknownFieldCause([...at, String(params.additionalProperty)]);
     case 'enum':
       return notSupported(field, error.data, params.allowedValues as unknown[]);
     case 'type': {

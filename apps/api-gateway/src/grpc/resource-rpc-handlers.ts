@@ -8,6 +8,7 @@ import {
   InvalidError,
   type KindDefinition,
   NotFoundError,
+  pruneUnknownFields,
   type Resource,
   type ResourceKey,
 } from '@kastra/api';
@@ -43,6 +44,9 @@ export class ResourceRpcHandlers {
     const applied = parseManifestText(request.manifest);
     const key = appliedKey(applied);
     authorizeKind(principal, key.kind, 'apply');
+    // ApplyRequest has no field validation option: Strict, REST's default (nothing dropped silently).
+    const { unknownFields } = pruneUnknownFields(applied);
+    if (unknownFields.length > 0) throw new InvalidError(key.kind, key.name, unknownFields);
     const fieldManager = request.field_manager.trim() || DEFAULT_GRPC_FIELD_MANAGER;
     const desired: Resource = { ...applied, metadata: { ...applied.metadata, namespace: key.namespace } };
     return this.store.patch(

@@ -77,6 +77,19 @@ describe('ResourceRpcHandlers', () => {
     expect((await store.list({ kind: 'LLM' })).items).toEqual([]);
   });
 
+  it('refuses unknown fields at the top level, in metadata and in the spec, storing nothing', async () => {
+    // Given an LLM with a field its schema does not declare at each level
+    const { store, handlers } = setup();
+    const manifest = JSON.parse(llmManifest('loose'));
+    const loose = { ...manifest, foo: 1, metadata: { ...manifest.metadata, colour: 'red' }, spec: { ...manifest.spec, modle: 'typo' } };
+    // When it is applied (Apply has no field validation option: Strict)
+    const error = await handlers.apply(apply(JSON.stringify(loose)), withToken('admin')).catch((e: unknown) => e);
+    // Then each field is named, and nothing is stored
+    expect(error).toBeInstanceOf(InvalidError);
+    expect((error as InvalidError).causes.map((c) => c.field).sort()).toEqual(['foo', 'metadata.colour', 'spec.modle']);
+    expect((await store.list({ kind: 'LLM' })).items).toEqual([]);
+  });
+
   it('rejects a manifest without identity with every missing field at once', async () => {
     const { handlers } = setup();
     const error = await handlers.apply(apply('{"spec": {}}'), withToken('admin')).catch((e: unknown) => e);

@@ -39,7 +39,7 @@ export function timeoutSecondsOf(query: RequestQuery): number | undefined {
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
-/** `fieldValidation` as kubectl 1.27+ sends it; defaults to Strict (the store rejects unknown fields). */
+/** `fieldValidation` as kubectl 1.27+ sends it; defaults to Strict, as on the apiserver (see FieldValidator). */
 export function fieldValidationOf(query: RequestQuery): FieldValidation {
   const value = queryValue(query, 'fieldValidation');
   if (value === undefined || value === '') return 'Strict';

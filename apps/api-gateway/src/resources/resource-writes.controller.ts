@@ -6,6 +6,7 @@ import { writeContextOf, type AuthenticatedRequest } from '../auth/request-princ
 import { parseObjectBody } from '../http/parse-manifest';
 import { applyPatchBody, patchTypeOf } from '../http/patch-document';
 import type { RequestWithRawBody } from '../http/raw-body.middleware';
+import { FieldValidator } from '../http/field-validation';
 import { dryRunOf, fieldValidationOf, queryFlag, queryValue, type RequestQuery } from '../http/request-query';
 import { sendJson } from '../http/send-json';
 import { parseDeleteOptions } from './delete-options';
@@ -24,23 +25,31 @@ export class ResourceWritesController {
   async create(@Param('namespace') namespace: string, @Param('plural') plural: string, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
     const kind = kindOfPlural(plural);
     const ctx = this.context(req, query);
-    const manifest = manifestFor(parseObjectBody(req.rawBody, req.headers['content-type']), { kind, namespace });
-    sendJson(res, 201, await this.store.create(manifest, ctx));
+    const fields = new FieldValidator(fieldValidationOf(query));
+    const manifest = fields.check(manifestFor(parseObjectBody(req.rawBody, req.headers['content-type']), { kind, namespace }));
+    const created = await this.store.create(manifest, ctx);
+    fields.sendWarnings(res);
+    sendJson(res, 201, created);
   }
 
   @Put(ITEM)
   async replace(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
     const kind = kindOfPlural(params.plural);
     const ctx = this.context(req, query);
-    const manifest = manifestFor(parseObjectBody(req.rawBody, req.headers['content-type']), { kind, namespace: params.namespace, name: params.name });
-    sendJson(res, 200, await this.store.update(manifest, ctx));
+    const fields = new FieldValidator(fieldValidationOf(query));
+    const manifest = fields.check(manifestFor(parseObjectBody(req.rawBody, req.headers['content-type']), { kind, namespace: params.namespace, name: params.name }));
+    const updated = await this.store.update(manifest, ctx);
+    fields.sendWarnings(res);
+    sendJson(res, 200, updated);
   }
 
   @Patch(ITEM)
   async patch(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
     const kind = kindOfPlural(params.plural);
     const ctx = this.context(req, query);
-    const { code, object } = await this.patchObject(kind, params, query, req, ctx);
+    const fields = new FieldValidator(fieldValidationOf(query));
+    const { code, object } = await this.patchObject(kind, params, query, req, ctx, fields);
+    fields.sendWarnings(res);
     sendJson(res, code, object);
   }
 
@@ -70,21 +79,24 @@ export class ResourceWritesController {
   async replaceStatus(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
     const kind = statusKind(params);
     const ctx = this.context(req, query);
-    const manifest = manifestFor(parseObjectBody(req.rawBody, req.headers['content-type']), { kind, namespace: params.namespace, name: params.name });
-    sendJson(res, 200, await this.store.updateStatus(keyOf(kind, params), manifest.status ?? {}, ctx, manifest.metadata.resourceVersion || undefined));
+    const fields = new FieldValidator(fieldValidationOf(query));
+    const manifest = fields.check(manifestFor(parseObjectBody(req.rawBody, req.headers['content-type']), { kind, namespace: params.namespace, name: params.name }));
+    const updated = await this.store.updateStatus(keyOf(kind, params), manifest.status ?? {}, ctx, manifest.metadata.resourceVersion || undefined);
+    fields.sendWarnings(res);
+    sendJson(res, 200, updated);
   }
 
   @Patch(`${ITEM}/status`)
   async patchStatus(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
     const kind = statusKind(params);
     const ctx = this.context(req, query);
-    const { object } = await this.patchObject(kind, params, query, req, ctx, 'status');
+    const fields = new FieldValidator(fieldValidationOf(query));
+    const { object } = await this.patchObject(kind, params, query, req, ctx, fields, 'status');
+    fields.sendWarnings(res);
     sendJson(res, 200, object);
   }
 
   private context(req: WriteRequest, query: RequestQuery): WriteContext {
-    // Strict, Warn and Ignore are accepted; the store rejects unknown fields in every case.
-    fieldValidationOf(query);
     return writeContextOf(req, dryRunOf(query));
   }
 
@@ -94,6 +106,7 @@ export class ResourceWritesController {
     query: RequestQuery,
     req: WriteRequest,
     ctx: WriteContext,
+    fields: FieldValidator,
     subresource?: 'status',
   ): Promise<{ code: number; object: Resource }> {
     const contentType = req.headers['content-type'];
@@ -106,7 +119,7 @@ export class ResourceWritesController {
         key,
         (current) => {
           if (!current) throw new NotFoundError(kind.plural, params.name);
-          return manifestFor(applyPatchBody(current, patchType, req.rawBody, contentType) as unknown as Record<string, unknown>, target);
+          return fields.check(manifestFor(applyPatchBody(current, patchType, req.rawBody, contentType) as unknown as Record<string, unknown>, target));
         },
         ctx,
         options,
@@ -118,7 +131,7 @@ export class ResourceWritesController {
       throw new BadRequestError('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
     }
     queryFlag(query, 'force');
-    const applied = manifestFor(parseObjectBody(req.rawBody, contentType), target);
+    const applied = fields.check(manifestFor(parseObjectBody(req.rawBody, contentType), target));
     let created = false;
     const object = await this.store.patch(
       key,
