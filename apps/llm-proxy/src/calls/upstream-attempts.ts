@@ -114,7 +114,9 @@ export class UpstreamAttempts {
           if (key) pool.coolDown(key.keyId, failure.retryAfterMs ?? this.settings.retryBaseMs);
         } else breaker.recordFailure();
         if (++retries >= this.settings.maxAttemptsPerModel) break;
-        if (!key || pool.size === 1) await this.backoff(failure, retries, clientSignal);
+        // A 429 throttles its key: another key may go at once. Any other Retry-After (a 503) is the upstream's own: every key waits.
+        const upstreamAskedToWait = failure.kind !== 'rate_limit' && failure.retryAfterMs !== undefined;
+        if (!key || pool.size === 1 || upstreamAskedToWait) await this.backoff(failure, retries, clientSignal);
       }
     }
     throw lastFailure ?? new LlmCallError(503, 'no_key', `${model.name} has no usable API key`);
