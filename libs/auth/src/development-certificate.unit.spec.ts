@@ -89,7 +89,7 @@ describe('ensureDevelopmentCertificate', () => {
     // When ours finishes
     const served = ensureDevelopmentCertificate(home, { env: {}, logger: silent, generate });
     // Then the winner's set is served and left intact, with no staging directories left over
-    expect(ours).toBeDefined();
+    expect(ours).toBe(setB);
     expect(served).toEqual(winner);
     expect(fs.readdirSync(home)).toEqual(['tls']);
   });

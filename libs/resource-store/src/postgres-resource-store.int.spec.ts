@@ -81,7 +81,7 @@ describe('PostgresResourceStore', () => {
     expect(dry.spec?.model).toBe('dry');
     expect((await store.get(key))!.spec!.model).toBe('mock-1');
     await expect(store.patch({ ...key, name: 'missing' }, (c) => c!, ctx)).rejects.toBeInstanceOf(NotFoundError);
-    await expect(store.create(llm('dry-created'), { ...ctx, dryRun: true })).resolves.toBeDefined();
+    await expect(store.create(llm('dry-created'), { ...ctx, dryRun: true })).resolves.toMatchObject({ kind: 'LLM', metadata: { name: 'dry-created', namespace: 'default' } });
     expect(await store.get({ ...key, name: 'dry-created' })).toBeUndefined();
   });
 
@@ -90,7 +90,7 @@ describe('PostgresResourceStore', () => {
     await store.create(llm('fin', { metadata: { name: 'fin', finalizers: ['example.com/hold'] } }), ctx);
     const first = await store.delete(key, ctx);
     expect(first.pending).toBe(true);
-    expect((await store.get(key))!.metadata.deletionTimestamp).toBeDefined();
+    expect((await store.get(key))!.metadata.deletionTimestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
     await store.patch(key, (c) => ({ ...c!, metadata: { ...c!.metadata, finalizers: [] } }), ctx);
     expect(await store.get(key)).toBeUndefined();
   });

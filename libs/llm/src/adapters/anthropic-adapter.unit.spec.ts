@@ -39,7 +39,7 @@ describe('Anthropic adapter against the Anthropic-format mock', () => {
     // Then the upstream got Anthropic's shapes, the version header and the key (the SDK decides the header)
     const sent = server.requests[0];
     expect([sent.headers['x-api-key'], sent.headers.authorization]).toContainEqual(expect.stringContaining(KEY));
-    expect(sent.headers['anthropic-version']).toBeDefined();
+    expect(sent.headers['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(sent.body).toMatchObject({
       model: 'claude-sonnet-4-20250514',
       system: 'Be brief.',
