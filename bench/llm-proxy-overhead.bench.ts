@@ -6,24 +6,32 @@ import { JwtAuthority, loadDevelopmentSecrets } from '@kastra/auth';
 import { SERVICE_NODE_FLAGS } from '@kastra/config';
 import { startMockOpenAIServer } from '@kastra/llm/testing';
 import { createTestDatabase, deleteTestStreams, freePort, startServiceProcess, testNatsPrefix, type ServiceProcess } from '@kastra/testing';
+import { Redis } from 'ioredis';
 import { startBareForwarder } from './support/bare-forwarder';
-import { row, runAsScript, type BenchReport } from './support/bench-report';
-import { cpuSeconds, openLoop, rssMiB, sequential, statsOf, withStealPercent, type SampleStats } from './support/http-load';
+import { runAsScript, type BenchReport } from './support/bench-report';
+import { chargedRequests } from './support/charged-requests';
+import { cpuSeconds, openLoop, rssMiB, sequential, statsOf, withStealPercent, type Sample, type SampleStats } from './support/http-load';
 import { cleanUpOnStop } from './support/clean-up-on-stop';
-import { runtimeStatsOf, type RuntimeStats } from './support/runtime-stats';
+import { loadStats, overheadReport, PATH_LABEL, PATHS, round3, type PathName, type ProxyLoad, type Round } from './support/llm-proxy-overhead-report';
+import { createModel, setUserLimits } from './support/proxy-admin';
+import { runtimeStatsOf } from './support/runtime-stats';
 
 /**
  * The llm-proxy's added latency: the same chat request sent straight to a mock OpenAI upstream,
  * through a bare node:http forwarder (the floor of any Node proxy on this machine), and through
  * the real llm-proxy service (from dist/, as `npm start` runs it: JWT auth, registry resolution,
- * limits, retries/breaker bookkeeping, usage events, metrics, with two models created through
- * its admin API), in the same run. Four processes: this load generator, the mock upstreams, the
- * forwarder and the proxy (whose CPU, memory, event-loop delay and GC pauses are measured).
+ * retries/breaker bookkeeping, usage events, metrics) twice: **limits off** (a user without
+ * limits calling models without limits: no Redis round trip) and **limits on** (a user with RPM
+ * and TPM limits set through the admin API calling models with rpm_limit and tpm_limit: every
+ * call reserves and settles in Redis; the limits are far above the load, and the bench checks in
+ * Redis that every call was charged). Four processes: this load generator, the mock upstreams,
+ * the forwarder and the proxy (whose CPU, memory, event-loop delay and GC pauses are measured).
  * Every path is measured back to back in each of several rounds; the rows are medians over the
- * rounds, so one noisy moment of a shared machine does not decide the result.
+ * rounds, so one noisy moment of a shared machine does not decide the result. Any error in any
+ * phase, warm-up included, fails the run.
  *
  * Diagnosis (none changes what is measured): BENCH_LLM_SAMPLES_DIR=<dir> writes every load-phase
- * request (send time, latency, self-reported overhead) per path and round; BENCH_GC_TIMELINE_FILE
+ * request (scheduled and sent times, latency from the schedule, self-reported overhead) per path and round; BENCH_GC_TIMELINE_FILE
  * makes the proxy log each GC pause (time, length, kind, old-generation size) so slow requests
  * can be lined up with GCs; BENCH_HEAP_SAMPLING_DIR writes a sampling heap profile per phase of
  * what survived young-generation GCs; BENCH_LLM_CPU_PROF a CPU profile per phase;
@@ -31,13 +39,17 @@ import { runtimeStatsOf, type RuntimeStats } from './support/runtime-stats';
  */
 const SEQUENTIAL = Number(process.env.BENCH_LLM_SEQUENTIAL ?? 500);
 const RATE = Number(process.env.BENCH_LLM_RATE ?? 500);
-const LOAD_SECONDS = Number(process.env.BENCH_LLM_LOAD_SECONDS ?? 30);
+/** 20 s: four paths are loaded each round; 10 000 calls a phase still put 100 above the p99. */
+const LOAD_SECONDS = Number(process.env.BENCH_LLM_LOAD_SECONDS ?? 20);
 /** Each round measures every path back to back; the report gives medians over the rounds. */
 const ROUNDS = Number(process.env.BENCH_LLM_ROUNDS ?? 3);
 /** Requests per path before measuring: enough for V8 to have optimized the hot code. */
 const WARMUP = Number(process.env.BENCH_LLM_WARMUP ?? 1000);
 const UPSTREAM_DELAY_MS = 200;
 const BENCH_KEY = 'sk-bench-not-a-real-key-0000000000';
+/** Per minute; the load is 500 rps (~30 000 calls and ~2.5 M reserved tokens a minute): never reached. */
+const LIMITS = { userRpm: 10_000_000, userTpm: 2_000_000_000, modelRpm: 10_000_000, modelTpm: 2_000_000_000 };
+const LIMITED_USER = 'bench-limited';
 const BODY = (model: string) => JSON.stringify({ model, messages: [{ role: 'user', content: 'How long is a piece of string?' }], max_tokens: 64 });
 
 /** Child role: the mock upstreams (one instant, one answering in 200 ms); prints their URLs. */
@@ -70,18 +82,14 @@ function startChild(role: string, env: NodeJS.ProcessEnv): Promise<{ child: Chil
   });
 }
 
-/** One round's figures: each path measured back to back, so they share the machine's state. */
-interface Round {
-  seq: { direct: SampleStats; forwarder: SampleStats; proxy: SampleStats; proxyCpuMsPerRequest: number; forwarderCpuMsPerRequest: number };
-  load: { direct: SampleStats; forwarder: SampleStats; proxy: SampleStats; proxyCpuPercent: number; proxyPeakRssMiB: number; runtime: RuntimeStats; steal: { direct: number; forwarder: number; proxy: number } };
-}
-
 export async function run(): Promise<BenchReport> {
   const database = await createTestDatabase('benchllm');
   const prefix = testNatsPrefix('benchllm');
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kastra-bench-llm-'));
   const children: ChildProcess[] = [];
   const services: ServiceProcess[] = [];
+  // The proxy's rate-limit windows, read to check that every limits-on call was charged.
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
   const cleanUp = cleanUpOnStop(async () => {
     // A proxy that died mid-run leaves its reason in its log: show the end of it.
     for (const service of services) if (!isAlive(service.pid)) console.error(`llm-proxy exited during the bench; its last output:\n${service.logs().slice(-4000)}`);
@@ -90,6 +98,7 @@ export async function run(): Promise<BenchReport> {
     for (const service of services) await service.stop();
     for (const child of children) child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 300));
+    redis.disconnect();
     await database.drop().catch(() => undefined);
     await deleteTestStreams(prefix).catch(() => undefined);
     fs.rmSync(home, { recursive: true, force: true });
@@ -101,13 +110,16 @@ export async function run(): Promise<BenchReport> {
     const forwarder = await startChild('forwarder', { BENCH_FAST_URL: `${urls.fast}/chat/completions`, BENCH_SLOW_URL: `${urls.slow}/chat/completions` });
     children.push(forwarder.child);
     const forwarded = JSON.parse(forwarder.firstLine) as { fast: string; slow: string };
-    // The real llm-proxy service from dist/ (with its node flags), two models in its registry.
+    // The real llm-proxy service from dist/ (with its node flags), four models in its registry.
     const statsFile = path.join(home, 'runtime-stats.json');
     const proxy = await startServiceProcess('llm-proxy', await freePort(), {
       ...process.env,
       DATABASE_URL: database.url,
       KASTRA_NATS_PREFIX: prefix,
       KASTRA_HOME: home,
+      // No default user limits: the limits-off user has none at all.
+      KASTRA_LLM_USER_RPM: '',
+      KASTRA_LLM_USER_TPM: '',
       BENCH_RUNTIME_STATS_FILE: statsFile,
       // BENCH_LLM_CPU_PROF=<dir>: the proxy writes a V8 CPU profile of each phase there (runtime-stats).
       ...(process.env.BENCH_LLM_CPU_PROF ? { BENCH_CPU_PROFILE_DIR: process.env.BENCH_LLM_CPU_PROF } : {}),
@@ -117,82 +129,127 @@ export async function run(): Promise<BenchReport> {
     const pid = proxy.pid;
     const proxyUrl = `${proxy.url}/v1/chat/completions`;
     const jwt = new JwtAuthority(loadDevelopmentSecrets(home).jwtSecret);
-    await registerModels(proxy.url, jwt.issue({ sub: 'bench-admin', role: 'admin' }), urls);
-    const auth = { authorization: `Bearer ${jwt.issue({ sub: 'bench', role: 'user' })}` };
+    const adminToken = jwt.issue({ sub: 'bench-admin', role: 'admin' });
+    // Limits off: models `fast`/`slow` without limits, user `bench` without limits of its own.
+    // Limits on: `fast-limited`/`slow-limited` with rpm_limit and tpm_limit, user `bench-limited` with RPM and TPM.
+    const modelIds: Record<string, string> = {};
+    for (const speed of ['fast', 'slow'] as const) {
+      modelIds[speed] = await createModel(proxy.url, adminToken, { name: speed, baseUrl: urls[speed], apiKey: BENCH_KEY });
+      modelIds[`${speed}-limited`] = await createModel(proxy.url, adminToken, { name: `${speed}-limited`, baseUrl: urls[speed], apiKey: BENCH_KEY, rpmLimit: LIMITS.modelRpm, tpmLimit: LIMITS.modelTpm });
+    }
+    await setUserLimits(proxy.url, adminToken, LIMITED_USER, { rpm: LIMITS.userRpm, tpm: LIMITS.userTpm });
+    const unlimited = { authorization: `Bearer ${jwt.issue({ sub: 'bench', role: 'user' })}` };
+    const limited = { authorization: `Bearer ${jwt.issue({ sub: LIMITED_USER, role: 'user' })}` };
     const direct = { authorization: `Bearer ${BENCH_KEY}` };
-    const paths = {
-      direct: (speed: 'fast' | 'slow') => ({ url: `${urls[speed]}/chat/completions`, body: BODY('gpt-4o-mini'), headers: direct }),
-      forwarder: (speed: 'fast' | 'slow') => ({ url: forwarded[speed], body: BODY('gpt-4o-mini'), headers: direct }),
-      proxy: (speed: 'fast' | 'slow') => ({ url: proxyUrl, body: BODY(speed), headers: auth }),
+    const paths: Record<PathName, (speed: 'fast' | 'slow') => { url: string; body: string; headers: Record<string, string> }> = {
+      direct: (speed) => ({ url: `${urls[speed]}/chat/completions`, body: BODY('gpt-4o-mini'), headers: direct }),
+      forwarder: (speed) => ({ url: forwarded[speed], body: BODY('gpt-4o-mini'), headers: direct }),
+      proxy: (speed) => ({ url: proxyUrl, body: BODY(speed), headers: unlimited }),
+      proxyLimits: (speed) => ({ url: proxyUrl, body: BODY(`${speed}-limited`), headers: limited }),
+    };
+
+    /** Limits on: every call of the phase was charged to the user's and the model's RPM window; limits off: nothing ever was. */
+    const checkFailures: string[] = [];
+    const limitChecks: string[] = [];
+    const checkCharged = async (phase: string, speed: 'fast' | 'slow', calls: number) => {
+      const user = await chargedRequests(redis, prefix, `user:${LIMITED_USER}`);
+      const model = await chargedRequests(redis, prefix, `model:${modelIds[`${speed}-limited`]}`);
+      const unlimitedUser = await chargedRequests(redis, prefix, 'user:bench');
+      const expected = Math.min(calls, RATE * 60);
+      limitChecks.push(`${phase}: ${calls} calls, user window ${user}, model window ${model}, limits-off user ${unlimitedUser}`);
+      if (user < expected || model < expected) checkFailures.push(`${phase}: ${calls} limits-on calls but only ${Math.min(user, model)} charged in Redis: not every call checked the limits`);
+      if (unlimitedUser !== 0) checkFailures.push(`${phase}: the limits-off user was charged ${unlimitedUser} requests`);
     };
 
     // Warm up every path (JIT, keep-alive connections, the proxy's resolution cache), the load
     // phases' too: a second at the full rate opens the ~100 connections they keep busy.
-    for (const make of Object.values(paths)) {
-      const fast = make('fast');
-      await sequential(fast.url, fast.body, fast.headers, WARMUP);
-      const slow = make('slow');
-      await openLoop(slow.url, slow.body, slow.headers, RATE, 1);
+    const warmup = Object.fromEntries(PATHS.map((name) => [name, [] as SampleStats[]])) as Record<PathName, SampleStats[]>;
+    for (const name of PATHS) {
+      const fast = paths[name]('fast');
+      warmup[name].push(statsOf(await sequential(fast.url, fast.body, fast.headers, WARMUP)));
+      const slow = paths[name]('slow');
+      warmup[name].push(statsOf(await openLoop(slow.url, slow.body, slow.headers, RATE, 1)));
     }
+    await checkCharged('warm-up', 'slow', RATE);
+
     const rounds: Round[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const seqOf = async (name: keyof typeof paths) => {
-        const { url, body, headers } = paths[name]('fast');
-        return statsOf(await sequential(url, body, headers, SEQUENTIAL));
-      };
       /** The sequential phase of a path, with the CPU its own process spent per request. */
-      const seqWithCpuOf = async (name: keyof typeof paths, processId: number) => {
-        const before = cpuSeconds(processId);
-        const stats = await seqOf(name);
-        return { stats, cpuMsPerRequest: ((cpuSeconds(processId) - before) * 1000) / SEQUENTIAL };
+      const seqOf = async (name: PathName, processId?: number) => {
+        const { url, body, headers } = paths[name]('fast');
+        const before = processId ? cpuSeconds(processId) : 0;
+        const stats = statsOf(await sequential(url, body, headers, SEQUENTIAL));
+        return { stats, cpuMsPerRequest: processId ? ((cpuSeconds(processId) - before) * 1000) / SEQUENTIAL : Number.NaN };
       };
-      const loadOf = async (name: keyof typeof paths) => {
+      const loadOf = async (name: PathName) => {
         const { url, body, headers } = paths[name]('slow');
         return withStealPercent(async () => {
           const samples = await openLoop(url, body, headers, RATE, LOAD_SECONDS);
-          if (process.env.BENCH_LLM_SAMPLES_DIR) fs.writeFileSync(path.join(process.env.BENCH_LLM_SAMPLES_DIR, `${name}-${round + 1}.json`), JSON.stringify(samples.map((sample) => ({ ...sample, at: performance.timeOrigin + sample.at }))));
+          if (process.env.BENCH_LLM_SAMPLES_DIR) writeSamples(process.env.BENCH_LLM_SAMPLES_DIR, `${name}-${round + 1}`, samples);
           return statsOf(samples);
         });
       };
+      /** A proxy load phase with what the proxy process itself did meanwhile. */
+      const proxyLoadOf = async (name: 'proxy' | 'proxyLimits'): Promise<ProxyLoad> => {
+        await runtimeStatsOf(pid, statsFile);
+        const cpuBefore = cpuSeconds(pid);
+        let peakRss = rssMiB(pid);
+        const sampler = setInterval(() => isAlive(pid) && (peakRss = Math.max(peakRss, rssMiB(pid))), 500);
+        const started = performance.now();
+        const load = await loadOf(name);
+        clearInterval(sampler);
+        const cpuPercent = ((cpuSeconds(pid) - cpuBefore) / ((performance.now() - started) / 1000)) * 100;
+        const runtime = await runtimeStatsOf(pid, statsFile);
+        if (name === 'proxyLimits') await checkCharged(`round ${round + 1} load`, 'slow', load.value.requests);
+        return { stats: load.value, cpuPercent, peakRssMiB: peakRss, runtime, stealPercent: load.stealPercent };
+      };
+      // The two proxy paths alternate which goes first, so a drift of the machine hits both alike.
+      const proxyOrder: Array<'proxy' | 'proxyLimits'> = round % 2 === 0 ? ['proxy', 'proxyLimits'] : ['proxyLimits', 'proxy'];
+
       const seqDirect = await seqOf('direct');
-      const { stats: seqForwarder, cpuMsPerRequest: forwarderCpuMsPerRequest } = await seqWithCpuOf('forwarder', forwarder.child.pid!);
-      const { stats: seqProxy, cpuMsPerRequest: proxyCpuMsPerRequest } = await seqWithCpuOf('proxy', pid);
+      const seqForwarder = await seqOf('forwarder', forwarder.child.pid!);
+      const seqProxy: Partial<Record<'proxy' | 'proxyLimits', { stats: SampleStats; cpuMsPerRequest: number }>> = {};
+      for (const name of proxyOrder) {
+        seqProxy[name] = await seqOf(name, pid);
+        if (name === 'proxyLimits') await checkCharged(`round ${round + 1} sequential`, 'fast', SEQUENTIAL);
+      }
       // Only to close the sequential phase's CPU profile (BENCH_LLM_CPU_PROF); these stats are not used.
       await runtimeStatsOf(pid, statsFile);
 
       const loadDirect = await loadOf('direct');
       const loadForwarder = await loadOf('forwarder');
-      await runtimeStatsOf(pid, statsFile);
-      const loadCpuBefore = cpuSeconds(pid);
-      let peakRss = rssMiB(pid);
-      const sampler = setInterval(() => isAlive(pid) && (peakRss = Math.max(peakRss, rssMiB(pid))), 500);
-      const loadStarted = performance.now();
-      const loadProxy = await loadOf('proxy');
-      clearInterval(sampler);
-      const proxyCpuPercent = ((cpuSeconds(pid) - loadCpuBefore) / ((performance.now() - loadStarted) / 1000)) * 100;
-      const runtime = await runtimeStatsOf(pid, statsFile);
+      const loadProxy: Partial<Record<'proxy' | 'proxyLimits', ProxyLoad>> = {};
+      for (const name of proxyOrder) loadProxy[name] = await proxyLoadOf(name);
       rounds.push({
-        seq: { direct: seqDirect, forwarder: seqForwarder, proxy: seqProxy, proxyCpuMsPerRequest, forwarderCpuMsPerRequest },
-        load: {
-          direct: loadDirect.value,
-          forwarder: loadForwarder.value,
-          proxy: loadProxy.value,
-          proxyCpuPercent,
-          proxyPeakRssMiB: peakRss,
-          runtime,
-          steal: { direct: loadDirect.stealPercent, forwarder: loadForwarder.stealPercent, proxy: loadProxy.stealPercent },
-        },
+        seq: { direct: seqDirect.stats, forwarder: seqForwarder.stats, proxy: seqProxy.proxy!.stats, proxyLimits: seqProxy.proxyLimits!.stats },
+        seqCpuMsPerRequest: { forwarder: seqForwarder.cpuMsPerRequest, proxy: seqProxy.proxy!.cpuMsPerRequest, proxyLimits: seqProxy.proxyLimits!.cpuMsPerRequest },
+        load: { direct: loadDirect.value, forwarder: loadForwarder.value, proxy: loadProxy.proxy!, proxyLimits: loadProxy.proxyLimits! },
+        proxyLoadOrder: proxyOrder.map((name) => (name === 'proxy' ? 'off' : 'on')).join(','),
       });
-      const last = rounds[rounds.length - 1];
-      console.log(
-        `   round ${round + 1}/${ROUNDS}: sequential p50 added ${round3(last.seq.proxy.p50 - last.seq.direct.p50)} ms (bare forwarder ${round3(last.seq.forwarder.p50 - last.seq.direct.p50)}); ` +
-          `${RATE} rps p99 added ${round3(last.load.proxy.p99 - last.load.direct.p99)} ms (bare forwarder ${round3(last.load.forwarder.p99 - last.load.direct.p99)}), ${last.load.proxy.errors} errors, steal ${round3(last.load.steal.proxy)} %`,
-      );
+      logRound(rounds[rounds.length - 1], round);
     }
-    return report(rounds);
+    return overheadReport(rounds, { rate: RATE, loadSeconds: LOAD_SECONDS, sequential: SEQUENTIAL, warmup, checkFailures, limitChecks, limits: LIMITS, nodeFlags: SERVICE_NODE_FLAGS['llm-proxy'].join(' ') || 'none' });
   } finally {
     await cleanUp();
   }
+}
+
+function logRound(last: Round, round: number): void {
+  const seqAdded = (path: PathName) => round3(last.seq[path].p50 - last.seq.direct.p50);
+  const loadAdded = (path: PathName) => round3(loadStats(last, path).p99 - last.load.direct.p99);
+  const errors = PATHS.reduce((sum, path) => sum + last.seq[path].errors + loadStats(last, path).errors, 0);
+  const lag = PATHS.map((path) => `${PATH_LABEL[path]} ${round3(loadStats(last, path).lagP99)}`).join(', ');
+  console.log(
+    `   round ${round + 1}/${ROUNDS}: sequential p50 added ${seqAdded('proxyLimits')} ms limits on, ${seqAdded('proxy')} off (bare forwarder ${seqAdded('forwarder')}); ` +
+      `${RATE} rps p99 added ${loadAdded('proxyLimits')} ms on, ${loadAdded('proxy')} off (bare forwarder ${loadAdded('forwarder')}); ${errors} errors; ` +
+      `generator lag p99 ${lag} ms; steal ${round3(last.load.proxyLimits.stealPercent)} on / ${round3(last.load.proxy.stealPercent)} off %`,
+  );
+}
+
+/** BENCH_LLM_SAMPLES_DIR: every request of a load phase, times on the wall clock. */
+function writeSamples(dir: string, name: string, samples: Sample[]): void {
+  const wall = (at: number) => performance.timeOrigin + at;
+  fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(samples.map((sample) => ({ ...sample, scheduledAt: wall(sample.scheduledAt), sentAt: wall(sample.sentAt) }))));
 }
 
 function isAlive(pid: number): boolean {
@@ -202,93 +259,6 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** The two models the bench calls, created through the admin API as a user would: `fast` and `slow`. */
-async function registerModels(proxyUrl: string, adminToken: string, upstreams: { fast: string; slow: string }): Promise<void> {
-  for (const [modelId, baseUrl] of Object.entries(upstreams)) {
-    const response = await fetch(`${proxyUrl}/api/v1/llm-models`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
-      body: JSON.stringify({ name: modelId, model_id: modelId, provider: 'openai', type: 'chat', base_url: baseUrl, auth_type: 'api_key', api_keys: [{ key: BENCH_KEY, status: 'enabled' }] }),
-    });
-    if (response.status !== 201) throw new Error(`creating model ${modelId}: ${response.status} ${await response.text()}`);
-  }
-}
-
-/** Rows of medians over the rounds; each round's added latency is paired within the round. */
-function report(rounds: Round[]): BenchReport {
-  const med = (pick: (r: Round) => number) => median(rounds.map(pick));
-  const each = (pick: (r: Round) => number) => rounds.map((r) => round3(pick(r))).join(' / ');
-  const addedSeqP50 = med((r) => r.seq.proxy.p50 - r.seq.direct.p50);
-  const addedLoadP99 = med((r) => r.load.proxy.p99 - r.load.direct.p99);
-  const errors = rounds.reduce((sum, r) => sum + r.load.proxy.errors, 0);
-  const requests = rounds.length * RATE * LOAD_SECONDS;
-  const flags = SERVICE_NODE_FLAGS['llm-proxy'].join(' ') || 'none';
-  return {
-    name: 'llm-proxy-overhead',
-    description: `chat completion through llm-proxy vs straight to the same mock upstream (ms; medians of ${rounds.length} rounds)`,
-    rows: [
-      row('sequential p50', med((r) => r.seq.proxy.p50), 'ms', 'direct p50', med((r) => r.seq.direct.p50), {
-        addedMs: round3(addedSeqP50),
-        addedMsPerRound: each((r) => r.seq.proxy.p50 - r.seq.direct.p50),
-        bareForwarderAddedMs: round3(med((r) => r.seq.forwarder.p50 - r.seq.direct.p50)),
-        bareForwarderAddedMsPerRound: each((r) => r.seq.forwarder.p50 - r.seq.direct.p50),
-        selfReportedOverheadP50: round3(med((r) => r.seq.proxy.overheadP50)),
-        proxyCpuMsPerRequest: round3(med((r) => r.seq.proxyCpuMsPerRequest)),
-        bareForwarderCpuMsPerRequest: round3(med((r) => r.seq.forwarderCpuMsPerRequest)),
-        requestsPerRound: SEQUENTIAL,
-      }),
-      row('sequential p99', med((r) => r.seq.proxy.p99), 'ms', 'direct p99', med((r) => r.seq.direct.p99), {
-        addedMs: round3(med((r) => r.seq.proxy.p99 - r.seq.direct.p99)),
-        bareForwarderAddedMs: round3(med((r) => r.seq.forwarder.p99 - r.seq.direct.p99)),
-        selfReportedOverheadP99: round3(med((r) => r.seq.proxy.overheadP99)),
-      }),
-      row(`${RATE} rps p50 (200 ms upstream)`, med((r) => r.load.proxy.p50), 'ms', 'direct p50', med((r) => r.load.direct.p50), {
-        addedMs: round3(med((r) => r.load.proxy.p50 - r.load.direct.p50)),
-        bareForwarderAddedMs: round3(med((r) => r.load.forwarder.p50 - r.load.direct.p50)),
-        errors,
-        errorsByStatus: JSON.stringify(rounds.map((r) => r.load.proxy.errorsByStatus)),
-        directErrors: rounds.reduce((sum, r) => sum + r.load.direct.errors, 0),
-        requests,
-      }),
-      row(`${RATE} rps p99 (200 ms upstream)`, med((r) => r.load.proxy.p99), 'ms', 'direct p99', med((r) => r.load.direct.p99), {
-        addedMs: round3(addedLoadP99),
-        addedMsPerRound: each((r) => r.load.proxy.p99 - r.load.direct.p99),
-        bareForwarderAddedMs: round3(med((r) => r.load.forwarder.p99 - r.load.direct.p99)),
-        bareForwarderAddedMsPerRound: each((r) => r.load.forwarder.p99 - r.load.direct.p99),
-        selfReportedOverheadP99: round3(med((r) => r.load.proxy.overheadP99)),
-        stealPercentPerRound: each((r) => r.load.steal.proxy),
-        proxyCpuPercent: round3(med((r) => r.load.proxyCpuPercent)),
-        proxyPeakRssMiB: round3(Math.max(...rounds.map((r) => r.load.proxyPeakRssMiB))),
-        proxyLoopDelayP99Ms: round3(med((r) => r.load.runtime.loopDelayP99Ms)),
-        proxyLoopDelayMaxMs: round3(Math.max(...rounds.map((r) => r.load.runtime.loopDelayMaxMs))),
-        proxyGcPausesPerRound: each((r) => r.load.runtime.gcPauses),
-        proxyMajorGcsPerRound: each((r) => r.load.runtime.majorGcs),
-        proxyGcPauseTotalMsPerRound: each((r) => r.load.runtime.gcPauseTotalMs),
-        proxyGcPauseMaxMs: round3(Math.max(...rounds.map((r) => r.load.runtime.gcPauseMaxMs))),
-        proxyNodeFlags: flags,
-        secondsPerRound: LOAD_SECONDS,
-      }),
-    ],
-    notes: [
-      `targets (medians of ${rounds.length} rounds): sequential p50 added < 1 ms -> ${round3(addedSeqP50)} ms ${addedSeqP50 < 1 ? 'MET' : 'MISSED'}; ` +
-        `p99 added under load < 5 ms -> ${round3(addedLoadP99)} ms ${addedLoadP99 < 5 ? 'MET' : 'MISSED'}; errors -> ${errors} of ${requests} ${errors === 0 ? 'MET' : 'MISSED'}`,
-      `floor on this machine (bare node:http forwarder, same rounds): sequential p50 added ${round3(med((r) => r.seq.forwarder.p50 - r.seq.direct.p50))} ms, ${RATE} rps p99 added ${round3(med((r) => r.load.forwarder.p99 - r.load.direct.p99))} ms`,
-      `proxy under load: ${round3(med((r) => r.load.proxyCpuPercent))} % of a core, event-loop delay p99 ${round3(med((r) => r.load.runtime.loopDelayP99Ms))} ms, node flags: ${flags}; ` +
-        `load generator, mocks, forwarder and proxy share ${os.cpus().length} cores; hypervisor steal during the proxy phases: ${each((r) => r.load.steal.proxy)} %`,
-    ],
-  };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function round3(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }
 
 if (process.env.BENCH_LLM_ROLE === 'mocks') void serveMocks();

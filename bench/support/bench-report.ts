@@ -22,9 +22,16 @@ export interface BenchReport {
   rows: BenchRow[];
   /** Free-form notes printed under the table (e.g. what the ratio means). */
   notes?: string[];
+  /**
+   * Why the run does not count (errors, a check that did not hold). Any failure marks the stored
+   * result failed and makes the benchmark's process exit non-zero, so run-all reports FAIL.
+   */
+  failures?: string[];
 }
 
 export interface StoredBenchReport extends BenchReport {
+  /** False when `failures` is not empty: these figures are not to be quoted or committed. */
+  passed: boolean;
   date: string;
   durationMs: number;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; platform: string; node: string };
@@ -78,12 +85,13 @@ export function renderTable(report: BenchReport): string {
   const render = (cells: string[]) => cells.map((c, i) => (i === 1 || i === 4 || i === 5 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   const out = [`== ${report.name}: ${report.description}`, render(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(render)];
   for (const note of report.notes ?? []) out.push(`  ${note}`);
+  for (const failure of report.failures ?? []) out.push(`  FAILED: ${failure}`);
   return out.join('\n');
 }
 
 /** Prints the table and writes bench/results/<name>.json (in the source tree, committed). */
 export function publishReport(report: BenchReport, durationMs: number): string {
-  const stored: StoredBenchReport = { ...report, date: new Date().toISOString(), durationMs: Math.round(durationMs), machine: machine() };
+  const stored: StoredBenchReport = { ...report, passed: (report.failures ?? []).length === 0, date: new Date().toISOString(), durationMs: Math.round(durationMs), machine: machine() };
   const dir = path.join(repoRoot(), 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${report.name}.json`);
@@ -101,7 +109,9 @@ export function runAsScript(run: () => Promise<BenchReport | void>): void {
   const started = performance.now();
   run()
     .then((report) => {
-      if (report) publishReport(report, performance.now() - started);
+      if (!report) return;
+      publishReport(report, performance.now() - started);
+      if ((report.failures ?? []).length > 0) process.exitCode = 1;
     })
     .catch((error: unknown) => {
       console.error(error);
