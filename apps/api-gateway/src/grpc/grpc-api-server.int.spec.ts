@@ -73,32 +73,55 @@ describe('gRPC API over the Postgres resource store', () => {
   });
 
   it('with an empty resource_version sends the changes made after the watch began, and nothing else', async () => {
-    // Given two LLMs in a namespace
+    // Given a transaction left open elsewhere (the log's commit-safe head stays below it), and two
+    // LLMs created after it, so the head a list reads at lags behind the objects it shows
+    const elsewhere = await pool.connect();
+    await elsewhere.query('BEGIN');
+    await elsewhere.query('SELECT pg_current_xact_id()');
     const inNamespace = (name: string, model: string) => JSON.stringify({ ...JSON.parse(llm(name, model)), metadata: { name, namespace: 'from-now' } });
-    await client.apply(inNamespace('present-1', 'm'));
-    await client.apply(inNamespace('present-2', 'm'));
-    // When a watch starts with an empty resource_version (its headers say it is in place)
-    const watch = new WatchRecorder(client.watch({ kind: 'LLM', namespace: 'from-now', resource_version: '' }));
-    await watch.started;
-    // And one of them changes
-    await client.apply(inNamespace('present-1', 'changed'));
-    // Then that change is the one event: no replay of the present objects, no duplicate
-    await eventually(async () => watch.events.length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(watch.summary()).toEqual(['MODIFIED present-1']);
-    expect(watch.events[0].object.spec).toMatchObject({ model: 'changed' });
-    watch.stream.cancel();
+    try {
+      await client.apply(inNamespace('present-1', 'm'));
+      await client.apply(inNamespace('present-2', 'm'));
+      // When a watch starts with an empty resource_version (its headers say it is in place)
+      const watch = new WatchRecorder(client.watch({ kind: 'LLM', namespace: 'from-now', resource_version: '' }));
+      await watch.started;
+      // And the other transaction ends, and one of the LLMs changes
+      await elsewhere.query('ROLLBACK');
+      await client.apply(inNamespace('present-1', 'changed'));
+      // Then that change is the one event: no replay of the present objects, no duplicate
+      await eventually(async () => watch.events.length >= 1);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(watch.summary()).toEqual(['MODIFIED present-1']);
+      expect(watch.events[0].object.spec).toMatchObject({ model: 'changed' });
+      watch.stream.cancel();
+    } finally {
+      await elsewhere.query('ROLLBACK');
+      elsewhere.release();
+    }
   });
 
-  it('with resource_version "0" sends the present objects as ADDED first, then the changes', async () => {
+  it('with resource_version "0" sends the present objects as ADDED first, then the changes, each once', async () => {
+    // Given an LLM created while a transaction elsewhere keeps the log's commit-safe head behind it
+    const elsewhere = await pool.connect();
+    await elsewhere.query('BEGIN');
+    await elsewhere.query('SELECT pg_current_xact_id()');
     const inNamespace = (name: string, model: string) => JSON.stringify({ ...JSON.parse(llm(name, model)), metadata: { name, namespace: 'from-zero' } });
-    await client.apply(inNamespace('present', 'm'));
-    const watch = new WatchRecorder(client.watch({ kind: 'LLM', namespace: 'from-zero', resource_version: '0' }));
-    await eventually(async () => watch.events.length >= 1);
-    await client.apply(inNamespace('present', 'changed'));
-    await eventually(async () => watch.events.length >= 2);
-    expect(watch.summary()).toEqual(['ADDED present', 'MODIFIED present']);
-    watch.stream.cancel();
+    try {
+      await client.apply(inNamespace('present', 'm'));
+      // When a watch starts from "0", the other transaction ends, and the LLM changes
+      const watch = new WatchRecorder(client.watch({ kind: 'LLM', namespace: 'from-zero', resource_version: '0' }));
+      await eventually(async () => watch.events.length >= 1);
+      await elsewhere.query('ROLLBACK');
+      await client.apply(inNamespace('present', 'changed'));
+      // Then the object comes as ADDED, then its change, and its creation is not sent again
+      await eventually(async () => watch.events.length >= 2);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(watch.summary()).toEqual(['ADDED present', 'MODIFIED present']);
+      watch.stream.cancel();
+    } finally {
+      await elsewhere.query('ROLLBACK');
+      elsewhere.release();
+    }
   });
 
   it('rejects an invalid manifest naming the field and a stale delete precondition, changing nothing', async () => {
