@@ -21,6 +21,8 @@ export interface Assessment {
   readyMessage: string;
   /** Kind-specific status fields, e.g. a System's children. */
   fields?: Record<string, unknown>;
+  /** Look again after this delay even when Ready: it rests on something that signals no change to it. */
+  recheckAfterMs?: number;
 }
 
 /**
@@ -58,7 +60,7 @@ export function statusFor(resource: Resource, assessment: Assessment, now: () =>
 
 /** The soonest re-check any problem asks for. */
 export function recheckDelay(assessment: Assessment): number | undefined {
-  const delays = assessment.problems.map((problem) => problem.recheckAfterMs).filter((ms): ms is number => ms !== undefined);
+  const delays = [...assessment.problems.map((problem) => problem.recheckAfterMs), assessment.recheckAfterMs].filter((ms): ms is number => ms !== undefined);
   return delays.length > 0 ? Math.min(...delays) : undefined;
 }
 

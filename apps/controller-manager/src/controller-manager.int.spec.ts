@@ -1,5 +1,33 @@
+import type { Resource } from '@kastra/api';
 import { eventually } from '@kastra/testing';
+import { parse } from 'yaml';
 import { ControllerTestEnvironment, resource, userCtx } from './test/controller-test-environment';
+
+/** A System as first written for customer support: one agent has no model, one an inline model whose provider key is not set. */
+const SYSTEM_WITH_UNSERVED_AGENTS = `
+apiVersion: mastra.ai/v1
+kind: System
+metadata:
+  name: support
+  namespace: unserved
+spec:
+  agents:
+    - name: support-agent
+      spec:
+        instructions: First line support.
+        model:
+          provider: mock
+          name: mock-1
+    - name: expert-agent
+      spec:
+        instructions: Hard questions.
+        model:
+          provider: anthropic
+          name: claude-3-opus
+    - name: escalation-agent
+      spec:
+        instructions: Escalations.
+`;
 
 describe('ControllerManager (Postgres + NATS)', () => {
   let env: ControllerTestEnvironment;
@@ -85,6 +113,23 @@ describe('ControllerManager (Postgres + NATS)', () => {
     const ready = llm.status?.conditions?.find((condition) => condition.type === 'Ready');
     expect(ready).toMatchObject({ reason: 'APIKeyMissing' });
     expect(ready?.message).toBe('environment variable KASTRA_TEST_UNSET_KEY is not set: set it in the environment of Kastra or use spec.secretRef');
+  });
+
+  it('never shows Ready an Agent that could not run: no model, or an inline model nothing serves; nor its System', async () => {
+    // Given a System whose agents have an inline mock model, an inline Anthropic model (no ANTHROPIC_API_KEY here) and no model
+    await env.store.create(parse(SYSTEM_WITH_UNSERVED_AGENTS) as Resource, userCtx);
+    // Then the agent without a model is not Ready and Failed (only a spec change helps), naming the field
+    const noModel = await env.waitForCondition({ kind: 'Agent', namespace: 'unserved', name: 'escalation-agent' }, 'Ready', 'False', 'no model is set (spec.model)');
+    expect(noModel.status?.conditions?.find((condition) => condition.type === 'Ready')).toMatchObject({ reason: 'ModelMissing' });
+    expect(noModel.status?.phase).toBe('Failed');
+    // And the agent with the unserved inline model names the handle and the variable
+    const unserved = await env.waitForCondition({ kind: 'Agent', namespace: 'unserved', name: 'expert-agent' }, 'Ready', 'False', 'no Ready LLM serves anthropic/claude-3-opus');
+    expect(unserved.status?.conditions?.find((condition) => condition.type === 'Ready')?.message).toContain('ANTHROPIC_API_KEY is not set');
+    // And the mock one is Ready
+    await env.waitForCondition({ kind: 'Agent', namespace: 'unserved', name: 'support-agent' }, 'Ready', 'True');
+    // And the System is not Ready, naming both agents
+    const system = await env.waitForCondition({ kind: 'System', namespace: 'unserved', name: 'support' }, 'Ready', 'False', 'Agent "unserved/escalation-agent" is not Ready: no model is set');
+    expect(system.status?.conditions?.find((condition) => condition.type === 'Ready')?.message).toContain('Agent "unserved/expert-agent" is not Ready');
   });
 
   it('expands a System into owned children and deletes them with it', async () => {

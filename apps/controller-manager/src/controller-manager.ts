@@ -37,7 +37,7 @@ export interface ControllerManagerOptions {
   lockedRetryMs?: () => number;
   /** Backoff of failing reconciles. @default 200 ms × 2^n, at most 60 s */
   backoff?: { baseDelayMs?: number; maxDelayMs?: number };
-  /** `${ENV}` API keys of LLMs are looked up here. @default process.env */
+  /** `${ENV}` API keys of LLMs and providers' default keys are looked up here. @default process.env */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -45,9 +45,9 @@ export function defaultReconcilers(store: ResourceStore, env?: NodeJS.ProcessEnv
   return [
     new LlmReconciler(store, { env }),
     new ToolReconciler(store),
-    new AgentReconciler(store),
+    new AgentReconciler(store, { env }),
     new WorkflowReconciler(store),
-    new NetworkReconciler(store),
+    new NetworkReconciler(store, { env }),
     new SystemReconciler(store),
   ];
 }

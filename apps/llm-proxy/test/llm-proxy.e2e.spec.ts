@@ -328,15 +328,15 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
 
       // When the Secret is deleted
       await store.delete({ kind: 'Secret', namespace: 'default', name: 'e2e-keys' }, actor);
-      // Then every call fails with the no-key error and nothing reaches the upstream with a stale key
+      // Then every call fails with the no-key error (403 no_key, naming the Secret) and nothing reaches the upstream with a stale key
       for (const index of [0, 1, 2]) {
         await eventually(async () => {
-          const failure = await ask(index, 'no key left').then(() => undefined, (error: { status?: number; message?: string }) => error);
-          return failure?.status === 503 && failure.message?.includes('has no usable API key');
+          const failure = await ask(index, 'no key left').then(() => undefined, (error: { status?: number; code?: string; message?: string }) => error);
+          return failure?.status === 403 && failure.code === 'no_key' && failure.message?.includes('has no usable API key') && failure.message.includes('Secret "e2e-keys"');
         });
       }
       openaiUpstream.reset();
-      for (const index of [0, 1, 2]) await expect(ask(index, 'still no key')).rejects.toMatchObject({ status: 503 });
+      for (const index of [0, 1, 2]) await expect(ask(index, 'still no key')).rejects.toMatchObject({ status: 403, code: 'no_key' });
       expect(openaiUpstream.requests).toEqual([]);
     } finally {
       await store.close();

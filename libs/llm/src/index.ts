@@ -2,6 +2,7 @@ export * from './chat-types';
 export * from './provider-errors';
 export * from './provider-adapter';
 export * from './cancel-signal';
+export * from './provider-table';
 export * from './providers';
 export * from './model-catalogue';
 export * from './price-table';

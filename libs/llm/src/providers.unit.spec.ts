@@ -1,4 +1,5 @@
-import { createProviderAdapter, isProviderDisabled, normalizeProviderName, PROVIDER_DEFAULTS, PROVIDER_NAMES } from './providers';
+import { isProviderDisabled, normalizeProviderName, PROVIDER_DEFAULTS, PROVIDER_NAMES } from './provider-table';
+import { createProviderAdapter } from './providers';
 import { ProviderError } from './provider-errors';
 
 describe('providers', () => {
@@ -19,7 +20,7 @@ describe('providers', () => {
     expect(PROVIDER_DEFAULTS.groq.baseUrl).toBe('https://api.groq.com/openai/v1');
     expect(PROVIDER_DEFAULTS.qwen.baseUrl).toBe('https://dashscope.aliyuncs.com/compatible-mode/v1');
     expect(PROVIDER_DEFAULTS.kimi.baseUrl).toBe('https://api.moonshot.cn/v1');
-    expect(PROVIDER_DEFAULTS.ollama.requiresApiKey).toBe(false);
+    expect(PROVIDER_DEFAULTS.ollama.apiKey).toBe('none');
     expect(PROVIDER_DEFAULTS.azure.baseUrl).toBeUndefined();
     expect(isProviderDisabled('openai', { KASTRA_DISABLE_OPENAI_PROVIDER: 'true' })).toBe(true);
     expect(isProviderDisabled('openai', {})).toBe(false);

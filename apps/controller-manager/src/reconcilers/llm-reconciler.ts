@@ -1,16 +1,22 @@
 import { DEFAULT_NAMESPACE, LLM_PROVIDERS, type Resource } from '@kastra/api';
+import { judgeModelKeys, normalizeProviderName, providerDefaultKey, providerNeedsBaseUrl, type ProviderName } from '@kastra/llm/provider-table';
 import type { ResourceStore } from '@kastra/resource-store';
 import type { Assessment, Problem } from '../assessment';
 import type { KindReconciler } from '../kind-reconciler';
 import { ReferenceChecker } from '../reference-checker';
+import { providerDisabledProblem } from './provider-disabled-problem';
 import { secretKeyProblem } from './secret-key-problem';
 
-/** Providers that run without a key (local servers). */
-const KEYLESS_PROVIDERS = new Set(['mock', 'ollama', 'openai-compatible']);
 const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+/** How often a problem only the environment can fix is looked at again. */
+export const ENV_RECHECK_MS = 30_000;
 
 export interface LlmReconcilerOptions {
-  /** Where `${ENV}` keys are looked up. @default process.env */
+  /**
+   * Where `${ENV}` keys and providers' default keys are looked up. The llm-proxy looks them up in
+   * its own environment; this one is assumed to be the same (the stack's shared environment:
+   * `npm start`, docker-compose's `kastra-env`). @default process.env
+   */
   env?: NodeJS.ProcessEnv;
   /**
    * How often a missing environment key is looked at again. Environment changes reach a running
@@ -20,7 +26,19 @@ export interface LlmReconcilerOptions {
   envRecheckMs?: number;
 }
 
-/** An LLM is Ready when its provider is known and its key resolves (llm-proxy does the calling). */
+/** One source of keys of the spec (apiKey, apiKeys, secretRef): its keys, and what to say when none is usable. */
+interface KeySource {
+  keys: Array<{ usable: boolean }>;
+  problem?: Problem;
+}
+
+/**
+ * An LLM is Ready when the llm-proxy can call it: its provider is known and on, it has an
+ * endpoint, and its keys pass `judgeModelKeys` of the provider table — the rule the proxy applies
+ * to the same spec (apps/llm-proxy/src/registry/llm-resource-keys.ts): one usable key of its own
+ * is enough; a spec with keys that are all unusable is not Ready even when the provider's default
+ * key is set; a spec without keys uses that default key when the provider needs one.
+ */
 export class LlmReconciler implements KindReconciler {
   readonly kind = 'LLM';
   private readonly references: ReferenceChecker;
@@ -34,24 +52,41 @@ export class LlmReconciler implements KindReconciler {
     const provider = String(spec.provider);
     // Fallbacks only need to exist: requiring them Ready would make mutual fallbacks wait forever.
     const problems = await this.references.check(llm, { existenceOnly: ['Secret', 'LLM'] });
-    if (!(LLM_PROVIDERS as readonly string[]).includes(provider)) {
+    const name = (LLM_PROVIDERS as readonly string[]).includes(provider) ? normalizeProviderName(provider) : undefined;
+    if (!name) {
       problems.push({
         reason: 'UnknownProvider',
         message: `provider "${provider}" is not supported (spec.provider): use one of ${LLM_PROVIDERS.join(', ')}`,
         terminal: true,
       });
+      return { problems, readyMessage: '' };
     }
-    problems.push(...(await this.keyProblems(llm, spec, provider)));
-    return { problems, readyMessage: `${provider} model ${String(spec.model)} is available through llm-proxy` };
+    const disabled = providerDisabledProblem(name, this.env, this.recheckAfterMs);
+    if (disabled) problems.push(disabled);
+    const options = (spec.options ?? {}) as { baseURL?: unknown };
+    if (providerNeedsBaseUrl(name) && !(typeof options.baseURL === 'string' && options.baseURL !== '')) {
+      problems.push({
+        reason: 'BaseURLMissing',
+        message: `provider ${name} has no default endpoint: set spec.options.baseURL to the server's URL`,
+        terminal: true,
+      });
+    }
+    problems.push(...(await this.keyProblems(llm, spec, name)));
+    return { problems, readyMessage: `${name} model ${String(spec.model)} is available through llm-proxy` };
   }
 
-  private async keyProblems(llm: Resource, spec: Record<string, unknown>, provider: string): Promise<Problem[]> {
-    const env = this.options.env ?? process.env;
-    const recheckAfterMs = this.options.envRecheckMs ?? 30_000;
+  private get env(): NodeJS.ProcessEnv {
+    return this.options.env ?? process.env;
+  }
+
+  private get recheckAfterMs(): number {
+    return this.options.envRecheckMs ?? ENV_RECHECK_MS;
+  }
+
+  private async keyProblems(llm: Resource, spec: Record<string, unknown>, provider: ProviderName): Promise<Problem[]> {
     const problems: Problem[] = [];
-    let configured = false;
+    const sources: KeySource[] = [];
     if (spec.apiKey !== undefined) {
-      configured = true;
       const match = typeof spec.apiKey === 'string' ? ENV_REFERENCE.exec(spec.apiKey) : null;
       if (!match) {
         // Never echo the value: it may be a literal key that slipped past validation.
@@ -60,42 +95,55 @@ export class LlmReconciler implements KindReconciler {
           message: 'spec.apiKey must be an environment reference such as ${OPENAI_API_KEY}; keep literal keys in a Secret and use spec.secretRef',
           terminal: true,
         });
-      } else if (!env[match[1]]) {
-        problems.push({
-          reason: 'APIKeyMissing',
-          message: `environment variable ${match[1]} is not set: set it in the environment of Kastra or use spec.secretRef`,
-          recheckAfterMs,
+        sources.push({ keys: [{ usable: false }] });
+      } else {
+        sources.push({
+          keys: [{ usable: !!this.env[match[1]] }],
+          problem: {
+            reason: 'APIKeyMissing',
+            message: `environment variable ${match[1]} is not set: set it in the environment of Kastra or use spec.secretRef`,
+            recheckAfterMs: this.recheckAfterMs,
+          },
         });
       }
     }
     if (Array.isArray(spec.apiKeys) && spec.apiKeys.length > 0) {
-      configured = true;
       const names = spec.apiKeys.map((ref) => (typeof ref === 'string' ? ENV_REFERENCE.exec(ref)?.[1] : undefined));
-      const set = names.filter((name): name is string => !!name && !!env[name]);
-      if (set.length === 0) {
-        const missing = names.filter((name): name is string => !!name);
-        problems.push({
+      const missing = names.filter((name): name is string => !!name);
+      sources.push({
+        keys: names.map((name) => ({ usable: !!name && !!this.env[name] })),
+        problem: {
           reason: 'APIKeyMissing',
           message: `none of the environment variables of spec.apiKeys is set (${missing.join(', ')}): set at least one in the environment of Kastra or use spec.secretRef`,
-          recheckAfterMs,
-        });
-      }
+          recheckAfterMs: this.recheckAfterMs,
+        },
+      });
     }
     const secretRef = spec.secretRef as { name?: unknown; key?: unknown } | undefined;
     if (secretRef && typeof secretRef.name === 'string' && typeof secretRef.key === 'string') {
-      configured = true;
       const namespace = llm.metadata.namespace ?? DEFAULT_NAMESPACE;
-      const problem = await secretKeyProblem(this.store, namespace, { name: secretRef.name, key: secretRef.key }, 'spec.secretRef.key');
-      if (problem) problems.push(problem);
+      const selector = { name: secretRef.name, key: secretRef.key };
+      const exists = await this.store.get({ kind: 'Secret', namespace, name: selector.name });
+      // A missing Secret is already ReferenceNotFound; a Secret without the key is SecretKeyMissing.
+      const problem = exists ? await secretKeyProblem(this.store, namespace, selector, 'spec.secretRef.key') : undefined;
+      sources.push({ keys: [{ usable: !!exists && !problem }], ...(problem ? { problem } : {}) });
     }
-    if (!configured && !KEYLESS_PROVIDERS.has(provider)) {
-      const example = `\${${provider.toUpperCase().replace(/-/g, '_')}_API_KEY}`;
-      problems.push({
-        reason: 'APIKeyMissing',
-        message: `provider ${provider} needs an API key and none is configured: set spec.apiKey (e.g. ${example}) or spec.secretRef`,
-        terminal: true,
-      });
+
+    const verdict = judgeModelKeys(provider, sources.flatMap((source) => source.keys), {
+      defaultKeyAvailable: providerDefaultKey(provider, this.env) !== undefined,
+    });
+    if (verdict.callable) return problems;
+    if (verdict.missing === 'ownKeysUnusable') {
+      for (const source of sources) if (source.problem) problems.push(source.problem);
+      return problems;
     }
+    const example = `\${${verdict.variable ?? `${provider.toUpperCase().replace(/-/g, '_')}_API_KEY`}}`;
+    const defaultKey = verdict.variable ? `set ${verdict.variable} in the environment of Kastra (the provider's default key), or ` : '';
+    problems.push({
+      reason: 'APIKeyMissing',
+      message: `provider ${provider} needs an API key and none is configured: ${defaultKey}set spec.apiKey (e.g. ${example}) or spec.secretRef`,
+      recheckAfterMs: this.recheckAfterMs,
+    });
     return problems;
   }
 }

@@ -3,23 +3,25 @@ import type { ResourceStore } from '@kastra/resource-store';
 import type { Assessment } from '../assessment';
 import type { KindReconciler } from '../kind-reconciler';
 import { ReferenceChecker } from '../reference-checker';
-import { inlineModelProblem } from './inline-model-problem';
+import { ModelSelectorChecker, type ModelSelectorCheckerOptions } from './model-selector-checker';
 
-/** A Network is Ready when every agent and the router model resolve and are Ready. */
+/** A Network is Ready when every agent and the router model resolve and are Ready (the router model as an Agent's model is). */
 export class NetworkReconciler implements KindReconciler {
   readonly kind = 'Network';
   private readonly references: ReferenceChecker;
+  private readonly models: ModelSelectorChecker;
 
-  constructor(store: ResourceStore) {
+  constructor(store: ResourceStore, options: ModelSelectorCheckerOptions = {}) {
     this.references = new ReferenceChecker(store);
+    this.models = new ModelSelectorChecker(store, options);
   }
 
   async reconcile(network: Resource): Promise<Assessment> {
     const spec = (network.spec ?? {}) as { agents?: unknown[]; router?: { model?: unknown } };
     const problems = await this.references.check(network);
-    const inline = inlineModelProblem(spec.router?.model, 'spec.router.model');
-    if (inline) problems.push(inline);
+    const model = await this.models.check(spec.router?.model, 'spec.router.model');
+    problems.push(...model.problems);
     const agents = Array.isArray(spec.agents) ? spec.agents.length : 0;
-    return { problems, readyMessage: `router model and ${agents} agent${agents === 1 ? '' : 's'} are Ready` };
+    return { problems, readyMessage: `router model and ${agents} agent${agents === 1 ? '' : 's'} are Ready`, ...(model.recheckAfterMs ? { recheckAfterMs: model.recheckAfterMs } : {}) };
   }
 }

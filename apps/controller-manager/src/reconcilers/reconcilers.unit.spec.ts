@@ -1,10 +1,11 @@
 import { createServer, type Server } from 'node:net';
 import type { Resource } from '@kastra/api';
 import { freePort } from '@kastra/testing';
-import type { Assessment } from '../assessment';
+import { recheckDelay, type Assessment } from '../assessment';
 import { InMemoryResourceStore } from '../test/in-memory-resource-store';
 import { AgentReconciler } from './agent-reconciler';
 import { LlmReconciler } from './llm-reconciler';
+import { NetworkReconciler } from './network-reconciler';
 import { ToolReconciler } from './tool-reconciler';
 
 function object(kind: string, name: string, spec: Record<string, unknown>, extra: Partial<Resource> = {}): Resource {
@@ -69,6 +70,56 @@ describe('LlmReconciler', () => {
     store.put({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, data: { 'api-key': 'enc' } });
     expect(reasons(await llms.reconcile(llm))).toEqual([]);
   });
+
+  it('judges a spec without keys by the provider default key, the way llm-proxy calls it', async () => {
+    // Given an OpenAI LLM that names no key of its own
+    const llm = object('LLM', 'bare', { provider: 'openai', model: 'gpt-4o' });
+    // When the environment has no OPENAI_API_KEY: not Ready, naming the variable, looked at again later
+    const without = await new LlmReconciler(new InMemoryResourceStore(), { env: {} }).reconcile(llm);
+    expect(without.problems).toEqual([expect.objectContaining({ reason: 'APIKeyMissing', recheckAfterMs: 30_000 })]);
+    expect(without.problems[0].terminal).toBeUndefined();
+    expect(without.problems[0].message).toContain('set OPENAI_API_KEY in the environment of Kastra');
+    // When it has one: Ready (llm-proxy calls it with that key)
+    const withKey = await new LlmReconciler(new InMemoryResourceStore(), { env: { OPENAI_API_KEY: 'sk-env' } }).reconcile(llm);
+    expect(reasons(withKey)).toEqual([]);
+  });
+
+  it('never lets the provider default key stand in for keys of its own that are all unusable', async () => {
+    const llms = new LlmReconciler(new InMemoryResourceStore(), { env: { OPENAI_API_KEY: 'sk-env' } });
+    const own = await llms.reconcile(object('LLM', 'own', { provider: 'openai', model: 'x', apiKey: '${OTHER_ACCOUNT_KEY}' }));
+    expect(own.problems).toEqual([expect.objectContaining({ reason: 'APIKeyMissing' })]);
+    expect(own.problems[0].message).toContain('OTHER_ACCOUNT_KEY');
+  });
+
+  it('is Ready when one of its own keys is usable, as the proxy then calls with that one', async () => {
+    // Given an LLM with an unset variable and a Secret that holds the key
+    const store = new InMemoryResourceStore();
+    store.put({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, data: { 'api-key': 'enc' } });
+    const llms = new LlmReconciler(store, { env: {} });
+    const llm = object('LLM', 'mixed', { provider: 'openai', model: 'x', apiKey: '${UNSET_KEY}', secretRef: { name: 'creds', key: 'api-key' } });
+    // Then it is Ready
+    expect(reasons(await llms.reconcile(llm))).toEqual([]);
+  });
+
+  it('follows the provider table for providers that need no key, or a key only when given one', async () => {
+    const llms = new LlmReconciler(new InMemoryResourceStore(), { env: {} });
+    // mock and ollama are called without a key: an unset one is left out, not a problem
+    expect(reasons(await llms.reconcile(object('LLM', 'm', { provider: 'mock', model: 'x', apiKey: '${UNSET_KEY}' })))).toEqual([]);
+    // openai-compatible: no key is fine, a key that is given must be set
+    const compatible = { provider: 'openai-compatible', model: 'local', options: { baseURL: 'http://127.0.0.1:8000/v1' } };
+    expect(reasons(await llms.reconcile(object('LLM', 'c', compatible)))).toEqual([]);
+    expect(reasons(await llms.reconcile(object('LLM', 'c', { ...compatible, apiKey: '${UNSET_KEY}' })))).toEqual(['APIKeyMissing']);
+  });
+
+  it('asks for an endpoint where the provider has none, and names a provider that is turned off', async () => {
+    const llms = new LlmReconciler(new InMemoryResourceStore(), { env: { KASTRA_DISABLE_GROQ_PROVIDER: 'true', GROQ_API_KEY: 'k' } });
+    const endpointless = await llms.reconcile(object('LLM', 'c', { provider: 'openai-compatible', model: 'local' }));
+    expect(endpointless.problems).toEqual([expect.objectContaining({ reason: 'BaseURLMissing', terminal: true })]);
+    expect(endpointless.problems[0].message).toContain('spec.options.baseURL');
+    const off = await llms.reconcile(object('LLM', 'g', { provider: 'groq', model: 'llama' }));
+    expect(off.problems).toEqual([expect.objectContaining({ reason: 'ProviderDisabled' })]);
+    expect(off.problems[0].message).toContain('KASTRA_DISABLE_GROQ_PROVIDER');
+  });
 });
 
 describe('ToolReconciler', () => {
@@ -127,5 +178,50 @@ describe('AgentReconciler', () => {
     // An inline model with a known provider needs no LLM resource
     const inline = await agents.reconcile(object('Agent', 'i', { instructions: 'x', model: { provider: 'mock', name: 'm' } }));
     expect(inline.problems).toEqual([]);
+  });
+
+  it('never calls an Agent without a model Ready: ModelMissing, naming the field', async () => {
+    const agents = new AgentReconciler(new InMemoryResourceStore(), { env: {} });
+    const assessment = await agents.reconcile(object('Agent', 'escalation-agent', { instructions: 'x' }));
+    expect(assessment.problems).toEqual([expect.objectContaining({ reason: 'ModelMissing', terminal: true })]);
+    expect(assessment.problems[0].message).toContain('no model is set (spec.model)');
+  });
+
+  it('calls an inline model Ready only when llm-proxy can serve it: the provider default key, or a Ready LLM of that provider and model', async () => {
+    // Given an agent with an inline OpenAI model and no OPENAI_API_KEY
+    const store = new InMemoryResourceStore();
+    const agent = object('Agent', 'i', { instructions: 'x', model: { provider: 'openai', name: 'gpt-4o' } });
+    const unserved = await new AgentReconciler(store, { env: {} }).reconcile(agent);
+    // Then it is not Ready, naming the handle and the variable, and looked at again later
+    expect(unserved.problems).toEqual([expect.objectContaining({ reason: 'APIKeyMissing', recheckAfterMs: 30_000 })]);
+    expect(unserved.problems[0].message).toContain('no Ready LLM serves openai/gpt-4o (spec.model) and OPENAI_API_KEY is not set');
+    // When the key is in the environment: Ready
+    expect(reasons(await new AgentReconciler(store, { env: { OPENAI_API_KEY: 'sk-env' } }).reconcile(agent))).toEqual([]);
+    // When an LLM of that provider and model exists in another namespace but is not Ready: still not Ready
+    const readyCondition = { type: 'Ready', status: 'True' as const, reason: 'Ready', message: 'ok', lastTransitionTime: '2024-01-01T00:00:00Z' };
+    const llm = { apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'gpt', namespace: 'models' }, spec: { provider: 'openai', model: 'gpt-4o', apiKey: '${K}' } };
+    store.put({ ...llm, status: { observedGeneration: 1, conditions: [{ ...readyCondition, status: 'False', reason: 'APIKeyMissing' }] } });
+    expect(reasons(await new AgentReconciler(store, { env: {} }).reconcile(agent))).toEqual(['APIKeyMissing']);
+    // When it is Ready: the proxy serves the inline model with it, and the agent looks again later (that LLM's changes do not wake it)
+    store.put({ ...llm, status: { observedGeneration: 1, conditions: [readyCondition] } });
+    const served = await new AgentReconciler(store, { env: {} }).reconcile(agent);
+    expect(reasons(served)).toEqual([]);
+    expect(recheckDelay(served)).toBe(30_000);
+  });
+
+  it('needs an LLM with an endpoint for an inline model of a provider without a default one', async () => {
+    const agents = new AgentReconciler(new InMemoryResourceStore(), { env: {} });
+    const assessment = await agents.reconcile(object('Agent', 'c', { instructions: 'x', model: { provider: 'openai-compatible', name: 'local' } }));
+    expect(reasons(assessment)).toEqual(['BaseURLMissing']);
+  });
+});
+
+describe('NetworkReconciler', () => {
+  it('judges an inline router model like an agent model', async () => {
+    const networks = new NetworkReconciler(new InMemoryResourceStore(), { env: {} });
+    const network = (model: unknown) => object('Network', 'n', { agents: [], router: { model } });
+    expect(reasons(await networks.reconcile(network({ provider: 'mock', name: 'mock-1' })))).toEqual([]);
+    const keyed = await networks.reconcile(network({ provider: 'anthropic', name: 'claude' }));
+    expect(keyed.problems[0].message).toContain('no Ready LLM serves anthropic/claude (spec.router.model) and ANTHROPIC_API_KEY is not set');
   });
 });

@@ -49,6 +49,9 @@ export class UpstreamAttempts {
     invoke: (adapter: ProviderAdapter, call: ProviderCall) => Promise<T>,
     options: { stream: boolean; traceparent?: string },
   ): Promise<AttemptResult<T>> {
+    // The registry found the model but no key to call it with: a 403 for the client (OpenAI answers
+    // 403 to a project without access to a model), never an upstream call without the key.
+    if (model.noKeyReason) throw new LlmCallError(403, 'no_key', model.noKeyReason);
     const adapter = this.adapterFor(model.provider);
     const pool = model.keyPool;
     let lastFailure: ProviderError | LlmCallError | undefined;

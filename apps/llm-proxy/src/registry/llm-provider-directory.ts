@@ -4,6 +4,7 @@ import {
   isProviderDisabled,
   normalizeProviderName,
   PROVIDER_DEFAULTS,
+  providerNeedsBaseUrl,
   shippedModels,
   type ModelInfo,
   type ProviderAdapter,
@@ -41,7 +42,8 @@ export class LlmProviderDirectory extends ProviderDirectory {
     if (!name) return undefined;
     const entry = PROVIDER_DEFAULTS[name];
     return {
-      needsKey: entry.requiresApiKey,
+      apiKey: entry.apiKey,
+      needsBaseUrl: providerNeedsBaseUrl(name),
       ...(entry.apiKeyEnv ? { envVar: entry.apiKeyEnv } : {}),
       ...(entry.baseUrl ? { baseUrl: entry.baseUrl } : {}),
     };

@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DEFAULT_NAMESPACE, parseReference, type Resource, type ResourceKey } from '@kastra/api';
 import { loadConfig } from '@kastra/config';
+import { normalizeProviderName, PROVIDER_DEFAULTS } from '@kastra/llm';
 import { PG_POOL } from '@kastra/event-store';
 import { DurableConsumer, NATS_CONNECTION, NATS_PREFIX } from '@kastra/messaging';
 import { createResourceStore, keyOfResourceStream, RESOURCE_STORE, type ResourceStore } from '@kastra/resource-store';
@@ -21,8 +22,6 @@ const logger = createLogger('llm-proxy').child({ component: 'llm-resource-sync' 
 export const LLM_RESOURCE_CONSUMER = 'llm-proxy-registry';
 /** The same for Secret events: one replica reconciles the LLMs using the Secret. */
 export const LLM_SECRET_CONSUMER = 'llm-proxy-registry-secrets';
-/** Providers called without a key. */
-const KEYLESS = new Set(['mock', 'ollama']);
 /**
  * Serializes the reconciles of one LLM across replicas (LLM event, Secret event, resolve on
  * the spot, start): each reads the resource and its Secret after taking the lock, so one that
@@ -168,7 +167,9 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
       logger.warn({ llm: handle }, 'an admin model already uses this model_id; the LLM resource is not mirrored');
       return 'taken';
     }
-    const keyless = KEYLESS.has(spec.provider);
+    const provider = normalizeProviderName(String(spec.provider));
+    // Providers called without a key (provider table): a key of theirs that cannot be read is left out.
+    const keyless = provider !== undefined && PROVIDER_DEFAULTS[provider].apiKey === 'none';
     const keys = await wantedKeysOf(spec, { namespace, handle, keyless }, { env: this.env, revealSecretValue: (...args) => this.revealSecretValue(...args) }, logger);
     const { baseURL, maxTokens, ...options } = spec.options ?? {};
     const row = models.merge(existing ?? models.create(), {

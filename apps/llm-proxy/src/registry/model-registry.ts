@@ -3,11 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { NotFoundError } from '@kastra/api';
 import type { SecretCipher } from '@kastra/secrets';
-import { catalogueEntry } from '@kastra/llm';
+import { catalogueEntry, judgeModelKeys, type ProviderName } from '@kastra/llm';
 import { createLogger } from '@kastra/telemetry';
 import { LlmModelEntity, LlmModelKeyEntity, LlmProviderEntity } from './entities';
 import { LlmResourceSync } from './llm-resource-sync';
 import { ModelKeyPool, type KeyPoolState, type PoolEntry } from './model-key-pool';
+import { type ModelKeyRow, modelKeyState, noDefaultKeyReason } from './model-key-state';
 import { ProviderDirectory } from './provider-directory';
 import { RefreshingCache } from './refreshing-cache';
 import { RegistryChangeBus } from './registry-change-bus';
@@ -34,14 +35,13 @@ export function registryCacheMs(env: NodeJS.ProcessEnv): number {
 const LAST_USED_WRITE_INTERVAL_MS = 30_000;
 /** Shared keys (provider row, environment) cannot be marked invalid in a row: skip them this long. */
 const SHARED_KEY_INVALID_COOL_DOWN_MS = 5 * 60_000;
-/** Provider types whose adapter needs a base URL from the model or provider row. */
-const NEEDS_BASE_URL = new Set(['openai-compatible', 'azure']);
 
 /**
  * Turns a handle into a callable model: a registry `model_id` (`gpt-4-turbo`, or an LLM
- * resource's `namespace.name`), or `provider/model` (a registry row of that provider, else the
- * provider's defaults with its key from the environment). Resolutions are cached for a few
- * seconds and dropped on every registry change, here and on the other replicas.
+ * resource's `namespace.name`), or `provider/model` (a registry row of that provider and model
+ * that has a usable key, else the provider's defaults with its key from the environment).
+ * Resolutions are cached for a few seconds and dropped on every registry change, here and on the
+ * other replicas. A model that exists but has no usable key resolves with `noKeyReason`.
  */
 @Injectable()
 export class ModelRegistry {
@@ -71,7 +71,10 @@ export class ModelRegistry {
     changes.onChange('models', () => this.cache.clear());
   }
 
-  /** @throws NotFoundError when no model answers to `handle` (or it, or its provider, is disabled). */
+  /**
+   * @throws NotFoundError when no model answers to `handle` (or it, or its provider, is disabled).
+   * A model without a usable key resolves, with `noKeyReason` set (calls are refused with it).
+   */
   async resolve(handle: string): Promise<ResolvedModel> {
     const key = typeof handle === 'string' ? handle.trim() : '';
     if (key === '') throw modelNotFound(String(handle), 'a model handle is required');
@@ -79,12 +82,13 @@ export class ModelRegistry {
   }
 
   /**
-   * The models callers may use: enabled rows (admin and LLM resources) whose provider is enabled
-   * and available, with what they are billed at — the model's prices, else the price table's.
-   * Context window and vision fall back to the shipped catalogue. Never keys.
+   * The models callers may use now: enabled rows (admin and LLM resources) whose provider is
+   * enabled and available and that have a usable key or need none (the rule calls are refused
+   * by), with what they are billed at — the model's prices, else the price table's. Context
+   * window and vision fall back to the shipped catalogue. Never keys.
    */
   async list(): Promise<ListedModel[]> {
-    const rows = await this.dataSource.getRepository(LlmModelEntity).find({ where: { status: 'enabled' }, order: { modelId: 'ASC' } });
+    const rows = await this.dataSource.getRepository(LlmModelEntity).find({ where: { status: 'enabled' }, relations: { keys: true }, order: { modelId: 'ASC' } });
     const providerRows = new Map((await this.dataSource.getRepository(LlmProviderEntity).find()).map((p) => [p.name, p]));
     const listed: ListedModel[] = [];
     for (const row of rows) {
@@ -92,6 +96,7 @@ export class ModelRegistry {
       const declared = providerRow?.type ?? row.provider;
       const type = this.providers.canonical(declared) ?? declared;
       if ((providerRow && !providerRow.enabled) || !this.providers.isAvailable(type)) continue;
+      if (this.keyStateOf(row.modelId, row, type, providerRow ?? null).noKeyReason) continue;
       const upstream = row.upstreamModel ?? row.modelId;
       const own = pricesOf(row);
       const prices = own ?? tablePrices(type, upstream);
@@ -122,14 +127,7 @@ export class ModelRegistry {
     const models = this.dataSource.getRepository(LlmModelEntity);
     let row = await models.findOne({ where: { modelId: handle }, relations: { keys: true } });
     const slash = handle.indexOf('/');
-    if (!row && slash > 0) {
-      const provider = handle.slice(0, slash);
-      const model = handle.slice(slash + 1);
-      row =
-        (await models.findOne({ where: { provider, modelId: model }, relations: { keys: true } })) ??
-        (await models.findOne({ where: { provider, upstreamModel: model }, relations: { keys: true } }));
-      if (!row) return this.fromProviderDefaults(handle, provider, model);
-    }
+    if (!row && slash > 0) return this.fromProviderModel(handle, handle.slice(0, slash), handle.slice(slash + 1));
     if (!row && this.resources && slash < 0) {
       // An LLM resource applied a moment ago may not have reached the registry yet.
       const synced = await this.resources.syncHandle(handle);
@@ -147,8 +145,7 @@ export class ModelRegistry {
     if (providerRow && !providerRow.enabled) throw modelNotFound(handle, `provider "${row.provider}" of model "${handle}" is disabled`);
     if (!this.providers.isAvailable(type)) throw modelNotFound(handle, `provider "${type}" of model "${handle}" is not available`);
     const baseUrl = row.baseUrl ?? providerRow?.baseUrl ?? this.providers.defaults(type)?.baseUrl ?? undefined;
-    const entries = this.decryptKeys(row.keys ?? []);
-    const shared = entries.length === 0 && row.authType !== 'none' ? this.sharedKey(type, providerRow) : undefined;
+    const keys = this.keyStateOf(handle, row, type, providerRow);
     return {
       id: row.id,
       name: row.name,
@@ -164,8 +161,58 @@ export class ModelRegistry {
       ...optional('prices', pricesOf(row)),
       limits: { ...optional('rpm', row.rpmLimit), ...optional('tpm', row.tpmLimit) },
       fallbacks: [...row.fallbacks],
-      keyPool: this.pool(row.id, shared ? [shared] : entries, shared ? 'single' : row.keyUsageMode),
+      keyPool: this.pool(row.id, keys.entries, keys.shared ? 'single' : row.keyUsageMode),
+      ...optional('noKeyReason', keys.noKeyReason),
     };
+  }
+
+  /**
+   * `provider/model`: the first registry row of that provider and model (model_id, else upstream
+   * model) that can be called, else the provider's defaults; when neither can, the row's reason
+   * (it names its keys) or the defaults'. A row an admin disabled keeps the handle from resolving.
+   */
+  private async fromProviderModel(handle: string, provider: string, model: string): Promise<ResolvedModel> {
+    const rows = await this.dataSource.getRepository(LlmModelEntity).find({
+      where: [{ provider, modelId: model }, { provider, upstreamModel: model }],
+      relations: { keys: true },
+      order: { modelId: 'ASC' },
+    });
+    const withoutKey: ResolvedModel[] = [];
+    for (const row of rows.filter((candidate) => candidate.status === 'enabled')) {
+      const resolved = await this.fromRow(handle, row).catch((error: unknown) => {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      });
+      if (resolved && !resolved.noKeyReason) return resolved;
+      if (resolved) withoutKey.push(resolved);
+    }
+    const disabled = rows.find((candidate) => candidate.status !== 'enabled');
+    if (disabled) return this.fromRow(handle, disabled);
+    const defaults = await this.fromProviderDefaults(handle, provider, model).catch((error: unknown) => {
+      if (error instanceof NotFoundError && withoutKey.length > 0) return undefined;
+      throw error;
+    });
+    return defaults && (!defaults.noKeyReason || withoutKey.length === 0) ? defaults : withoutKey[0];
+  }
+
+  /** The keys of a row as the pool gets them, and why it cannot be called if it cannot (model-key-state.ts). */
+  private keyStateOf(handle: string, row: LlmModelEntity, type: string, providerRow: LlmProviderEntity | null) {
+    const keys: ModelKeyRow[] = [...(row.keys ?? [])]
+      .sort((a, b) => a.position - b.position || a.createdAt.getTime() - b.createdAt.getTime())
+      .map((key) => {
+        const apiKey = this.tryDecrypt(key.keyCiphertext, key.id);
+        const entry: PoolEntry = { keyId: key.id, apiKey: apiKey ?? '', status: apiKey === undefined ? 'invalid' : key.status };
+        return { entry, undecryptable: apiKey === undefined, invalidReason: key.invalidReason };
+      });
+    return modelKeyState({
+      handle,
+      // Only known, available provider types get here (callers checked isAvailable).
+      provider: type as ProviderName,
+      need: this.providers.defaults(type)?.apiKey ?? 'required',
+      authType: row.authType,
+      keys,
+      sharedKey: () => this.sharedKey(type, providerRow),
+    });
   }
 
   private async fromProviderDefaults(handle: string, provider: string, model: string): Promise<ResolvedModel> {
@@ -177,13 +224,10 @@ export class ModelRegistry {
       throw modelNotFound(handle, `provider "${provider}" is disabled`);
     }
     const defaults = this.providers.defaults(type);
-    const key = this.sharedKey(type, providerRow);
-    if (defaults?.needsKey !== false && !key) {
-      const where = defaults?.envVar ? `set ${defaults.envVar} or ` : '';
-      throw modelNotFound(handle, `no key for provider "${provider}": ${where}register the model with api_keys`);
-    }
     const baseUrl = providerRow?.baseUrl ?? defaults?.baseUrl;
-    if (NEEDS_BASE_URL.has(type) && !baseUrl) throw modelNotFound(handle, `provider "${provider}" needs a base_url: register it`);
+    if (defaults?.needsBaseUrl && !baseUrl) throw modelNotFound(handle, `provider "${provider}" needs a base_url: register it`);
+    const key = this.sharedKey(type, providerRow);
+    const verdict = judgeModelKeys(type as ProviderName, [], { defaultKeyAvailable: key !== undefined, need: defaults?.apiKey ?? 'required' });
     return {
       id: handle,
       name: handle,
@@ -199,6 +243,7 @@ export class ModelRegistry {
       limits: {},
       fallbacks: [],
       keyPool: this.pool(`${type}/*`, key ? [key] : [], 'single'),
+      ...(verdict.callable ? {} : { noKeyReason: noDefaultKeyReason(provider, verdict.missing === 'defaultKeyMissing' ? verdict.variable : undefined) }),
     };
   }
 
@@ -211,15 +256,6 @@ export class ModelRegistry {
     const envVar = this.providers.defaults(type)?.envVar;
     const value = envVar ? this.env[envVar] : undefined;
     return envVar && value ? { keyId: `env:${envVar}`, apiKey: value, status: 'enabled' } : undefined;
-  }
-
-  private decryptKeys(keys: LlmModelKeyEntity[]): PoolEntry[] {
-    return [...keys]
-      .sort((a, b) => a.position - b.position || a.createdAt.getTime() - b.createdAt.getTime())
-      .map((row) => {
-        const apiKey = this.tryDecrypt(row.keyCiphertext, row.id);
-        return { keyId: row.id, apiKey: apiKey ?? '', status: apiKey === undefined ? 'invalid' : row.status };
-      });
   }
 
   private tryDecrypt(stored: string, keyId: string): string | undefined {

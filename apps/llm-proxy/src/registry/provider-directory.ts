@@ -1,12 +1,14 @@
-import type { ModelInfo, ProviderAdapter } from '@kastra/llm';
+import type { ModelInfo, ProviderAdapter, ProviderKeyNeed } from '@kastra/llm';
 
-/** What the registry needs to know of a provider type it has no row for. */
+/** What the registry needs to know of a provider type it has no row for (the provider table of @kastra/llm). */
 export interface ProviderTypeDefaults {
   /** Environment variable holding the provider's key, e.g. OPENAI_API_KEY. */
   envVar?: string;
-  /** False for mock and ollama: they are called without a key. */
-  needsKey: boolean;
+  /** Whether calls need a key (`required`, `optional`, `none`: see ProviderKeyNeed). */
+  apiKey: ProviderKeyNeed;
   baseUrl?: string;
+  /** Calls need a base URL and the provider has no default one (azure, openai-compatible). */
+  needsBaseUrl: boolean;
 }
 
 /**

@@ -180,11 +180,15 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
     const mock = await registry.resolve('mock/echo');
     expect(mock).toMatchObject({ provider: 'mock', modelId: 'echo' });
     expect(mock.keyPool.size).toBe(0);
-    // A provider that needs a key resolves only when its environment variable is set
-    await expect(registry.resolve('anthropic/claude-x')).rejects.toThrow(NotFoundError);
+    // A provider that needs a key resolves without one as a model that cannot be called, naming its variable
+    const keyless = await registry.resolve('anthropic/claude-x');
+    expect(keyless.noKeyReason).toContain('no key for provider "anthropic": set ANTHROPIC_API_KEY in the environment of llm-proxy');
+    expect(keyless.keyPool.size).toBe(0);
+    // And with its environment variable set, it is called with it
     process.env.ANTHROPIC_API_KEY = 'sk-ant-from-env-0000';
     try {
       const claude = await registry.resolve('anthropic/claude-y');
+      expect(claude.noKeyReason).toBeUndefined();
       expect(claude.keyPool.next()).toEqual({ keyId: 'env:ANTHROPIC_API_KEY', apiKey: 'sk-ant-from-env-0000' });
     } finally {
       delete process.env.ANTHROPIC_API_KEY;
@@ -307,10 +311,13 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
       expect(row.api_keys).toEqual([expect.objectContaining({ hint: '(missing)', status: 'invalid' })]);
       expect(JSON.stringify(row)).toContain('LLM_TEST_UNSET_KEY');
       expect(JSON.stringify(row)).not.toContain(sharedKey);
-      // And the model resolves with no usable key at all: calls get 503 no_key, not the shared key
+      // And the model resolves with no usable key at all, saying why: calls get 403 no_key, not the shared key
       const model = await second.app.get(ModelRegistry).resolve('default.unset-llm');
       expect(model.keyPool.size).toBe(1);
       expect(model.keyPool.next()).toBeUndefined();
+      expect(model.noKeyReason).toBe('model "default.unset-llm" has no usable API key for provider openai: environment variable LLM_TEST_UNSET_KEY is not set in llm-proxy');
+      // And the models callers may use leave it out
+      expect((await second.app.get(ModelRegistry).list()).map((listed) => listed.id)).not.toContain('default.unset-llm');
       await store.delete({ kind: 'LLM', namespace: 'default', name: 'unset-llm' }, { actor: 'user:test' });
     } finally {
       delete process.env.OPENAI_API_KEY;

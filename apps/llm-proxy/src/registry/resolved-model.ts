@@ -53,4 +53,9 @@ export interface ResolvedModel {
   /** Handles tried in order when this model fails. */
   fallbacks: string[];
   keyPool: KeyPool;
+  /**
+   * Set when the model needs a key and has no usable one (names what is missing, never a value):
+   * calls are refused with 403 `no_key` before any upstream call, and model lists leave it out.
+   */
+  noKeyReason?: string;
 }

@@ -6,8 +6,7 @@ import { ProviderError } from '../provider-errors';
 import { parseEventJson, readSseEvents } from '../sse-reader';
 import { checkApiKeyWith, runUpstream, UpstreamCall } from '../upstream-call';
 import { type AnthropicUsage, finishReasonOf, toAnthropicRequest, toCompletion, toUsage } from './anthropic-translation';
-
-export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+import { ANTHROPIC_BASE_URL } from '../provider-table';
 
 const CLIENT_CACHE_LIMIT = 256;
 

@@ -5,8 +5,7 @@ import { ProviderError } from '../provider-errors';
 import { parseEventJson, readSseEvents } from '../sse-reader';
 import { checkApiKeyWith, errorFromResponse, runUpstream, UpstreamCall } from '../upstream-call';
 import { contentOf, finishReasonOf, type GeminiResponse, toGeminiRequest, toUsage } from './gemini-translation';
-
-export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
+import { GEMINI_BASE_URL } from '../provider-table';
 
 interface GeminiModel {
   name: string;

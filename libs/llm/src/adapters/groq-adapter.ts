@@ -1,6 +1,5 @@
 import { type AdapterTransport, OpenAICompatibleAdapter } from './openai-compatible-adapter';
-
-export const GROQ_BASE_URL = 'https://api.groq.com/openai/v1';
+import { GROQ_BASE_URL } from '../provider-table';
 
 /** Groq's OpenAI-compatible endpoint (whisper and guard models are not chat models). */
 export function createGroqAdapter(transport?: AdapterTransport): OpenAICompatibleAdapter {

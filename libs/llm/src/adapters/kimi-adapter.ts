@@ -1,6 +1,5 @@
 import { type AdapterTransport, OpenAICompatibleAdapter } from './openai-compatible-adapter';
-
-export const KIMI_BASE_URL = 'https://api.moonshot.cn/v1';
+import { KIMI_BASE_URL } from '../provider-table';
 
 /**
  * Moonshot (Kimi), OpenAI-compatible. Its /models lists more than chat models; only the

@@ -1,6 +1,5 @@
 import { type AdapterTransport, OpenAICompatibleAdapter, renameMaxTokensForReasoningModels } from './openai-compatible-adapter';
-
-export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+import { OPENAI_BASE_URL } from '../provider-table';
 
 /** OpenAI itself. */
 export function createOpenAIAdapter(transport?: AdapterTransport): OpenAICompatibleAdapter {

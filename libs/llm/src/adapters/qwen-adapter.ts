@@ -1,6 +1,5 @@
 import { type AdapterTransport, OpenAICompatibleAdapter } from './openai-compatible-adapter';
-
-export const QWEN_BASE_URL = 'https://dashscope.aliyuncs.com/compatible-mode/v1';
+import { QWEN_BASE_URL } from '../provider-table';
 
 /** Alibaba DashScope (Qwen) in its OpenAI-compatible mode. */
 export function createQwenAdapter(transport?: AdapterTransport): OpenAICompatibleAdapter {

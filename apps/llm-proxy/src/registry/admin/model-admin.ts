@@ -93,8 +93,8 @@ export class ModelAdmin {
     const started = Date.now();
     const model = await this.registry.resolve(row.modelId);
     const key = model.keyPool.next();
-    if (model.keyPool.size > 0 && !key) {
-      return { ok: false, model_id: row.modelId, error: { type: 'no_key', message: 'no enabled, valid key' } };
+    if (model.noKeyReason || (model.keyPool.size > 0 && !key)) {
+      return { ok: false, model_id: row.modelId, error: { type: 'no_key', message: model.noKeyReason ?? 'no enabled, valid key' } };
     }
     const result = await this.providers.adapter(model.provider).checkApiKey({
       ...(key ? { apiKey: key.apiKey } : {}),

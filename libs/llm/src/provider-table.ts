@@ -1,0 +1,128 @@
+// What Kastra knows of each provider without talking to it: names, default endpoint, whether a
+// call needs a key and where its default key lives. No adapter (and no SDK) is loaded from here,
+// so the controller-manager judges LLMs with the same table the llm-proxy calls them with.
+
+export const PROVIDER_NAMES = ['openai', 'anthropic', 'google', 'groq', 'qwen', 'kimi', 'ollama', 'azure', 'openai-compatible', 'mock'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
+export const GROQ_BASE_URL = 'https://api.groq.com/openai/v1';
+export const QWEN_BASE_URL = 'https://dashscope.aliyuncs.com/compatible-mode/v1';
+export const KIMI_BASE_URL = 'https://api.moonshot.cn/v1';
+export const OLLAMA_BASE_URL = 'http://127.0.0.1:11434/v1';
+
+/**
+ * Whether a call needs an API key:
+ * - `required`: the provider refuses calls without one. A model uses its own keys; a model given
+ *   none uses the provider's default key (`apiKeyEnv`); a model whose own keys are all unusable
+ *   never falls back to the default key (it may be another account's).
+ * - `optional`: called without a key when the model is given none; a key it is given must be usable.
+ * - `none`: called without a key; a key the model is given is sent when usable, left out when not.
+ */
+export type ProviderKeyNeed = 'required' | 'optional' | 'none';
+
+export interface ProviderDefaults {
+  /** Where calls go without an explicit baseUrl; undefined means the model must set one. */
+  baseUrl?: string;
+  apiKey: ProviderKeyNeed;
+  /** Environment variable holding the provider's default key (`required` providers). */
+  apiKeyEnv?: string;
+  /** Environment variable that turns the provider off (`true`). */
+  disableEnv: string;
+  /** Whether the upstream has an embeddings endpoint. */
+  embeddings: boolean;
+  /** The wire format its upstream speaks (which mock server stands in for it in tests). */
+  wireFormat: 'openai' | 'anthropic' | 'gemini' | 'none';
+}
+
+export const PROVIDER_DEFAULTS: Readonly<Record<ProviderName, ProviderDefaults>> = {
+  openai: { baseUrl: OPENAI_BASE_URL, apiKey: 'required', apiKeyEnv: 'OPENAI_API_KEY', disableEnv: 'KASTRA_DISABLE_OPENAI_PROVIDER', embeddings: true, wireFormat: 'openai' },
+  anthropic: { baseUrl: ANTHROPIC_BASE_URL, apiKey: 'required', apiKeyEnv: 'ANTHROPIC_API_KEY', disableEnv: 'KASTRA_DISABLE_ANTHROPIC_PROVIDER', embeddings: false, wireFormat: 'anthropic' },
+  google: { baseUrl: GEMINI_BASE_URL, apiKey: 'required', apiKeyEnv: 'GEMINI_API_KEY', disableEnv: 'KASTRA_DISABLE_GOOGLE_PROVIDER', embeddings: true, wireFormat: 'gemini' },
+  groq: { baseUrl: GROQ_BASE_URL, apiKey: 'required', apiKeyEnv: 'GROQ_API_KEY', disableEnv: 'KASTRA_DISABLE_GROQ_PROVIDER', embeddings: false, wireFormat: 'openai' },
+  qwen: { baseUrl: QWEN_BASE_URL, apiKey: 'required', apiKeyEnv: 'DASHSCOPE_API_KEY', disableEnv: 'KASTRA_DISABLE_QWEN_PROVIDER', embeddings: true, wireFormat: 'openai' },
+  kimi: { baseUrl: KIMI_BASE_URL, apiKey: 'required', apiKeyEnv: 'MOONSHOT_API_KEY', disableEnv: 'KASTRA_DISABLE_KIMI_PROVIDER', embeddings: false, wireFormat: 'openai' },
+  ollama: { baseUrl: OLLAMA_BASE_URL, apiKey: 'none', disableEnv: 'KASTRA_DISABLE_OLLAMA_PROVIDER', embeddings: true, wireFormat: 'openai' },
+  azure: { apiKey: 'required', apiKeyEnv: 'AZURE_OPENAI_API_KEY', disableEnv: 'KASTRA_DISABLE_AZURE_PROVIDER', embeddings: true, wireFormat: 'openai' },
+  'openai-compatible': { apiKey: 'optional', disableEnv: 'KASTRA_DISABLE_OPENAI_COMPATIBLE_PROVIDER', embeddings: true, wireFormat: 'openai' },
+  mock: { apiKey: 'none', disableEnv: 'KASTRA_DISABLE_MOCK_PROVIDER', embeddings: true, wireFormat: 'none' },
+};
+
+/** Other names users write for the same providers (LiteLLM's, the vendors' own). */
+const ALIASES: Record<string, ProviderName> = {
+  gemini: 'google',
+  google_ai: 'google',
+  'google-ai': 'google',
+  claude: 'anthropic',
+  dashscope: 'qwen',
+  qianwen: 'qwen',
+  moonshot: 'kimi',
+  'azure-openai': 'azure',
+  azure_openai: 'azure',
+  openai_compatible: 'openai-compatible',
+  compatible: 'openai-compatible',
+};
+
+/** The canonical provider name, or undefined when Kastra has no adapter for it. */
+export function normalizeProviderName(provider: string): ProviderName | undefined {
+  const lower = provider.trim().toLowerCase();
+  if ((PROVIDER_NAMES as readonly string[]).includes(lower)) return lower as ProviderName;
+  return ALIASES[lower];
+}
+
+/** Whether configuration turned the provider off (`KASTRA_DISABLE_<NAME>_PROVIDER=true`). */
+export function isProviderDisabled(provider: ProviderName, env: NodeJS.ProcessEnv = process.env): boolean {
+  return /^(1|true|yes)$/i.test(env[PROVIDER_DEFAULTS[provider].disableEnv] ?? '');
+}
+
+/** Whether calls need an endpoint the provider has no default for (azure, openai-compatible): the model must give one. */
+export function providerNeedsBaseUrl(provider: ProviderName): boolean {
+  const defaults = PROVIDER_DEFAULTS[provider];
+  return defaults.baseUrl === undefined && defaults.wireFormat !== 'none';
+}
+
+/** One key a model was given (its own, not the provider's default): usable now or not. */
+export interface GivenKey {
+  usable: boolean;
+}
+
+/**
+ * Whether a model can be called now, as far as keys go:
+ * - `own`: with one of its usable keys; `none`: without a key; `default`: with the provider's default key.
+ * - `ownKeysUnusable`: it was given keys and none is usable.
+ * - `defaultKeyMissing`: it was given none, the provider requires one and `apiKeyEnv` is not set.
+ */
+export type KeyVerdict =
+  | { callable: true; key: 'own' | 'none' | 'default' }
+  | { callable: false; missing: 'ownKeysUnusable' }
+  | { callable: false; missing: 'defaultKeyMissing'; variable?: string };
+
+/**
+ * The one rule both the controller-manager (is the LLM Ready?) and the llm-proxy (may this model
+ * be listed and called?) apply. `defaultKeyAvailable`: the provider's default key is at hand (its
+ * `apiKeyEnv` is set, or the proxy holds a key for the provider). `need` overrides the provider's
+ * (an admin's model with auth_type `none` needs no key).
+ */
+export function judgeModelKeys(
+  provider: ProviderName,
+  given: readonly GivenKey[],
+  options: { defaultKeyAvailable: boolean; need?: ProviderKeyNeed },
+): KeyVerdict {
+  const need = options.need ?? PROVIDER_DEFAULTS[provider].apiKey;
+  if (given.some((key) => key.usable)) return { callable: true, key: 'own' };
+  if (need === 'none') return { callable: true, key: 'none' };
+  if (given.length > 0) return { callable: false, missing: 'ownKeysUnusable' };
+  if (need === 'optional') return { callable: true, key: 'none' };
+  if (options.defaultKeyAvailable) return { callable: true, key: 'default' };
+  const variable = PROVIDER_DEFAULTS[provider].apiKeyEnv;
+  return { callable: false, missing: 'defaultKeyMissing', ...(variable ? { variable } : {}) };
+}
+
+/** The provider's default key from `env` (its `apiKeyEnv`), if set. A credential: never log it. */
+export function providerDefaultKey(provider: ProviderName, env: NodeJS.ProcessEnv): { variable: string; value: string } | undefined {
+  const variable = PROVIDER_DEFAULTS[provider].apiKeyEnv;
+  const value = variable ? env[variable] : undefined;
+  return variable && value ? { variable, value } : undefined;
+}
