@@ -18,7 +18,6 @@ import {
   StreamVersionConflictError,
   STREAM_DOES_NOT_EXIST,
   appendToStream,
-  readHeadPosition,
   type EventMetadata,
 } from '@kastra/event-store';
 import { LabelSelector, matchesFieldSelector } from './label-selector';
@@ -28,6 +27,7 @@ import { forCreate, forUpdate, kubernetesNow, sameJson } from './resource-normal
 import { redactSecret, sealSecret, type ValueCipher } from './secret-data';
 import type { DeleteOptions, DeleteResult, ListQuery, ResourceList, ResourceStore, WatchEvent, WriteContext } from './resource-store';
 import { watchResources } from './watch-resources';
+import { listAtHead } from './list-at-head';
 import type { EventNotifier } from '@kastra/event-store';
 
 /** How often an unconditional write retries after losing a race with another writer. */
@@ -60,27 +60,11 @@ export class PostgresResourceStore implements ResourceStore {
   async list(query: ListQuery): Promise<ResourceList> {
     const kind = this.kindOf(query.kind);
     const selector = LabelSelector.parse(query.labelSelector);
-    const client = await this.pool.connect();
-    try {
-      // One snapshot for the rows and the position, so a watch from it misses nothing.
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const head = await readHeadPosition(client);
-      const { rows } = await client.query<{ object: Resource }>(
-        `SELECT object FROM kastra_resources WHERE kind = $1 AND ($2::text IS NULL OR namespace = $2) ORDER BY namespace, name`,
-        [kind.kind, query.namespace ?? null],
-      );
-      await client.query('COMMIT');
-      const items = rows
-        .map((r) => r.object)
-        .filter((o) => selector.matches(o.metadata.labels) && matchesFieldSelector(query.fieldSelector, o.metadata))
-        .map(redactSecret);
-      return { items, resourceVersion: head.globalPosition };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    const { objects, head } = await listAtHead(this.pool, kind, query.namespace);
+    const items = objects
+      .filter((o) => selector.matches(o.metadata.labels) && matchesFieldSelector(query.fieldSelector, o.metadata))
+      .map(redactSecret);
+    return { items, resourceVersion: head.globalPosition };
   }
 
   async create(input: Resource, ctx: WriteContext): Promise<Resource> {
@@ -181,9 +165,9 @@ export class PostgresResourceStore implements ResourceStore {
     return { object, pending };
   }
 
-  watch(query: ListQuery, fromResourceVersion: string | undefined, signal: AbortSignal): AsyncIterable<WatchEvent> {
+  watch(query: ListQuery, fromResourceVersion: string | undefined, signal: AbortSignal, onStart?: () => void): AsyncIterable<WatchEvent> {
     const normalized = { ...query, kind: this.kindOf(query.kind).kind };
-    return watchResources({ pool: this.pool, notifier: this.notifier, store: this }, normalized, fromResourceVersion, signal);
+    return watchResources({ pool: this.pool, notifier: this.notifier, store: this }, normalized, fromResourceVersion, signal, onStart);
   }
 
   async referrers(key: ResourceKey): Promise<ResourceKey[]> {

@@ -83,10 +83,12 @@ export interface ResourceStore {
   /** Deletes, or marks for deletion when finalizers remain. */
   delete(key: ResourceKey, ctx: WriteContext, options?: DeleteOptions): Promise<DeleteResult>;
   /**
-   * Watch events after `fromResourceVersion` (exclusive; `undefined` = from now; `'0'` = the
-   * current objects as ADDED, then changes) until `signal` aborts.
+   * Watch events after `fromResourceVersion` (exclusive; `undefined` = the changes from now on;
+   * `'0'` = the current objects as ADDED, then changes) until `signal` aborts. No change is sent
+   * twice. `onStart` is called once the starting point is fixed, before any event: a change made
+   * after it is seen.
    */
-  watch(query: ListQuery, fromResourceVersion: string | undefined, signal: AbortSignal): AsyncIterable<WatchEvent>;
+  watch(query: ListQuery, fromResourceVersion: string | undefined, signal: AbortSignal, onStart?: () => void): AsyncIterable<WatchEvent>;
   /** Resources whose spec refers to `key` (e.g. the Agents using an LLM). */
   referrers(key: ResourceKey): Promise<ResourceKey[]>;
   /** Resources with an ownerReference to `uid`. */

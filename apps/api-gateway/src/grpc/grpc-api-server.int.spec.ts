@@ -108,9 +108,10 @@ describe('gRPC API over the Postgres resource store', () => {
     const inNamespace = (name: string, model: string) => JSON.stringify({ ...JSON.parse(llm(name, model)), metadata: { name, namespace: 'from-zero' } });
     try {
       await client.apply(inNamespace('present', 'm'));
-      // When a watch starts from "0", the other transaction ends, and the LLM changes
+      // When a watch starts from "0" (its list is exact at the head, which the open transaction
+      // holds behind the creation), the other transaction ends, and the LLM changes
       const watch = new WatchRecorder(client.watch({ kind: 'LLM', namespace: 'from-zero', resource_version: '0' }));
-      await eventually(async () => watch.events.length >= 1);
+      await watch.started;
       await elsewhere.query('ROLLBACK');
       await client.apply(inNamespace('present', 'changed'));
       // Then the object comes as ADDED, then its change, and its creation is not sent again

@@ -22,7 +22,6 @@ import {
   type WriteContext,
 } from '@kastra/resource-store';
 import { parseManifestText } from './manifest-text';
-import { newerVersionsOnly } from './newer-versions-only';
 import { authorizeKind, principalFromMetadata } from './grpc-principal';
 import type { ApplyRequest, DeleteRequest, GetRequest, ListRequest, WatchRequest } from './resource-rpc-messages';
 
@@ -87,21 +86,18 @@ export class ResourceRpcHandlers {
   }
 
   /**
-   * Checks the caller and the request before the first event, so a bad watch fails at once, and
-   * fixes where the watch starts; the events then flow until `signal` aborts (the client cancelled
-   * or the server stops). An empty resource_version means "changes from now on": the watch starts
-   * at the position a list reads at, less what that list shows; "0" and a version go to the store.
-   * No object version is sent twice.
+   * Checks the caller and the request before the first event, so a bad watch fails at once; the
+   * events then flow until `signal` aborts (the client cancelled or the server stops). An empty
+   * resource_version means "changes from now on"; "0" sends the current objects first. `onStart`
+   * runs once the starting point is fixed. The store sends no change twice.
    */
-  async watch(request: WatchRequest, metadata: Metadata, signal: AbortSignal): Promise<AsyncIterable<WatchEvent>> {
+  async watch(request: WatchRequest, metadata: Metadata, signal: AbortSignal, onStart?: () => void): Promise<AsyncIterable<WatchEvent>> {
     const principal = principalFromMetadata(metadata, this.authority);
     const kind = resolveKind(request.kind);
     authorizeKind(principal, kind.kind, 'watch');
     const query = listQuery(kind, request.namespace, request.label_selector, '');
     const requested = request.resource_version.trim();
-    if (requested !== '') return newerVersionsOnly(this.store.watch(query, requested, signal));
-    const list = await this.store.list(query);
-    return newerVersionsOnly(this.store.watch(query, list.resourceVersion, signal), list.items);
+    return this.store.watch(query, requested === '' ? undefined : requested, signal, onStart);
   }
 }
 

@@ -78,9 +78,8 @@ async function serveWatch(
   stopping.addEventListener('abort', onStopping);
   if (stopping.aborted) abort.abort();
   try {
-    const events = await handlers.watch(call.request, call.metadata, abort.signal);
     // The headers tell the client the starting point is fixed: a change made from now on is seen.
-    call.sendMetadata(new Metadata());
+    const events = await handlers.watch(call.request, call.metadata, abort.signal, () => call.sendMetadata(new Metadata()));
     for await (const event of events) {
       if (abort.signal.aborted) break;
       const flushed = call.write({ type: event.type, object_json: JSON.stringify(event.object) });

@@ -122,7 +122,7 @@ export class InMemoryResourceStore implements ResourceStore {
     return { object: this.commit(structuredClone(current), 'DELETED', ctx), pending: false };
   }
 
-  async *watch(query: ListQuery, fromResourceVersion: string | undefined, signal: AbortSignal): AsyncIterable<WatchEvent> {
+  async *watch(query: ListQuery, fromResourceVersion: string | undefined, signal: AbortSignal, onStart?: () => void): AsyncIterable<WatchEvent> {
     const queue: WatchEvent[] = [];
     let wake: (() => void) | undefined;
     const listener = (_position: number, event: WatchEvent) => {
@@ -139,6 +139,7 @@ export class InMemoryResourceStore implements ResourceStore {
         const from = Number(fromResourceVersion);
         for (const entry of this.log) if (entry.position > from && matches(entry.event.object, query)) queue.push(entry.event);
       }
+      onStart?.();
       while (!signal.aborted) {
         const next = queue.shift();
         if (next) yield next;
