@@ -3,7 +3,7 @@ import type { WriteContext } from '@kastra/resource-store';
 import type { Assessment } from './assessment';
 
 /**
- * The controller of one kind (the seed plan's Controller: current state is read here, desired
+ * The controller of one kind (the Controller of the plugin model: current state is read here, desired
  * state is what the spec says; the difference is acted on or reported). Level-based: it gets the
  * object as it is now, never the event that caused the call, and must be idempotent. It returns
  * what keeps the object from being Ready; the shared reconciler writes the status from that.

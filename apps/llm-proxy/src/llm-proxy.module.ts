@@ -10,7 +10,7 @@ import { RegistryModule } from './registry/registry.module';
 import { RegistryModelResolver } from './registry-model-resolver';
 
 /**
- * The only holder of provider keys (DESIGN.md section 2): the model registry with its admin API,
+ * The only holder of provider keys: the model registry with its admin API,
  * and the call path (OpenAI- and Anthropic-compatible endpoints, NATS subjects) with limits,
  * retries, breakers, fallbacks and usage accounting.
  */

@@ -46,7 +46,7 @@ const WEATHER_TOOL = {
 
 /**
  * llm-proxy as it runs: three processes from dist/ on one database, NATS prefix and Redis, models
- * created through the admin API with the LLM-service seed's body, called with the official SDKs.
+ * created through the admin API with the admin API's documented body, called with the official SDKs.
  */
 describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', () => {
   let database: TestDatabase;
@@ -123,7 +123,7 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
 
     const deadPort = await freePort();
     const models = [
-      // The seed body, pointed at the mock: two keys, round-robin, an RPM limit
+      // The documented admin body, pointed at the mock: two keys, round-robin, an RPM limit
       {
         name: 'GPT-4 Turbo', model_id: 'gpt-4-turbo', provider: 'openai', type: 'chat', description: 'seed body', base_url: openaiUpstream.baseUrl,
         auth_type: 'api_key', key_usage_mode: 'round-robin', api_keys: [{ key: KEY_1, status: 'enabled' }, { key: KEY_2, status: 'enabled' }],
@@ -157,7 +157,7 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
     anthropicUpstream.reset();
   });
 
-  it('lists the registry models with prices and answers the seed model through the OpenAI SDK, round-robin over its two keys', async () => {
+  it('lists the registry models with prices and answers the documented model through the OpenAI SDK, round-robin over its two keys', async () => {
     const listed = await openai().models.list();
     const seed = listed.data.find((m) => m.id === 'gpt-4-turbo') as unknown as Record<string, unknown>;
     expect(seed).toMatchObject({ provider: 'openai', context_window: 128000, supports_vision: true, pricing: { input: 10, output: 30 } });

@@ -111,7 +111,7 @@ describe('llm-proxy lists and calls only models it has a key for (registry, Post
     expect(listed).toContain('keyed-model');
     expect(listed).not.toContain('bare-model');
     expect(listed).not.toContain('revoked-model');
-    // And the seed-style list says the same
+    // And Kastra's own list (/api/v1/llm/models) says the same
     const response = await fetch(`${proxy.url}/api/v1/llm/models`, { headers: { authorization: `Bearer ${home.token('user')}` } });
     const ids = ((await response.json()) as { models: Array<{ id: string }> }).models.map((model) => model.id);
     expect(ids).toEqual(listed);

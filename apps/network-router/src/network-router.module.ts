@@ -5,8 +5,8 @@ import { MessagingModule } from '@kastra/messaging';
 import { ReadinessRegistry } from '@kastra/service-host';
 
 /**
- * NetworkRuns: a router model picks the next agent each step (DESIGN.md section 2). For now it
- * connects to Postgres and NATS and serves health and metrics; the router comes with its issue.
+ * Will run Networks (a router model picks the next agent each step). For now it connects to
+ * Postgres and NATS and serves health and metrics only.
  */
 @Module({
   imports: [EventStoreModule.forRoot(), MessagingModule.forRoot()],

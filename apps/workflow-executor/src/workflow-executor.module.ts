@@ -6,7 +6,7 @@ import { ResourceStoreModule } from '@kastra/resource-store';
 import { ReadinessRegistry } from '@kastra/service-host';
 import { WorkflowExecutorService } from './workflow-executor.service';
 
-/** Durable execution of WorkflowRuns (DESIGN.md section 2): docs/workflows.md describes the run model. */
+/** Durable execution of WorkflowRuns — docs/workflows.md describes the run model. */
 @Module({
   imports: [EventStoreModule.forRoot(), MessagingModule.forRoot(), ResourceStoreModule],
   providers: [WorkflowExecutorService, EventRelayHost],

@@ -138,7 +138,7 @@ describe('the workflow executor with Postgres and NATS', () => {
     expect(findCondition(run.status?.conditions, 'Succeeded')).toMatchObject({ status: 'False', reason: 'WorkflowNotFound' });
   });
 
-  it("runs the seed's recipe-suggestion workflow (agent, then the script tool) on a fake llm-proxy", async () => {
+  it("runs the example recipe-suggestion workflow (agent, then the script tool) on a fake llm-proxy", async () => {
     await env.applyExample('mock-llms.yaml');
     await env.applyExample('recipe-assistant.yaml');
     await env.createRun('cooking', 'recipe-1', 'recipe-suggestion', { message: 'I have eggs and tomatoes' });
@@ -149,7 +149,7 @@ describe('the workflow executor with Postgres and NATS', () => {
     expect(recipes[0]).toBe('Tomato and egg stir-fry');
   });
 
-  it("runs the seed's data-processing workflow extract -> transform -> load", async () => {
+  it("runs the example data-processing workflow extract -> transform -> load", async () => {
     await env.applyExample('data-processing.yaml');
     await env.createRun('default', 'etl-1', 'data-processing', 'id,name\n1, Ann ');
     const run = await env.waitForPhase('default', 'etl-1', ['Succeeded', 'Failed']);

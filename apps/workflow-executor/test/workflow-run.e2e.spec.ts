@@ -66,7 +66,7 @@ describe('workflow runs end to end (gateway, controller-manager, workflow-execut
     token = new JwtAuthority(loadDevelopmentSecrets(home).jwtSecret).issue({ sub: 'e2e', role: 'admin' });
     kubectl = createKubectl({ home, httpsPort, token }).run;
 
-    // The seed's examples (top level: the mock provider only), Ready before runs start.
+    // The examples/ manifests (top level: the mock provider only), Ready before runs start.
     const applied = await kubectl(['apply', '-f', path.join(REPO, 'examples')]);
     expect(applied).toMatchObject({ code: 0 });
     const ready = await kubectl(['wait', '--for=condition=Ready', '--all', 'agents,llms,tools,workflows', '-A', '--timeout=60s']);

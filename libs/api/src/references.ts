@@ -28,7 +28,7 @@ const ACCEPTED =
 /**
  * Parses a reference to a resource of `options.kind`. Accepted forms:
  * - `name`: same namespace as the referrer;
- * - `namespace.name` (as in the seed's `ref: default.my-llm`): names are DNS labels and cannot
+ * - `namespace.name` (as in `ref: default.my-llm`): names are DNS labels and cannot
  *   contain a dot, so the first dot always separates the namespace;
  * - `plural/name` or `plural/namespace.name` (`agents/greeter`), the prefix being any name of the
  *   expected kind (plural, singular, kind or short name, any case);

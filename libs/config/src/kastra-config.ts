@@ -2,7 +2,7 @@ import * as path from 'node:path';
 
 /**
  * Everything a Kastra process reads from its environment, in one place.
- * Defaults are DESIGN.md section 4's.
+ * Defaults are those docs/operations.md lists.
  */
 export interface KastraConfig {
   /** Postgres holding the event log and read models. @default postgres://postgres@127.0.0.1:5432/kastra */
@@ -30,7 +30,7 @@ export function loadConfig(defaultPort: number, env: NodeJS.ProcessEnv = process
   };
 }
 
-/** Default HTTP ports of the services (DESIGN.md section 4). */
+/** Default HTTP ports of the services (docs/operations.md). */
 export const SERVICE_PORTS = {
   'api-gateway': 8080,
   'llm-proxy': 8081,

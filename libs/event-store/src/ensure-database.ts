@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 
-/** Creates the database named in `url` when it does not exist (DESIGN.md: "created if missing"). */
+/** Creates the database named in `url` when it does not exist (a fresh machine needs no manual setup). */
 export async function ensureDatabase(url: string): Promise<void> {
   const target = new URL(url);
   const database = decodeURIComponent(target.pathname.replace(/^\//, '')) || 'postgres';

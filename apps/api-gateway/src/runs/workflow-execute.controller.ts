@@ -15,8 +15,8 @@ export const EXECUTE_MAX_TIMEOUT_SECONDS = 600;
 type ExecuteRequest = AuthenticatedRequest & RequestWithRawBody;
 
 /**
- * `POST .../workflows/{name}/execute`: runs a Workflow and answers with its output (the seed's
- * `workflow.execute()`). The body is the run input (any JSON; empty for none). The run is an
+ * `POST .../workflows/{name}/execute`: runs a Workflow and answers with its output (the REST form
+ * of an SDK's `workflow.execute()`). The body is the run input (any JSON; empty for none). The run is an
  * ordinary WorkflowRun, so it keeps going (and can be followed) when the caller times out.
  */
 @Controller()

@@ -12,7 +12,7 @@ import { LlmErrorFilter } from './llm-error.filter';
 import { OpenAiChatResponder } from './openai-chat-responder';
 import { parseChatRequest } from './parse-chat-request';
 
-/** The LLM-service API of the seed: chat, the callable models, and usage per user, model and day. */
+/** Kastra's own LLM-service API: chat, the callable models, and usage per user, model and day. */
 @Controller('api/v1/llm')
 @UseGuards(BearerAuthGuard)
 @UseFilters(LlmErrorFilter)

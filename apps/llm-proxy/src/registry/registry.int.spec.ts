@@ -25,8 +25,8 @@ const authority = new JwtAuthority(JWT_SECRET);
 const admin = { authorization: `Bearer ${authority.issue({ sub: 'root', role: 'admin' })}` };
 const user = { authorization: `Bearer ${authority.issue({ sub: 'alice', role: 'user' })}` };
 
-/** The issue's example body, as the LLM-service seed sends it. */
-const seedBody = {
+/** The admin API's documented example body, as model-management clients send it. */
+const documentedBody = {
   name: 'GPT-4 Turbo',
   model_id: 'gpt-4-turbo',
   provider: 'openai',
@@ -85,12 +85,12 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
     await db?.drop();
   });
 
-  it('creates a model from the seed body exactly, stores the key encrypted and never returns it', async () => {
-    // When an admin posts the seed's body
-    const created = await call(first, 'POST', '/api/v1/llm-models', seedBody);
-    // Then every seed field comes back, the key only as a hint
+  it('creates a model from the documented body exactly, stores the key encrypted and never returns it', async () => {
+    // When an admin posts the documented body
+    const created = await call(first, 'POST', '/api/v1/llm-models', documentedBody);
+    // Then every documented field comes back, the key only as a hint
     expect(created.status).toBe(201);
-    const { api_keys: _keys, ...fields } = seedBody;
+    const { api_keys: _keys, ...fields } = documentedBody;
     expect(created.json).toMatchObject(fields);
     expect(created.json.api_keys).toEqual([expect.objectContaining({ id: expect.any(String), hint: `sk-…${SEED_KEY.slice(-4)}`, status: 'enabled' })]);
     expect(created.text).not.toContain(SEED_KEY);
@@ -110,7 +110,7 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
   });
 
   it('lists with provider, type and status filters, and changes keys and fields by PUT', async () => {
-    // Given a second, disabled embedding model of another provider (the seed's Chinese type kept as is)
+    // Given a second, disabled embedding model of another provider (a client's Chinese type kept as is)
     const other = await call(first, 'POST', '/api/v1/llm-models', { name: '通义', model_id: 'qwen-embed', provider: 'qwen', type: '生文', status: 'disabled' });
     expect(other.status).toBe(201);
     expect(other.json.type).toBe('生文');
@@ -150,13 +150,13 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
       ['GET', '/api/v1/llm/providers'],
       ['POST', '/api/v1/llm/admin/rotate-master-key'],
     ]) {
-      expect((await call(first, method, path, method === 'POST' ? seedBody : undefined, user)).status).toBe(403);
-      expect((await call(first, method, path, method === 'POST' ? seedBody : undefined, {})).status).toBe(401);
+      expect((await call(first, method, path, method === 'POST' ? documentedBody : undefined, user)).status).toBe(403);
+      expect((await call(first, method, path, method === 'POST' ? documentedBody : undefined, {})).status).toBe(401);
     }
   });
 
   it('rejects invalid bodies naming the fields: 422 for wrong or unknown fields, 400 for a non-object, 409 for a taken model_id', async () => {
-    const invalid = await call(first, 'POST', '/api/v1/llm-models', { ...seedBody, model_id: 'x', max_tokens: 'lots', key_usage_mode: 'random', colour: 'red', api_keys: [{ status: 'enabled' }] });
+    const invalid = await call(first, 'POST', '/api/v1/llm-models', { ...documentedBody, model_id: 'x', max_tokens: 'lots', key_usage_mode: 'random', colour: 'red', api_keys: [{ status: 'enabled' }] });
     expect(invalid.status).toBe(422);
     const fields = invalid.json.error.causes.map((c: { field: string }) => c.field);
     expect(fields).toEqual(expect.arrayContaining(['max_tokens', 'key_usage_mode', 'colour', 'api_keys[0].key']));
@@ -168,7 +168,7 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
     expect(unknownProvider.status).toBe(422);
     expect(unknownProvider.json.error.causes[0].field).toBe('provider');
     expect((await call(first, 'POST', '/api/v1/llm-models', '[1,2]')).status).toBe(400);
-    expect((await call(first, 'POST', '/api/v1/llm-models', seedBody)).status).toBe(409);
+    expect((await call(first, 'POST', '/api/v1/llm-models', documentedBody)).status).toBe(409);
   });
 
   it('resolves by model_id, by provider/model (row, then provider defaults) and fails with NotFoundError otherwise', async () => {

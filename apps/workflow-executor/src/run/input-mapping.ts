@@ -13,7 +13,7 @@ export function runContext(state: RunState): { input: unknown; steps: Record<str
 }
 
 /**
- * The input of a step, from its mapping (the seed's forms and templates):
+ * The input of a step, from its mapping (the forms and templates docs/workflows.md lists):
  * - none: the previous step's output (the run input for the first step);
  * - `{type: user-input}`: the run input;
  * - `{from: X}`: the output of the latest finished step whose `output.type` is X, or whose id is X;

@@ -10,7 +10,7 @@ describe('script tools', () => {
     await expect(executeTool(script('await null; return [input, typeof Math.max]'), 'hi', ctx)).resolves.toEqual(['hi', 'function']);
   });
 
-  it('runs the seed recipe-finder script', async () => {
+  it('runs the recipe-finder script of examples/', async () => {
     const code = `const text = (typeof input === 'string' ? input : JSON.stringify(input ?? '')).toLowerCase();
 const catalogue = [{ name: 'Tomato soup', needs: ['tomato', 'onion'] }, { name: 'Garlic fried rice', needs: ['rice', 'garlic', 'egg'] }];
 return { recipes: catalogue.filter((r) => r.needs.some((n) => text.includes(n))) };`;

@@ -1,13 +1,13 @@
 import { parse } from 'yaml';
-import { SEED_MANIFESTS } from '../testing/seed-manifests';
+import { USER_MANIFESTS } from '../testing/user-manifests';
 import type { Resource } from '../resource';
 import { validateResource } from '../validate-resource';
 import { expandSystem, SYSTEM_LABEL } from './system-expansion';
 
 describe('expandSystem', () => {
-  it('turns the seed customer-support System into owned, valid children in its namespace', () => {
-    // Given the seed's System, as stored (with a uid and a namespace)
-    const system = parse(SEED_MANIFESTS['system customer-support']) as Resource;
+  it('turns the documented customer-support System into owned, valid children in its namespace', () => {
+    // Given the documented System, as stored (with a uid and a namespace)
+    const system = parse(USER_MANIFESTS['system customer-support']) as Resource;
     system.metadata = { ...system.metadata, namespace: 'support', uid: 'uid-1', labels: { team: 'care' } };
     // When it is expanded
     const children = expandSystem(system);

@@ -42,7 +42,7 @@ export class ApiKeyBody {
 }
 
 /**
- * A model as the admin API takes it: the LLM-service seed's snake_case field names. On update
+ * A model as the admin API takes it: snake_case field names, as the model-management clients send them. On update
  * every field is optional and only the fields sent change.
  */
 export class ModelBody {
@@ -61,7 +61,7 @@ export class ModelBody {
   @MaxLength(200)
   provider!: string;
 
-  /** chat, embedding, ... or the seed's own values (生文): stored as given. */
+  /** chat, embedding, ... or a client's own values (生文): stored as given. */
   @IsOptional()
   @IsString()
   @IsNotEmpty()

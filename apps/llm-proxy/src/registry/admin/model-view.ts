@@ -21,7 +21,7 @@ export function keyView(key: LlmModelKeyEntity): KeyView {
   };
 }
 
-/** A model in the seed's snake_case shape, keys as hints. */
+/** A model in the admin API's snake_case shape, keys as hints. */
 export function modelView(model: LlmModelEntity) {
   const keys = [...(model.keys ?? [])].sort((a, b) => a.position - b.position);
   return {

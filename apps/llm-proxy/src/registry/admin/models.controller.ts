@@ -29,7 +29,7 @@ export class ModelsController {
     return this.models.get(id);
   }
 
-  /** PUT and PATCH both change only the fields sent (the seed's clients use PUT that way). */
+  /** PUT and PATCH both change only the fields sent (the admin console's clients use PUT that way). */
   @Put(':id')
   replace(@Param('id') id: string, @Body() body: unknown) {
     return this.models.update(id, parseBody(ModelBody, body, 'llm-models', { partial: true }));

@@ -5,7 +5,7 @@ import { LlmModelKeyEntity } from './llm-model-key.entity';
 export type ModelSource = 'admin' | 'resource';
 
 /**
- * A callable model, with the LLM-service seed's fields. Clients name it by `model_id`; rows that
+ * A callable model, with the admin API's fields. Clients name it by `model_id`; rows that
  * mirror an LLM resource have `model_id` = the resource's `namespace.name` handle.
  */
 @Entity({ name: 'llm_models' })
@@ -28,7 +28,7 @@ export class LlmModelEntity {
   @Column({ type: 'varchar', length: 200 })
   provider!: string;
 
-  /** chat, embedding, ... or the seed's own values (生文, ...): stored as given. */
+  /** chat, embedding, ... or a client's own values (生文, ...): stored as given. */
   @Column({ type: 'varchar', length: 60, default: 'chat' })
   type!: string;
 

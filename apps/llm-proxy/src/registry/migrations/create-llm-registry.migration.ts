@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The registry's tables: providers, models (the LLM-service seed's fields) and encrypted keys. */
+/** The registry's tables: providers, models (the admin API's fields) and encrypted keys. */
 export class CreateLlmRegistry1767225600000 implements MigrationInterface {
   readonly name = 'CreateLlmRegistry1767225600000';
 

@@ -1,8 +1,9 @@
 /**
- * The YAML examples of the seed documents (/work/shared/seeds/000_*.txt and 001_*.txt), copied
- * as written: every one must validate.
+ * Manifests as Kastra's users write them first: the examples of the product's original
+ * documentation (LLM, Tool, Agent, Workflow, Network, System), kept as written — every one must
+ * validate, including the shapes `examples/` does not use.
  */
-export const SEED_MANIFESTS: Record<string, string> = {
+export const USER_MANIFESTS: Record<string, string> = {
   'llm basic structure': `
 apiVersion: mastra.ai/v1
 kind: LLM

@@ -1,13 +1,13 @@
 import { parse } from 'yaml';
 import { findKindByName } from './kind-registry';
-import { SEED_MANIFESTS } from './testing/seed-manifests';
+import { USER_MANIFESTS } from './testing/user-manifests';
 import { validateResource } from './validate-resource';
 import { validateWorkflowGraph } from './workflow-graph';
 import type { Resource } from './resource';
 
-describe('the seed documents’ manifests', () => {
-  it.each(Object.entries(SEED_MANIFESTS))('%s validates as written', (_, text) => {
-    // Given a manifest copied from the seed documents
+describe('manifests as users write them first', () => {
+  it.each(Object.entries(USER_MANIFESTS))('%s validates as written', (_, text) => {
+    // Given a manifest as the documentation shows it
     const manifest = parse(text) as Resource;
     // When it is validated
     const causes = validateResource(manifest);
@@ -15,22 +15,22 @@ describe('the seed documents’ manifests', () => {
     expect(causes).toEqual([]);
   });
 
-  it('the seed workflows have valid graphs', () => {
-    // Given the seed workflows
+  it('the documented workflows have valid graphs', () => {
+    // Given the documented workflows
     for (const name of ['workflow recipe-suggestion', 'workflow data-processing']) {
-      const workflow = parse(SEED_MANIFESTS[name]) as Resource;
+      const workflow = parse(USER_MANIFESTS[name]) as Resource;
       // Then their step graphs are valid
       expect(validateWorkflowGraph(workflow.spec)).toEqual([]);
     }
   });
 
-  it('resolves the seed references to the namespaces and names the seed means', () => {
-    // Given the seed's Agent, Workflow and Networks
+  it('resolves the documented references to the namespaces and names they mean', () => {
+    // Given the documented Agent, Workflow and Networks
     const refs = (name: string) => {
-      const resource = parse(SEED_MANIFESTS[name]) as Resource;
+      const resource = parse(USER_MANIFESTS[name]) as Resource;
       return findKindByName(resource.kind)!.references(resource);
     };
-    // Then their references resolve as the seed describes them
+    // Then their references resolve as the documentation describes them
     expect(refs('agent referring to an llm')).toEqual([
       { kind: 'LLM', namespace: 'default', name: 'my-llm', field: 'spec.model.ref' },
     ]);
