@@ -16,7 +16,7 @@ export async function rebuildResourceProjection(pool: Pool): Promise<{ streams: 
     await client.query('DELETE FROM kastra_resource_owners');
     await client.query('DELETE FROM kastra_resources');
     const { rows } = await client.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM kastra_events WHERE category = $1 ORDER BY stream_id, stream_version`,
+      `SELECT ${EVENT_COLUMNS} FROM kastra_events WHERE category = $1 ORDER BY kastra_events.stream_id, kastra_events.stream_version`,
       [RESOURCE_CATEGORY],
     );
     const events = rows.map(toRecordedEvent);
