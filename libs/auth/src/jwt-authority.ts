@@ -59,6 +59,8 @@ export class JwtAuthority {
     if (typeof claims !== 'object' || typeof claims.sub !== 'string' || claims.sub === '' || !isRole(claims.role)) {
       throw new UnauthorizedError('the bearer token is invalid: it lacks a subject or a known role');
     }
+    // jsonwebtoken checks exp only when present; a token without one would be valid for ever.
+    if (typeof claims.exp !== 'number') throw new UnauthorizedError('the bearer token is invalid: it has no expiry (exp)');
     return { sub: claims.sub, role: claims.role };
   }
 }

@@ -62,6 +62,18 @@ describe('JwtAuthority', () => {
     }
   });
 
+  it('rejects a validly signed token that carries no expiry', () => {
+    // Given a token signed with the right secret and issuer but without an exp claim
+    const authority = new JwtAuthority(secret);
+    const endless = jwt.sign({ role: 'admin' }, secret, { subject: 'eve', issuer: 'kastra', noTimestamp: true });
+    // When it is verified
+    const error = thrown(() => authority.verify(endless));
+    // Then it is an UnauthorizedError naming the missing expiry, without the token
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(error.message).toMatch(/expiry/);
+    expect(error.message).not.toContain(endless);
+  });
+
   it('refuses to issue for an empty subject, an unknown role or a bad ttl, and short secrets', () => {
     const authority = new JwtAuthority(secret);
     expect(() => authority.issue({ sub: ' ', role: 'user' })).toThrow(BadRequestError);
