@@ -1,7 +1,7 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import * as jwt from 'jsonwebtoken';
 import { BadRequestError, UnauthorizedError } from '@kastra/api';
-import { isRole, type Principal } from './principal';
+import { authenticatedPrincipal, groupsOfRole, isRole, type Principal, type PrincipalClaims } from './principal';
 
 /** Issuer claim of every Kastra token; tokens of other issuers are rejected. */
 export const TOKEN_ISSUER = 'kastra';
@@ -15,7 +15,8 @@ const TTL_PATTERN = /^([1-9]\d*)(s|m|h|d|w|y)?$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400, y: 365 * 86400 };
 
 /**
- * Issues and verifies the gateway's bearer tokens (HS256 JWTs with `sub`, `role`, `iss`, `exp`).
+ * Issues and verifies the gateway's bearer tokens (HS256 JWTs with `sub`, `groups`, `iss`, `exp`).
+ * Tokens issued before groups carry `role` instead: `admin` reads as the group `system:masters`.
  * Error messages never contain the token: it is a credential.
  */
 export class JwtAuthority {
@@ -32,13 +33,15 @@ export class JwtAuthority {
    * Signs a token for `principal`.
    * @param ttl how long it stays valid: seconds, or a number with unit (`90s`, `15m`, `24h`, `30d`, `2w`, `1y`). @default 24h
    */
-  issue(principal: Principal, ttl: string | number = DEFAULT_TOKEN_TTL): string {
+  issue(principal: PrincipalClaims, ttl: string | number = DEFAULT_TOKEN_TTL): string {
     if (typeof principal.sub !== 'string' || principal.sub.trim() === '') {
       throw new BadRequestError('a token needs a non-empty subject (user name)');
     }
-    if (!isRole(principal.role)) throw new BadRequestError(`role must be "admin" or "user", not "${String(principal.role)}"`);
+    if (principal.role !== undefined && !isRole(principal.role)) throw new BadRequestError(`role must be "admin" or "user", not "${String(principal.role)}"`);
+    const groups = [...new Set([...(principal.groups ?? []), ...groupsOfRole(principal.role)])];
+    if (groups.some((group) => typeof group !== 'string' || group.trim() === '')) throw new BadRequestError('every group must be a non-empty string');
     const expiresIn = parseTtl(ttl);
-    return jwt.sign({ role: principal.role }, this.secret, {
+    return jwt.sign({ groups }, this.secret, {
       algorithm: ALGORITHM,
       subject: principal.sub,
       issuer: TOKEN_ISSUER,
@@ -56,12 +59,17 @@ export class JwtAuthority {
       if (error instanceof jwt.TokenExpiredError) throw new UnauthorizedError('the bearer token has expired');
       throw new UnauthorizedError(`the bearer token is invalid: ${(error as Error).message}`);
     }
-    if (typeof claims !== 'object' || typeof claims.sub !== 'string' || claims.sub === '' || !isRole(claims.role)) {
-      throw new UnauthorizedError('the bearer token is invalid: it lacks a subject or a known role');
+    if (typeof claims !== 'object' || typeof claims.sub !== 'string' || claims.sub === '') {
+      throw new UnauthorizedError('the bearer token is invalid: it lacks a subject');
     }
     // jsonwebtoken checks exp only when present; a token without one would be valid for ever.
     if (typeof claims.exp !== 'number') throw new UnauthorizedError('the bearer token is invalid: it has no expiry (exp)');
-    return { sub: claims.sub, role: claims.role };
+    const groups: unknown = claims.groups ?? [];
+    if (!Array.isArray(groups) || groups.some((group) => typeof group !== 'string' || group === '')) {
+      throw new UnauthorizedError('the bearer token is invalid: groups must be a list of names');
+    }
+    if (claims.role !== undefined && !isRole(claims.role)) throw new UnauthorizedError('the bearer token is invalid: it carries an unknown role');
+    return authenticatedPrincipal(claims.sub, [...(groups as string[]), ...groupsOfRole(claims.role)]);
   }
 }
 

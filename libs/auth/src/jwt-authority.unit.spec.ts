@@ -16,14 +16,14 @@ function thrown(fn: () => unknown): Error {
 }
 
 describe('JwtAuthority', () => {
-  it('verifies the tokens it issues, with subject, role, issuer and a 24h default expiry', () => {
+  it('verifies the tokens it issues, with subject, groups, issuer and a 24h default expiry', () => {
     // Given an authority
     const authority = new JwtAuthority(secret);
-    // When it issues a user token and verifies it
-    const token = authority.issue({ sub: 'alice', role: 'user' });
+    // When it issues a token with a group and verifies it
+    const token = authority.issue({ sub: 'alice', groups: ['team-a'] });
     const principal = authority.verify(token);
-    // Then the principal comes back, and the claims are HS256 with iss kastra and exp in 24h
-    expect(principal).toEqual({ sub: 'alice', role: 'user' });
+    // Then the principal comes back in its groups and system:authenticated, and the claims are HS256 with iss kastra and exp in 24h
+    expect(principal).toEqual({ sub: 'alice', groups: ['team-a', 'system:authenticated'] });
     const decoded = jwt.decode(token, { complete: true })!;
     expect(decoded.header.alg).toBe('HS256');
     const claims = decoded.payload as jwt.JwtPayload;
@@ -35,7 +35,25 @@ describe('JwtAuthority', () => {
     const authority = new JwtAuthority(secret);
     const claims = jwt.decode(authority.issue({ sub: 'root', role: 'admin' }, '365d')) as jwt.JwtPayload;
     expect(claims.exp! - claims.iat!).toBe(365 * 86400);
-    expect(claims.role).toBe('admin');
+    expect(claims.groups).toEqual(['system:masters']);
+  });
+
+  it('reads the role claim of older tokens: admin is system:masters, user adds no group', () => {
+    // Given tokens as issued before groups existed
+    const authority = new JwtAuthority(secret);
+    const admin = jwt.sign({ role: 'admin' }, secret, { subject: 'root', issuer: 'kastra', expiresIn: 60 });
+    const user = jwt.sign({ role: 'user' }, secret, { subject: 'bob', issuer: 'kastra', expiresIn: 60 });
+    // When they are verified, Then admin is a member of system:masters and user only authenticated
+    expect(authority.verify(admin)).toEqual({ sub: 'root', groups: ['system:masters', 'system:authenticated'] });
+    expect(authority.verify(user)).toEqual({ sub: 'bob', groups: ['system:authenticated'] });
+  });
+
+  it('rejects groups that are not a list of names', () => {
+    const authority = new JwtAuthority(secret);
+    for (const groups of ['system:masters', [''], [7]]) {
+      const token = jwt.sign({ groups }, secret, { subject: 'eve', issuer: 'kastra', expiresIn: 60 });
+      expect(thrown(() => authority.verify(token))).toBeInstanceOf(UnauthorizedError);
+    }
   });
 
   it('rejects an expired token without echoing it', () => {
@@ -102,8 +120,8 @@ describe('principalFromAuthorizationHeader', () => {
   const token = authority.issue({ sub: 'carol', role: 'admin' });
 
   it('accepts "Bearer <jwt>" in any case of the scheme', () => {
-    expect(principalFromAuthorizationHeader(`Bearer ${token}`, authority)).toEqual({ sub: 'carol', role: 'admin' });
-    expect(principalFromAuthorizationHeader(`bearer ${token}`, authority)).toEqual({ sub: 'carol', role: 'admin' });
+    expect(principalFromAuthorizationHeader(`Bearer ${token}`, authority)).toEqual({ sub: 'carol', groups: ['system:masters', 'system:authenticated'] });
+    expect(principalFromAuthorizationHeader(`bearer ${token}`, authority)).toEqual({ sub: 'carol', groups: ['system:masters', 'system:authenticated'] });
     expect(principalFromAuthorizationHeader([`Bearer ${token}`], authority).sub).toBe('carol');
   });
 

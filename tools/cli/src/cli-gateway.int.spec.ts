@@ -101,7 +101,7 @@ describe('kastra apply, get, describe and delete against a gateway', () => {
     expect(parse(patches[2].body)).toEqual({ apiVersion: 'mastra.ai/v1', kind: 'Agent', metadata: { name: 'helper', namespace: 'default' }, spec: { instructions: 'hi', model: { ref: 'default.fresh' } } });
     // And the admin token came from the configured secret; discovery was asked once
     const principal = new JwtAuthority(JWT_SECRET).verify(patches[0].authorization!.replace('Bearer ', ''));
-    expect(principal.role).toBe('admin');
+    expect(principal.groups).toContain('system:masters');
     expect(requests.filter((r) => r.url === '/apis/mastra.ai/v1')).toHaveLength(1);
   });
 

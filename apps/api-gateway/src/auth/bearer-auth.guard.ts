@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { findKindByPlural, ForbiddenError } from '@kastra/api';
-import { JwtAuthority, principalFromAuthorizationHeader } from '@kastra/auth';
+import { JwtAuthority, principalFromAuthorizationHeader, SYSTEM_MASTERS } from '@kastra/auth';
 import type { AuthenticatedRequest } from './request-principal';
 
 /** Probes and scrapes that must work without a token (service-host serves them). */
@@ -25,8 +25,8 @@ export class BearerAuthGuard implements CanActivate {
     req.principal = principal;
     const plural = typeof req.params?.plural === 'string' ? req.params.plural : undefined;
     const kind = plural ? findKindByPlural(plural) : undefined;
-    if (kind && ADMIN_ONLY_KINDS.has(kind.kind) && principal.role !== 'admin') {
-      throw new ForbiddenError(`${kind.plural}.mastra.ai is forbidden: User "${principal.sub}" (role user) cannot access secrets`);
+    if (kind && ADMIN_ONLY_KINDS.has(kind.kind) && !principal.groups.includes(SYSTEM_MASTERS)) {
+      throw new ForbiddenError(`${kind.plural}.mastra.ai is forbidden: User "${principal.sub}" cannot access secrets`);
     }
     return true;
   }

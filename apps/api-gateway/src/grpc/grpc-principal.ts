@@ -1,6 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { ForbiddenError } from '@kastra/api';
-import { type JwtAuthority, type Principal, principalFromAuthorizationHeader } from '@kastra/auth';
+import { type JwtAuthority, type Principal, principalFromAuthorizationHeader, SYSTEM_MASTERS } from '@kastra/auth';
 
 /**
  * The caller of a gRPC call, from the `authorization: Bearer <jwt>` metadata entry (the same
@@ -16,7 +16,7 @@ const ADMIN_ONLY_KINDS = new Set(['Secret']);
 
 /** Throws ForbiddenError when `principal` may not touch resources of `kind` (a canonical kind name). */
 export function authorizeKind(principal: Principal, kind: string, verb: string): void {
-  if (principal.role !== 'admin' && ADMIN_ONLY_KINDS.has(kind)) {
-    throw new ForbiddenError(`user "${principal.sub}" (role ${principal.role}) cannot ${verb} ${kind} resources: admin only`);
+  if (!principal.groups.includes(SYSTEM_MASTERS) && ADMIN_ONLY_KINDS.has(kind)) {
+    throw new ForbiddenError(`user "${principal.sub}" cannot ${verb} ${kind} resources: admin only`);
   }
 }

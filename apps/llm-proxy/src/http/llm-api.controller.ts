@@ -2,6 +2,7 @@ import { Body, Controller, Get, Inject, Post, Query, Req, Res, UseFilters, UseGu
 import type { Response } from 'express';
 import type { Pool } from 'pg';
 import { ForbiddenError } from '@kastra/api';
+import { SYSTEM_MASTERS } from '@kastra/auth';
 import { PG_POOL } from '@kastra/event-store';
 import { OVERHEAD_HEADER, proxyOverheadMs } from '../calls/call-context';
 import { MODEL_RESOLVER, type ModelResolver } from '../calls/model-resolver';
@@ -40,11 +41,11 @@ export class LlmApiController {
   @Get('usage')
   async usage(@Req() req: LlmRequest, @Res() res: Response, @Query('from') from?: string, @Query('to') to?: string, @Query('user') user?: string): Promise<void> {
     const principal = principalOf(req);
-    if (principal.role !== 'admin' && user !== undefined && user !== principal.sub) {
+    if (!principal.groups.includes(SYSTEM_MASTERS) && user !== undefined && user !== principal.sub) {
       throw new ForbiddenError(`user "${principal.sub}" may only read their own usage`);
     }
     const range = usageRange(from, to);
-    const rows = await usageReport(this.pool, range, principal.role === 'admin' ? user || undefined : principal.sub);
+    const rows = await usageReport(this.pool, range, principal.groups.includes(SYSTEM_MASTERS) ? user || undefined : principal.sub);
     if (req.llmClock) res.setHeader(OVERHEAD_HEADER, proxyOverheadMs(req.llmClock).toFixed(3));
     res.status(200).json({ from: range.from, to: range.to, usage: rows });
   }

@@ -9,8 +9,8 @@ describe('VerifiedTokenCache', () => {
     const token = authority.issue({ sub: 'ann', role: 'user' }, 3600);
     let verifications = 0;
     const verify = (value: string): Principal => (verifications++, authority.verify(value));
-    expect(cache.principalOf(token, verify)).toEqual({ sub: 'ann', role: 'user' });
-    expect(cache.principalOf(token, verify)).toEqual({ sub: 'ann', role: 'user' });
+    expect(cache.principalOf(token, verify)).toEqual({ sub: 'ann', groups: ['system:authenticated'] });
+    expect(cache.principalOf(token, verify)).toEqual({ sub: 'ann', groups: ['system:authenticated'] });
     expect(verifications).toBe(1);
   });
 

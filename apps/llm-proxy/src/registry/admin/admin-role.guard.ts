@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { ForbiddenError } from '@kastra/api';
-import { JwtAuthority, principalFromAuthorizationHeader } from '@kastra/auth';
+import { JwtAuthority, principalFromAuthorizationHeader, SYSTEM_MASTERS } from '@kastra/auth';
 
 /** The admin API is for role `admin`: no token → 401, role `user` → 403. */
 @Injectable()
@@ -11,8 +11,8 @@ export class AdminRoleGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
     const principal = principalFromAuthorizationHeader(req.headers.authorization, this.authority);
-    if (principal.role !== 'admin') {
-      throw new ForbiddenError(`user "${principal.sub}" (role user) may not administer the LLM registry (providers, models, keys, user limits): the admin role is required`);
+    if (!principal.groups.includes(SYSTEM_MASTERS)) {
+      throw new ForbiddenError(`user "${principal.sub}" may not administer the LLM registry (providers, models, keys, user limits): the admin role is required`);
     }
     return true;
   }
