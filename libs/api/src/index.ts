@@ -22,3 +22,4 @@ export { systemKind, SYSTEM_CHILD_LISTS, type SystemChildList } from './kinds/sy
 export { expandSystem, SYSTEM_LABEL } from './kinds/system-expansion';
 export { secretKind, REDACTED_SECRET_VALUE } from './kinds/secret-kind';
 export { workflowRunKind, WORKFLOW_RUN_PHASES, type WorkflowRunPhase } from './kinds/workflow-run-kind';
+export * from './nesting-depth';

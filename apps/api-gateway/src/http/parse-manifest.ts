@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
-import { BadRequestError, UnsupportedMediaTypeError } from '@kastra/api';
+import { BadRequestError, jsonTextNestsDeeperThan, nestingTooDeepMessage, UnsupportedMediaTypeError, valueNestsDeeperThan } from '@kastra/api';
+import { YAML_MAX_ALIAS_COUNT, yamlTextNestsDeeperThan } from './yaml-text-limits';
 
 /** How a request body is written, from its Content-Type. */
 export type BodyFormat = 'json' | 'yaml';
@@ -23,17 +24,24 @@ export function bodyFormatOf(contentType: string | undefined): BodyFormat {
 /**
  * Parses a body as JSON or YAML (YAML 1.2 is a superset of JSON, so apply patches may be
  * either). Malformed input is a 400 carrying the parser's message; several YAML documents too.
+ * A body nesting deeper than MAX_NESTING_DEPTH is a 400 before it is parsed (YAML block nesting:
+ * right after), and YAML aliases are capped, so no body reaches recursive code too deep for it.
  */
 export function parseBody(body: Buffer | undefined, contentType: string | undefined): unknown {
   const format = bodyFormatOf(contentType);
   const text = (body ?? Buffer.alloc(0)).toString('utf8');
   if (text.trim() === '') throw new BadRequestError('the request body is empty');
+  const tooDeep = new BadRequestError(nestingTooDeepMessage('the request body'));
+  if (format === 'json' ? jsonTextNestsDeeperThan(text) : yamlTextNestsDeeperThan(text)) throw tooDeep;
+  let value: unknown;
   try {
-    return format === 'json' ? JSON.parse(text) : parseYaml(text);
+    value = format === 'json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: YAML_MAX_ALIAS_COUNT });
   } catch (error) {
     const kind = format === 'json' ? 'JSON' : 'YAML';
     throw new BadRequestError(`the request body is not valid ${kind}: ${(error as Error).message}`);
   }
+  if (format === 'yaml' && valueNestsDeeperThan(value)) throw tooDeep;
+  return value;
 }
 
 /** Parses a body that must be one object (a manifest, a merge patch, DeleteOptions). */

@@ -1,5 +1,5 @@
 import { BadRequestError, UnsupportedMediaTypeError } from '@kastra/api';
-import { bodyFormatOf, parseObjectBody } from './parse-manifest';
+import { bodyFormatOf, parseBody, parseObjectBody } from './parse-manifest';
 
 describe('request bodies', () => {
   it('reads JSON and YAML by content type, JSON when none is given', () => {
@@ -24,5 +24,30 @@ describe('request bodies', () => {
     expect(() => parseObjectBody(Buffer.from('a: 1\n---\nb: 2\n'), 'application/yaml')).toThrow(BadRequestError);
     expect(() => parseObjectBody(Buffer.from('[1]'), 'application/json')).toThrow(/must be an object/);
     expect(() => parseObjectBody(Buffer.from('  '), 'application/json')).toThrow(/empty/);
+  });
+
+  it('refuses a body nesting deeper than 100 levels with a 400, JSON or YAML, flow or block', () => {
+    // Given bodies 2,000 levels deep (JSON, YAML flow, as a patch) and 150 levels of YAML blocks
+    const deepJson = `{"spec":${'['.repeat(2000)}${']'.repeat(2000)}}`;
+    const deepFlow = `spec: ${'{a: '.repeat(2000)}1${'}'.repeat(2000)}`;
+    const deepBlock = Array.from({ length: 150 }, (_, level) => `${'  '.repeat(level)}k:`).join('\n') + ' 1';
+    // When each is parsed, Then each is a BadRequestError naming the depth limit
+    for (const [text, type] of [[deepJson, 'application/json'], [deepJson, 'application/merge-patch+json'], [deepFlow, 'application/yaml'], [deepBlock, 'application/apply-patch+yaml']]) {
+      const parse = () => parseBody(Buffer.from(text), type);
+      expect(parse).toThrow(BadRequestError);
+      expect(parse).toThrow(/more than 100 levels deep/);
+    }
+    // And 100 levels are still fine
+    expect(parseBody(Buffer.from(`${'['.repeat(100)}${']'.repeat(100)}`), 'application/json')).toBeInstanceOf(Array);
+  });
+
+  it('refuses a YAML alias bomb and an alias that contains itself with a 400', () => {
+    // Given a "billion laughs" document and an anchor whose alias sits inside it
+    const levels = 'abcdefgh'.split('');
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...levels.slice(1).map((name, i) => `${name}: &${name} [${Array(9).fill(`*${levels[i]}`).join(', ')}]`)].join('\n');
+    const selfContaining = 'spec: &loop\n  again: *loop\n';
+    // Then neither is expanded: both are BadRequestErrors
+    expect(() => parseBody(Buffer.from(bomb), 'application/yaml')).toThrow(BadRequestError);
+    expect(() => parseBody(Buffer.from(selfContaining), 'application/yaml')).toThrow(/more than 100 levels deep/);
   });
 });

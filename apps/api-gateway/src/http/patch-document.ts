@@ -1,5 +1,5 @@
 import { applyPatch as applyJsonPatch, deepClone, JsonPatchError, type Operation } from 'fast-json-patch';
-import { BadRequestError, UnsupportedMediaTypeError, type Resource } from '@kastra/api';
+import { BadRequestError, nestingTooDeepMessage, UnsupportedMediaTypeError, valueNestsDeeperThan, type Resource } from '@kastra/api';
 import { applyMergePatch } from '@kastra/resource-store';
 import { mediaTypeOf, parseBody } from './parse-manifest';
 
@@ -28,7 +28,13 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
  * (`current` is not changed). Server-side apply is not handled here: it needs field ownership.
  */
 export function applyPatchBody(current: Resource, patchType: Exclude<PatchType, 'apply'>, body: Buffer | undefined, contentType: string | undefined): Resource {
-  const patch = parseBody(body, contentType);
+  const patched = patchedObject(current, patchType, parseBody(body, contentType));
+  // Each operation of a JSON patch may nest within the limit and still build a deeper object.
+  if (valueNestsDeeperThan(patched)) throw new BadRequestError(nestingTooDeepMessage('the patched object'));
+  return patched;
+}
+
+function patchedObject(current: Resource, patchType: Exclude<PatchType, 'apply'>, patch: unknown): Resource {
   if (patchType === 'json') return applyJsonPatchOperations(current, patch);
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
     throw new BadRequestError('a merge patch must be a JSON object');

@@ -65,4 +65,19 @@ describe('patch documents', () => {
     expect(() => applyPatchBody(llm(), 'merge', Buffer.from('{"spec":'), 'application/merge-patch+json')).toThrow(/not valid JSON/);
     expect(() => applyPatchBody(llm(), 'merge', body(['a']), 'application/merge-patch+json')).toThrow(BadRequestError);
   });
+
+  it('refuses a JSON patch whose operations, each shallow enough, build an object over 100 levels deep', () => {
+    // Given 30 operations, each putting 10 more levels where the previous one ended
+    const nested = (depth: number): unknown => (depth === 0 ? 1 : { n: nested(depth - 1) });
+    const operations = Array.from({ length: 30 }, (_, index) => ({
+      op: index === 0 ? 'add' : 'replace',
+      path: `/spec/deep${'/n'.repeat(index * 10)}`,
+      value: nested(10),
+    }));
+    // When the patch is applied
+    const apply = () => applyPatchBody(llm(), 'json', body(operations), 'application/json-patch+json');
+    // Then it is a 400 naming the depth
+    expect(apply).toThrow(BadRequestError);
+    expect(apply).toThrow(/patched object nests objects and arrays more than 100 levels deep/);
+  });
 });
