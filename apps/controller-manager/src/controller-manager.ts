@@ -1,4 +1,4 @@
-import { formatKey, KINDS } from '@kastra/api';
+import { formatKey, keyOf, KINDS } from '@kastra/api';
 import { SessionAdvisoryLocks, type RecordedEvent } from '@kastra/event-store';
 import { DurableConsumer, natsNames } from '@kastra/messaging';
 import type { ResourceStore, WriteContext } from '@kastra/resource-store';
@@ -120,7 +120,7 @@ export class ControllerManager {
     for (const kind of KINDS) {
       const { items } = await this.options.store.list({ kind: kind.kind });
       for (const item of items) {
-        this.queue.add(formatKey({ kind: item.kind, namespace: item.metadata.namespace ?? 'default', name: item.metadata.name }));
+        this.queue.add(formatKey(keyOf(item)));
         count++;
       }
     }

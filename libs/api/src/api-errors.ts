@@ -3,6 +3,18 @@
  * service) maps them to HTTP / gRPC status codes and Kubernetes `Status` objects.
  * Messages never contain secret values.
  */
+import { findKindByName, findKindByPlural } from './kind-registry';
+
+/** The API group of a kind named by its plural or kind name (mastra.ai when unknown). */
+function groupOf(name: string): string {
+  return (findKindByPlural(name) ?? findKindByName(name))?.group ?? 'mastra.ai';
+}
+
+/** `llms.mastra.ai`, `clusterroles.rbac.authorization.k8s.io`: a resource qualified by its group, as Kubernetes names it. */
+export function qualifiedResource(name: string): string {
+  const group = groupOf(name);
+  return group === '' ? name : `${name}.${group}`;
+}
 
 /** One invalid field, as in a Kubernetes `Status.details.causes[]` entry. */
 export interface FieldCause {
@@ -40,8 +52,8 @@ export class NotFoundError extends ApiError {
   readonly httpStatus = 404;
   readonly reason = 'NotFound' as const;
   constructor(readonly kindPlural: string, readonly resourceName: string, message?: string) {
-    super(message ?? `${kindPlural}.mastra.ai "${resourceName}" not found`);
-    (this as { details?: ApiError['details'] }).details = { name: resourceName, group: 'mastra.ai', kind: kindPlural };
+    super(message ?? `${qualifiedResource(kindPlural)} "${resourceName}" not found`);
+    (this as { details?: ApiError['details'] }).details = { name: resourceName, group: groupOf(kindPlural), kind: kindPlural };
   }
 }
 
@@ -50,8 +62,8 @@ export class AlreadyExistsError extends ApiError {
   readonly httpStatus = 409;
   readonly reason = 'AlreadyExists' as const;
   constructor(readonly kindPlural: string, readonly resourceName: string) {
-    super(`${kindPlural}.mastra.ai "${resourceName}" already exists`);
-    (this as { details?: ApiError['details'] }).details = { name: resourceName, group: 'mastra.ai', kind: kindPlural };
+    super(`${qualifiedResource(kindPlural)} "${resourceName}" already exists`);
+    (this as { details?: ApiError['details'] }).details = { name: resourceName, group: groupOf(kindPlural), kind: kindPlural };
   }
 }
 
@@ -62,11 +74,11 @@ export class ConflictError extends ApiError {
   readonly reason = 'Conflict' as const;
   constructor(readonly kindPlural: string, readonly resourceName: string, detail?: string) {
     super(
-      `Operation cannot be fulfilled on ${kindPlural}.mastra.ai "${resourceName}": ${
+      `Operation cannot be fulfilled on ${qualifiedResource(kindPlural)} "${resourceName}": ${
         detail ?? 'the object has been modified; please apply your changes to the latest version and try again'
       }`,
     );
-    (this as { details?: ApiError['details'] }).details = { name: resourceName, group: 'mastra.ai', kind: kindPlural };
+    (this as { details?: ApiError['details'] }).details = { name: resourceName, group: groupOf(kindPlural), kind: kindPlural };
   }
 }
 
@@ -77,11 +89,11 @@ export class InvalidError extends ApiError {
   readonly reason = 'Invalid' as const;
   constructor(readonly kindName: string, readonly resourceName: string, readonly causes: FieldCause[]) {
     super(
-      `${kindName}.mastra.ai "${resourceName}" is invalid: ${causes
+      `${qualifiedResource(kindName)} "${resourceName}" is invalid: ${causes
         .map((c) => `${c.field}: ${c.message}`)
         .join(', ')}`,
     );
-    (this as { details?: ApiError['details'] }).details = { name: resourceName, group: 'mastra.ai', kind: kindName, causes };
+    (this as { details?: ApiError['details'] }).details = { name: resourceName, group: groupOf(kindName), kind: kindName, causes };
   }
 }
 
@@ -101,6 +113,10 @@ export class ForbiddenError extends ApiError {
   override readonly name = 'ForbiddenError';
   readonly httpStatus = 403;
   readonly reason = 'Forbidden' as const;
+  constructor(message: string, details?: { name?: string; group?: string; kind?: string }) {
+    super(message);
+    if (details) (this as { details?: ApiError['details'] }).details = details;
+  }
 }
 
 export class MethodNotAllowedError extends ApiError {

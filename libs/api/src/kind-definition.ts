@@ -23,17 +23,39 @@ export interface ResourceReference {
   field: string;
 }
 
-/** Everything Kastra knows of one kind: its names, schema, table columns and references. */
+/** An action served beside a kind's objects (`workflows/{name}/execute`), authorized as `<plural>/<name>`. */
+export interface SubresourceDefinition {
+  name: string;
+  /** The verbs the apiserver would use for it: `create` for a POST, `get` for a GET. */
+  verbs: string[];
+}
+
+/**
+ * Everything Kastra knows of one kind: where it is served (group, version, plural, scope), its
+ * schema, table columns and references. The kind registry is the one source of these: routes,
+ * discovery, OpenAPI and authorization all read them from it.
+ */
 export interface KindDefinition {
+  /** API group, e.g. `mastra.ai` or `rbac.authorization.k8s.io`. */
+  group: string;
+  version: string;
   kind: string;
   /** Lowercase plural used in REST paths, e.g. `llms`. */
   plural: string;
   singular: string;
   shortNames: string[];
-  /** Every Kastra kind is namespaced. */
-  namespaced: true;
-  /** Kinds with `status` served as a subresource (all but Secret). */
+  /** False for cluster-scoped kinds (served without `namespaces/{ns}`, stored with namespace ''). */
+  namespaced: boolean;
+  /** Kinds with `status` served as a subresource. */
   hasStatus: boolean;
+  /** Actions beside the object (execute, generate, resume, events), for discovery and authorization. */
+  subresources?: SubresourceDefinition[];
+  /** Top-level fields holding the desired state of kinds without `spec` (Secret, RBAC kinds). @default ['spec'] */
+  bodyFields?: string[];
+  /** Names are DNS labels, or (RBAC kinds, as in Kubernetes) any path segment such as `system:masters`. @default 'dns-label' */
+  nameRule?: 'dns-label' | 'path-segment';
+  /** Categories for `kubectl get <category>`. @default [] */
+  categories?: string[];
   /** Schema of the whole object (apiVersion, kind, metadata, spec, status...). */
   schema: JsonSchema;
   printerColumns: PrinterColumn[];

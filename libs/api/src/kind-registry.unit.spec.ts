@@ -1,11 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { findKindByName, findKindByPlural, KINDS } from './kind-registry';
+import { apiVersionOf, findKindByName, findKindByPlural, findKindByResource, keyOf, KINDS, servedGroupVersions } from './kind-registry';
 import { evaluateJsonPath } from './json-path';
 
 describe('the kind registry', () => {
   it('serves the built-in kinds under their REST plurals', () => {
-    expect(KINDS.map((kind) => kind.plural)).toEqual(['llms', 'tools', 'agents', 'workflows', 'networks', 'systems', 'secrets', 'workflowruns']);
+    expect(KINDS.map((kind) => kind.plural)).toEqual([
+      'llms', 'tools', 'agents', 'workflows', 'networks', 'systems', 'secrets', 'workflowruns',
+      'roles', 'clusterroles', 'rolebindings', 'clusterrolebindings',
+    ]);
     expect(findKindByPlural('workflows')?.kind).toBe('Workflow');
     expect(findKindByPlural('Workflows')).toBeUndefined();
     expect(findKindByPlural('workflowz')).toBeUndefined();
@@ -18,6 +21,20 @@ describe('the kind registry', () => {
     expect(findKindByName(name)?.kind).toBe(kind);
   });
 
+  it('serves each kind under its own group and version, with its scope', () => {
+    expect(servedGroupVersions().map((gv) => gv.groupVersion)).toEqual(['mastra.ai/v1', 'rbac.authorization.k8s.io/v1']);
+    expect(findKindByResource('rbac.authorization.k8s.io', 'v1', 'clusterroles')).toMatchObject({ kind: 'ClusterRole', namespaced: false });
+    expect(findKindByResource('mastra.ai', 'v1', 'clusterroles')).toBeUndefined();
+    expect(findKindByResource('rbac.authorization.k8s.io', 'v1', 'llms')).toBeUndefined();
+    expect(apiVersionOf(findKindByName('RoleBinding')!)).toBe('rbac.authorization.k8s.io/v1');
+    expect(apiVersionOf(findKindByName('LLM')!)).toBe('mastra.ai/v1');
+  });
+
+  it('keys cluster-scoped objects without a namespace and namespaced ones in default when none is given', () => {
+    expect(keyOf({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'view', namespace: 'x' } })).toEqual({ kind: 'ClusterRole', namespace: '', name: 'view' });
+    expect(keyOf({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'a' } })).toEqual({ kind: 'LLM', namespace: 'default', name: 'a' });
+  });
+
   it('finds nothing for an unknown name', () => {
     expect(findKindByName('pods')).toBeUndefined();
   });
@@ -28,12 +45,12 @@ describe('the kind registry', () => {
     expect(new Set(names).size).toBe(perKind.reduce((a, b) => a + b, 0));
   });
 
-  it('gives every declarative kind a Ready column, runs a Succeeded column, and all an Age column', () => {
+  it('gives every declarative mastra.ai kind a Ready column, runs a Succeeded column, and all an Age column', () => {
     const object = {
       metadata: { creationTimestamp: '2024-01-01T00:00:00Z' },
       status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'Succeeded', status: 'False' }] },
     };
-    for (const kind of KINDS) {
+    for (const kind of KINDS.filter((k) => k.group === 'mastra.ai')) {
       const cells = Object.fromEntries(kind.printerColumns.map((column) => [column.name, evaluateJsonPath(object, column.jsonPath)]));
       expect(cells.Age).toBe('2024-01-01T00:00:00Z');
       if (kind.kind === 'WorkflowRun') expect(cells.Succeeded).toBe('False');

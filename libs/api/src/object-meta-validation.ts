@@ -20,6 +20,14 @@ export function dnsLabelProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** RBAC names, as Kubernetes checks them (IsValidPathSegmentName): anything a URL path segment can carry. */
+export function pathSegmentProblem(value: string): string | undefined {
+  if (value === '.' || value === '..') return `may not be '${value}'`;
+  if (value.includes('/') || value.includes('%')) return "may not contain '/' or '%'";
+  if (value.length > 253) return 'must be no more than 253 characters';
+  return undefined;
+}
+
 export function isDnsLabel(value: string): boolean {
   return dnsLabelProblem(value) === undefined;
 }
@@ -57,13 +65,13 @@ function invalid(field: string, value: string, message: string): FieldCause {
  * label keys/values and annotation keys follow the Kubernetes syntax. Types are the schema's job:
  * non-string values are skipped here.
  */
-export function validateObjectMeta(metadata: unknown): FieldCause[] {
+export function validateObjectMeta(metadata: unknown, nameRule: 'dns-label' | 'path-segment' = 'dns-label'): FieldCause[] {
   if (typeof metadata !== 'object' || metadata === null) return [];
   const meta = metadata as Record<string, unknown>;
   const causes: FieldCause[] = [];
   if (meta.name === '') causes.push({ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name is required' });
   else if (typeof meta.name === 'string') {
-    const problem = dnsLabelProblem(meta.name);
+    const problem = nameRule === 'path-segment' ? pathSegmentProblem(meta.name) : dnsLabelProblem(meta.name);
     if (problem) causes.push(invalid('metadata.name', meta.name, problem));
   }
   if (typeof meta.namespace === 'string' && meta.namespace !== '') {

@@ -4,6 +4,9 @@ export const API_VERSION = 'v1';
 export const API_GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
 export const DEFAULT_NAMESPACE = 'default';
 
+/** Where every mastra.ai kind is served: its group and version, in namespaces, in `kubectl get all`. */
+export const MASTRA_KIND_PLACEMENT = { group: API_GROUP, version: API_VERSION, namespaced: true, categories: ['all', 'mastra'] };
+
 export interface OwnerReference {
   apiVersion: string;
   kind: string;
@@ -66,14 +69,6 @@ export interface ResourceKey {
   kind: string;
   namespace: string;
   name: string;
-}
-
-export function keyOf(resource: Resource): ResourceKey {
-  return {
-    kind: resource.kind,
-    namespace: resource.metadata.namespace ?? DEFAULT_NAMESPACE,
-    name: resource.metadata.name,
-  };
 }
 
 export function formatKey(key: ResourceKey): string {

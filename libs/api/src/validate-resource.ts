@@ -2,14 +2,14 @@ import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020'
 import addFormats from 'ajv-formats';
 import type { FieldCause } from './api-errors';
 import { formatFieldPath, segmentsFromJsonPointer, type FieldPathSegment } from './field-path';
-import { BUILTIN_KINDS, findBuiltinKind, findKindByName } from './kind-registry';
+import { apiVersionOf, BUILTIN_KINDS, findBuiltinKind, findKindByName, servedGroupVersions } from './kind-registry';
 import { asRecord, type BuiltinKind } from './kinds/builtin-kind';
 import { PRESERVE_UNKNOWN } from './kinds/resource-schema';
 import { DURATION_PATTERN, ENV_REFERENCE_PATTERN } from './kinds/spec-schemas';
 import { STEP_ID_PATTERN } from './kinds/workflow-kind';
 import { DNS_LABEL_MESSAGE, DNS_LABEL_PATTERN, validateObjectMeta } from './object-meta-validation';
 import { referenceCauses } from './references';
-import { API_GROUP_VERSION, DEFAULT_NAMESPACE } from './resource';
+import { DEFAULT_NAMESPACE, type Resource } from './resource';
 import { unknownFieldCause } from './unknown-fields';
 import type { JsonSchema } from './kind-definition';
 
@@ -58,11 +58,11 @@ export function validateResource(object: unknown): FieldCause[] {
   }
   const manifest = object as Record<string, unknown>;
   const causes: FieldCause[] = [];
-  if (manifest.apiVersion === undefined || manifest.apiVersion === '') causes.push(required('apiVersion'));
-  else if (manifest.apiVersion !== API_GROUP_VERSION) {
-    causes.push(notSupported('apiVersion', manifest.apiVersion, [API_GROUP_VERSION]));
-  }
   const kind = typeof manifest.kind === 'string' ? findBuiltinKind(manifest.kind) : undefined;
+  // The apiVersion a known kind is served under, or (for an unknown kind) any served one.
+  const versions = kind ? [apiVersionOf(kind)] : servedGroupVersions().map((gv) => gv.groupVersion);
+  if (manifest.apiVersion === undefined || manifest.apiVersion === '') causes.push(required('apiVersion'));
+  else if (!versions.includes(manifest.apiVersion as string)) causes.push(notSupported('apiVersion', manifest.apiVersion, versions));
   if (manifest.kind === undefined || manifest.kind === '') causes.push(required('kind'));
   else if (!kind) {
     const cause = notSupported('kind', manifest.kind, BUILTIN_KINDS.map((k) => k.kind));
@@ -76,7 +76,7 @@ export function validateResource(object: unknown): FieldCause[] {
   }
   const validate = validatorFor(kind);
   if (!validate(manifest)) causes.push(...schemaCauses(validate.errors ?? []));
-  causes.push(...validateObjectMeta(manifest.metadata));
+  causes.push(...validateObjectMeta(manifest.metadata, kind.nameRule));
   const namespace = namespaceOf(manifest.metadata);
   // Kinds without a spec (Secret) get the whole object in their hooks.
   const [body, at]: [unknown, FieldPathSegment[]] = kind.specSchema ? [manifest.spec, ['spec']] : [manifest, []];
@@ -88,6 +88,12 @@ export function validateResource(object: unknown): FieldCause[] {
     causes.push(...referenceCauses(written, namespace));
   }
   return unique(causes);
+}
+
+/** What a change may not do (e.g. a binding's roleRef is fixed), beyond what validateResource checks. */
+export function validateResourceUpdate(current: Resource, next: Resource): FieldCause[] {
+  const kind = findBuiltinKind(next.kind);
+  return kind?.updateCauses?.(current as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>) ?? [];
 }
 
 function namespaceOf(metadata: unknown): string {

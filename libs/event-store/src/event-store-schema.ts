@@ -50,6 +50,8 @@ CREATE TABLE IF NOT EXISTS kastra_resources (
 );
 CREATE INDEX IF NOT EXISTS kastra_resources_labels ON kastra_resources USING GIN (labels);
 CREATE INDEX IF NOT EXISTS kastra_resources_uid ON kastra_resources (uid);
+-- Who last wrote the object's spec or metadata (not status): {sub, groups} of the event's principal.
+ALTER TABLE kastra_resources ADD COLUMN IF NOT EXISTS last_writer JSONB;
 
 -- Who refers to whom (from specs) and who owns whom (ownerReferences), for live resolution and GC.
 CREATE TABLE IF NOT EXISTS kastra_resource_references (

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { KindDefinition, Resource } from '@kastra/api';
 import { EVENT_COLUMNS, readHeadPosition, toRecordedEvent, type EventRow, type LogPosition } from '@kastra/event-store';
-import { RESOURCE_CATEGORY, ResourceEventType } from './resource-events';
+import { keyOfResourceStream, RESOURCE_CATEGORY, ResourceEventType } from './resource-events';
 import { objectOfEvent } from './resource-projection';
 
 /** How long a list waits for transactions older than its newest rows to end before it rewinds them. */
@@ -80,11 +80,11 @@ export async function listAtHead(pool: Pool, kind: KindDefinition, namespace: st
 /** Replaces the objects of `streams` by their state at `head` (absent if not yet created or already deleted there). */
 async function rewind(client: PoolClient, current: Resource[], streams: string[], head: LogPosition): Promise<Resource[]> {
   const { rows } = await client.query<EventRow>(STATE_AT_HEAD_SQL, [streams, head.transactionId, head.globalPosition]);
-  const identity = (o: Resource) => `${o.metadata.namespace}/${o.metadata.name}`;
+  const identity = (o: Resource) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   const rewound = new Map(current.map((o) => [identity(o), o]));
   for (const stream of streams) {
-    const [, , streamNamespace, name] = stream.split(':');
-    rewound.delete(`${streamNamespace}/${name}`);
+    const key = keyOfResourceStream(stream);
+    if (key) rewound.delete(`${key.namespace}/${key.name}`);
   }
   for (const event of rows.map(toRecordedEvent)) {
     if (event.type !== ResourceEventType.Deleted) rewound.set(identity(objectOfEvent(event)), objectOfEvent(event));

@@ -3,11 +3,12 @@ import {
   AlreadyExistsError,
   BadRequestError,
   ConflictError,
-  DEFAULT_NAMESPACE,
   InvalidError,
   NotFoundError,
   findKindByName,
+  storedNamespace,
   validateResource,
+  validateResourceUpdate,
   type KindDefinition,
   type Resource,
   type ResourceKey,
@@ -25,7 +26,7 @@ import { resourceStreamId, ResourceEventType } from './resource-events';
 import { projectResourceEvents, objectOfEvent } from './resource-projection';
 import { forCreate, forUpdate, kubernetesNow, sameJson } from './resource-normalization';
 import { redactSecret, sealSecret, type ValueCipher } from './secret-data';
-import type { DeleteOptions, DeleteResult, ListQuery, ResourceList, ResourceStore, WatchEvent, WriteContext } from './resource-store';
+import type { DeleteOptions, DeleteResult, ListQuery, ResourceList, ResourceStore, WatchEvent, WriteContext, WritingPrincipal } from './resource-store';
 import { watchResources } from './watch-resources';
 import { listAtHead } from './list-at-head';
 import type { EventNotifier } from '@kastra/event-store';
@@ -102,6 +103,8 @@ export class PostgresResourceStore implements ResourceStore {
       }
       const next = forUpdate(current, input);
       this.validate(next);
+      const changeCauses = validateResourceUpdate(current, next);
+      if (changeCauses.length > 0) throw new InvalidError(current.kind, key.name, changeCauses);
       if (next.kind !== 'Secret') return { type: ResourceEventType.Updated, object: next };
       // Sealed before the generation is compared: an unchanged value keeps its ciphertext.
       return { type: ResourceEventType.Updated, object: forUpdate(current, sealSecret(input, current, this.cipher)) };
@@ -168,6 +171,16 @@ export class PostgresResourceStore implements ResourceStore {
   watch(query: ListQuery, fromResourceVersion: string | undefined, signal: AbortSignal, onStart?: () => void): AsyncIterable<WatchEvent> {
     const normalized = { ...query, kind: this.kindOf(query.kind).kind };
     return watchResources({ pool: this.pool, notifier: this.notifier, store: this }, normalized, fromResourceVersion, signal, onStart);
+  }
+
+  async lastWriter(key: ResourceKey): Promise<WritingPrincipal | undefined> {
+    const { rows } = await this.pool.query<{ last_writer: WritingPrincipal | null }>(
+      'SELECT last_writer FROM kastra_resources WHERE kind = $1 AND namespace = $2 AND name = $3',
+      [key.kind, key.namespace, key.name],
+    );
+    if (rows.length === 0) return undefined;
+    // Rows written before writers were recorded have none: they count as written by nobody with rights.
+    return rows[0].last_writer ?? { sub: 'unknown', groups: [] };
   }
 
   async referrers(key: ResourceKey): Promise<ResourceKey[]> {
@@ -241,6 +254,7 @@ export class PostgresResourceStore implements ResourceStore {
     delete stored.metadata.resourceVersion;
     const metadata: EventMetadata = {
       actor: ctx.actor,
+      ...(ctx.principal ? { principal: { sub: ctx.principal.sub, groups: [...ctx.principal.groups] } } : {}),
       ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
       ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
       ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
@@ -265,7 +279,7 @@ export class PostgresResourceStore implements ResourceStore {
 
   private kindOf(kindName: string): KindDefinition {
     const kind = findKindByName(kindName);
-    if (!kind) throw new BadRequestError(`no kind "${kindName}" is registered for version "mastra.ai/v1"`);
+    if (!kind) throw new BadRequestError(`no kind "${kindName}" is registered`);
     return kind;
   }
 
@@ -273,7 +287,7 @@ export class PostgresResourceStore implements ResourceStore {
     const kind = this.kindOf(resource.kind);
     const name = resource.metadata?.name;
     if (!name) throw new InvalidError(kind.kind, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name is required' }]);
-    return { kind: kind.kind, namespace: resource.metadata.namespace ?? DEFAULT_NAMESPACE, name };
+    return { kind: kind.kind, namespace: storedNamespace(kind.kind, resource.metadata.namespace), name };
   }
 
   private validate(object: Resource): void {

@@ -17,7 +17,10 @@ export interface ResourceEventData {
 
 export const RESOURCE_CATEGORY = 'resource';
 
-/** `resource:<Kind>:<namespace>:<name>`; names are DNS labels, so ':' never occurs inside. */
+/**
+ * `resource:<Kind>:<namespace>:<name>`; the namespace is '' for cluster-scoped kinds. Kinds and
+ * namespaces never hold ':'; RBAC names may (`system:masters`), so the name is everything after.
+ */
 export function resourceStreamId(key: ResourceKey): string {
   return `${RESOURCE_CATEGORY}:${key.kind}:${key.namespace}:${key.name}`;
 }
@@ -25,7 +28,7 @@ export function resourceStreamId(key: ResourceKey): string {
 /** `resource:<Kind>:<namespace>:<name>` → its key; undefined for any other stream. */
 export function keyOfResourceStream(streamId: string): ResourceKey | undefined {
   const parts = streamId.split(':');
-  if (parts[0] !== RESOURCE_CATEGORY || parts.length !== 4) return undefined;
-  const [, kind, namespace, name] = parts;
-  return { kind, namespace, name };
+  if (parts[0] !== RESOURCE_CATEGORY || parts.length < 4) return undefined;
+  const [, kind, namespace, ...name] = parts;
+  return { kind, namespace, name: name.join(':') };
 }

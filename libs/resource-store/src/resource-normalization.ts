@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_NAMESPACE, type Resource } from '@kastra/api';
+import { findKindByName, storedNamespace, type Resource } from '@kastra/api';
 
 /** Kubernetes timestamps have second precision: 2026-01-02T03:04:05Z. */
 export function kubernetesNow(): string {
@@ -19,9 +19,18 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return canonicalJson(a ?? null) === canonicalJson(b ?? null);
 }
 
+/** Top-level fields holding an object's desired state: `spec`, or the kind's own (Secret's data, a Role's rules). */
+function bodyFieldsOf(kindName: string): string[] {
+  return findKindByName(kindName)?.bodyFields ?? ['spec'];
+}
+
 /** The part of an object whose change bumps `metadata.generation`. */
 export function desiredStateOf(resource: Resource): unknown {
-  return resource.kind === 'Secret' ? { data: resource.data, type: resource.type } : resource.spec;
+  if (resource.kind === 'Secret') return { data: resource.data, type: resource.type };
+  const fields = bodyFieldsOf(resource.kind);
+  if (fields.length === 1 && fields[0] === 'spec') return resource.spec;
+  const object = resource as unknown as Record<string, unknown>;
+  return Object.fromEntries(fields.map((field) => [field, object[field]]));
 }
 
 /** A new object as the server stores it on create: server fields set, client-set ones dropped. */
@@ -32,7 +41,8 @@ export function forCreate(input: Resource, namespace: string | undefined): Resou
     kind: input.kind,
     metadata: {
       name: meta.name,
-      namespace: namespace ?? meta.namespace ?? DEFAULT_NAMESPACE,
+      // Cluster-scoped objects have no namespace (one given is dropped, as the apiserver does).
+      ...(findKindByName(input.kind)?.namespaced === false ? {} : { namespace: storedNamespace(input.kind, namespace ?? meta.namespace) }),
       ...(meta.labels ? { labels: meta.labels } : {}),
       ...(meta.annotations ? { annotations: meta.annotations } : {}),
       uid: randomUUID(),
@@ -43,7 +53,7 @@ export function forCreate(input: Resource, namespace: string | undefined): Resou
     },
   };
   copyBody(input, object);
-  if (object.kind !== 'Secret') object.status = {};
+  if (findKindByName(object.kind)?.hasStatus !== false) object.status = {};
   return object;
 }
 
@@ -55,7 +65,7 @@ export function forUpdate(current: Resource, input: Resource): Resource {
     kind: current.kind,
     metadata: {
       name: current.metadata.name,
-      namespace: current.metadata.namespace,
+      ...(current.metadata.namespace !== undefined ? { namespace: current.metadata.namespace } : {}),
       ...(meta.labels && Object.keys(meta.labels).length ? { labels: meta.labels } : {}),
       ...(meta.annotations && Object.keys(meta.annotations).length ? { annotations: meta.annotations } : {}),
       uid: current.metadata.uid,
@@ -75,11 +85,9 @@ export function forUpdate(current: Resource, input: Resource): Resource {
 }
 
 function copyBody(from: Resource, to: Resource): void {
-  if (from.kind === 'Secret') {
-    if (from.type !== undefined) to.type = from.type;
-    if (from.data !== undefined) to.data = from.data;
-    if (from.stringData !== undefined) to.stringData = from.stringData;
-  } else if (from.spec !== undefined) {
-    to.spec = from.spec;
+  const source = from as unknown as Record<string, unknown>;
+  const target = to as unknown as Record<string, unknown>;
+  for (const field of bodyFieldsOf(from.kind)) {
+    if (source[field] !== undefined) target[field] = source[field];
   }
 }

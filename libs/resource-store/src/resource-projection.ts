@@ -3,12 +3,14 @@ import { findKindByName, keyOf, type Resource } from '@kastra/api';
 import type { RecordedEvent } from '@kastra/event-store';
 import { ResourceEventType, type ResourceEventData } from './resource-events';
 
+// A status write keeps the last writer of spec and metadata ($9 is null for it).
 const UPSERT_SQL = `
-INSERT INTO kastra_resources (kind, namespace, name, uid, stream_version, resource_version, object, labels)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO kastra_resources (kind, namespace, name, uid, stream_version, resource_version, object, labels, last_writer)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (kind, namespace, name) DO UPDATE SET
   uid = EXCLUDED.uid, stream_version = EXCLUDED.stream_version, resource_version = EXCLUDED.resource_version,
-  object = EXCLUDED.object, labels = EXCLUDED.labels`;
+  object = EXCLUDED.object, labels = EXCLUDED.labels,
+  last_writer = COALESCE(EXCLUDED.last_writer, kastra_resources.last_writer)`;
 const DELETE_SQL = `DELETE FROM kastra_resources WHERE kind = $1 AND namespace = $2 AND name = $3`;
 const DELETE_REFERENCES_SQL = `DELETE FROM kastra_resource_references WHERE from_kind = $1 AND from_namespace = $2 AND from_name = $3`;
 const INSERT_REFERENCES_SQL = `
@@ -18,6 +20,19 @@ const DELETE_OWNERS_SQL = `DELETE FROM kastra_resource_owners WHERE kind = $1 AN
 const INSERT_OWNERS_SQL = `
 INSERT INTO kastra_resource_owners (owner_uid, kind, namespace, name)
 SELECT u, $2, $3, $4 FROM unnest($1::uuid[]) AS u ON CONFLICT DO NOTHING`;
+
+/** Who wrote a resource: the principal in the event's metadata, or (system writers without one) its actor and no groups. */
+export interface ResourceWriter {
+  sub: string;
+  groups: string[];
+}
+
+export function writerOfEvent(event: RecordedEvent): ResourceWriter {
+  const principal = event.metadata.principal as Partial<ResourceWriter> | undefined;
+  if (principal && typeof principal.sub === 'string' && Array.isArray(principal.groups)) return { sub: principal.sub, groups: principal.groups };
+  const actor = typeof event.metadata.actor === 'string' ? event.metadata.actor : 'unknown';
+  return { sub: actor.startsWith('user:') ? actor.slice('user:'.length) : actor, groups: [] };
+}
 
 /** The object as served: its resourceVersion is the position of its latest event. */
 export function objectOfEvent(event: RecordedEvent): Resource {
@@ -48,6 +63,7 @@ export async function projectResourceEvents(client: PoolClient, events: Recorded
       event.globalPosition,
       JSON.stringify(object),
       JSON.stringify(object.metadata.labels ?? {}),
+      event.type === ResourceEventType.StatusUpdated ? null : JSON.stringify(writerOfEvent(event)),
     ]);
     const references = findKindByName(key.kind)?.references(object) ?? [];
     if (references.length > 0) {

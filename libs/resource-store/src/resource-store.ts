@@ -1,9 +1,21 @@
 import type { Resource, ResourceKey, ResourceStatus } from '@kastra/api';
 
+/** A writer's identity as recorded with its writes: the token's subject and groups. */
+export interface WritingPrincipal {
+  sub: string;
+  groups: string[];
+}
+
 /** Who asked, carried into event metadata. */
 export interface WriteContext {
   /** `user:NAME` or `system:controller-manager`. */
   actor: string;
+  /**
+   * The authenticated principal behind the write, kept in the event metadata and (for spec and
+   * metadata writes) as the object's last writer. System writers without one are recorded as
+   * their actor with no groups, which RBAC grants nothing.
+   */
+  principal?: WritingPrincipal;
   /** `?dryRun=All`: validate and compute the result, store nothing. */
   dryRun?: boolean;
   correlationId?: string;
@@ -89,6 +101,12 @@ export interface ResourceStore {
    * after it is seen.
    */
   watch(query: ListQuery, fromResourceVersion: string | undefined, signal: AbortSignal, onStart?: () => void): AsyncIterable<WatchEvent>;
+  /**
+   * Who last wrote the object's spec or metadata (status writes do not count), as recorded by the
+   * server; undefined when the object does not exist. What decides whether the object may use a
+   * Secret or reach a private address: the rights of its last writer, never of whoever runs it.
+   */
+  lastWriter(key: ResourceKey): Promise<WritingPrincipal | undefined>;
   /** Resources whose spec refers to `key` (e.g. the Agents using an LLM). */
   referrers(key: ResourceKey): Promise<ResourceKey[]>;
   /** Resources with an ownerReference to `uid`. */

@@ -67,6 +67,10 @@ export class InMemoryResourceStore implements ResourceStore {
     throw new Error('not used by the controllers');
   }
 
+  async lastWriter(key: ResourceKey): Promise<{ sub: string; groups: string[] } | undefined> {
+    return this.objects.has(formatKey(key)) ? { sub: 'unknown', groups: [] } : undefined;
+  }
+
   async referrers(key: ResourceKey): Promise<ResourceKey[]> {
     return this.referrersOf.get(formatKey(key)) ?? [];
   }

@@ -1,3 +1,4 @@
+import { MASTRA_KIND_PLACEMENT } from '../resource';
 import type { FieldCause } from '../api-errors';
 import { BUILTIN_KIND_NAMES } from './kind-names';
 import type { JsonSchema } from '../kind-definition';
@@ -93,7 +94,8 @@ function specCauses(spec: Record<string, unknown>, at: FieldPathSegment[]): Fiel
 
 export const agentKind: BuiltinKind = {
   ...BUILTIN_KIND_NAMES.Agent,
-  namespaced: true,
+  ...MASTRA_KIND_PLACEMENT,
+  subresources: [{ name: 'generate', verbs: ['create'] }],
   hasStatus: true,
   description: DESCRIPTION,
   specSchema: agentSpecSchema,

@@ -21,6 +21,8 @@ export interface BuiltinKind extends KindDefinition {
   rawReferences(spec: Record<string, unknown>, specAt: FieldPathSegment[]): RawReference[];
   /** Rules beyond the schema, on a spec that may not match the schema (be defensive). */
   specCauses(spec: Record<string, unknown>, specAt: FieldPathSegment[]): FieldCause[];
+  /** Rules of a change (fields that cannot change once set), on the stored and the next object. */
+  updateCauses?(current: Record<string, unknown>, next: Record<string, unknown>): FieldCause[];
 }
 
 export function asRecord(value: unknown): Record<string, unknown> | undefined {

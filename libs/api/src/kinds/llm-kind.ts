@@ -1,3 +1,4 @@
+import { MASTRA_KIND_PLACEMENT } from '../resource';
 import type { FieldCause } from '../api-errors';
 import { BUILTIN_KIND_NAMES } from './kind-names';
 import type { JsonSchema } from '../kind-definition';
@@ -81,7 +82,7 @@ function specCauses(): FieldCause[] {
 
 export const llmKind: BuiltinKind = {
   ...BUILTIN_KIND_NAMES.LLM,
-  namespaced: true,
+  ...MASTRA_KIND_PLACEMENT,
   hasStatus: true,
   description: DESCRIPTION,
   specSchema: llmSpecSchema,

@@ -1,3 +1,4 @@
+import { MASTRA_KIND_PLACEMENT } from '../resource';
 import type { FieldCause } from '../api-errors';
 import { BUILTIN_KIND_NAMES } from './kind-names';
 import type { JsonSchema } from '../kind-definition';
@@ -87,7 +88,7 @@ function specCauses(spec: Record<string, unknown>, at: FieldPathSegment[]): Fiel
 
 export const networkKind: BuiltinKind = {
   ...BUILTIN_KIND_NAMES.Network,
-  namespaced: true,
+  ...MASTRA_KIND_PLACEMENT,
   hasStatus: true,
   description: DESCRIPTION,
   specSchema: networkSpecSchema,

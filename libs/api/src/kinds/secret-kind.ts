@@ -1,3 +1,4 @@
+import { MASTRA_KIND_PLACEMENT } from '../resource';
 import type { FieldCause } from '../api-errors';
 import { BUILTIN_KIND_NAMES } from './kind-names';
 import type { JsonSchema } from '../kind-definition';
@@ -65,7 +66,9 @@ function secretCauses(object: Record<string, unknown>): FieldCause[] {
 
 export const secretKind: BuiltinKind = {
   ...BUILTIN_KIND_NAMES.Secret,
-  namespaced: true,
+  ...MASTRA_KIND_PLACEMENT,
+  categories: ['mastra'],
+  bodyFields: ['type', 'data', 'stringData'],
   hasStatus: false,
   description: DESCRIPTION,
   schema: secretSchema,

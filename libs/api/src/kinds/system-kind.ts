@@ -2,7 +2,7 @@ import type { FieldCause } from '../api-errors';
 import { BUILTIN_KIND_NAMES } from './kind-names';
 import type { JsonSchema, ResourceReference } from '../kind-definition';
 import { formatFieldPath, type FieldPathSegment } from '../field-path';
-import { DEFAULT_NAMESPACE, type Resource } from '../resource';
+import { DEFAULT_NAMESPACE, type Resource, MASTRA_KIND_PLACEMENT } from '../resource';
 import { resolveReferences } from '../references';
 import { agentKind } from './agent-kind';
 import { asArray, asRecord, type BuiltinKind, type RawReference } from './builtin-kind';
@@ -112,7 +112,7 @@ function references(resource: Resource): ResourceReference[] {
 
 export const systemKind: BuiltinKind = {
   ...BUILTIN_KIND_NAMES.System,
-  namespaced: true,
+  ...MASTRA_KIND_PLACEMENT,
   hasStatus: true,
   description: DESCRIPTION,
   specSchema: systemSpecSchema,

@@ -1,3 +1,4 @@
+import { MASTRA_KIND_PLACEMENT } from '../resource';
 import type { FieldCause } from '../api-errors';
 import { BUILTIN_KIND_NAMES } from './kind-names';
 import type { JsonSchema } from '../kind-definition';
@@ -63,12 +64,25 @@ export const toolSpecSchema: JsonSchema = {
       properties: {
         server: {
           type: 'object',
-          description: 'The server: {url} (Streamable HTTP) or {command, args} (stdio); exactly one.',
+          description:
+            'The server: {url} (Streamable HTTP), or a stdio server the operator configured (KASTRA_MCP_COMMANDS): {stdio: <name>}, or {command, args} equal to a configured one; exactly one of url, stdio, command.',
           additionalProperties: false,
           properties: {
-            url: { type: 'string', format: 'uri', description: 'Streamable HTTP endpoint.' },
-            command: { type: 'string', minLength: 1, description: 'Executable started over stdio.' },
+            url: { type: 'string', format: 'uri', description: 'Streamable HTTP endpoint (subject to the egress policy).' },
+            stdio: { type: 'string', minLength: 1, description: 'Name of a stdio MCP server the operator configured in KASTRA_MCP_COMMANDS.' },
+            command: { type: 'string', minLength: 1, description: 'Executable of a configured stdio server; command and args must equal a KASTRA_MCP_COMMANDS entry.' },
             args: { type: 'array', description: 'Arguments of command.', items: { type: 'string', description: 'An argument.' } },
+            env: {
+              type: 'object',
+              description: 'Variables of the stdio server from Secrets; only names its KASTRA_MCP_COMMANDS entry lists in secretEnv. The server gets no other environment than these and the operator\'s.',
+              additionalProperties: {
+                type: 'object',
+                description: 'A variable taken from a Secret.',
+                required: ['secretRef'],
+                additionalProperties: false,
+                properties: { secretRef: secretKeySelectorSchema },
+              },
+            },
           },
         },
         tool: { type: 'string', minLength: 1, description: 'The MCP tool name.' },
@@ -94,14 +108,15 @@ export function toolExecutorsOf(spec: Record<string, unknown>): ToolExecutor[] {
 }
 
 function rawReferences(spec: Record<string, unknown>, at: FieldPathSegment[]): RawReference[] {
-  const headers = asRecord(asRecord(spec.http)?.headers) ?? {};
   const refs: RawReference[] = [];
-  for (const [header, value] of Object.entries(headers)) {
-    const secretRef = asRecord(asRecord(value)?.secretRef);
-    if (secretRef && typeof secretRef.name === 'string') {
-      refs.push({ kind: 'Secret', ref: secretRef.name, at: [...at, 'http', 'headers', header, 'secretRef'] });
+  const collect = (values: Record<string, unknown>, path: string[]) => {
+    for (const [name, value] of Object.entries(values)) {
+      const secretRef = asRecord(asRecord(value)?.secretRef);
+      if (secretRef && typeof secretRef.name === 'string') refs.push({ kind: 'Secret', ref: secretRef.name, at: [...at, ...path, name, 'secretRef'] });
     }
-  }
+  };
+  collect(asRecord(asRecord(spec.http)?.headers) ?? {}, ['http', 'headers']);
+  collect(asRecord(asRecord(asRecord(spec.mcp)?.server)?.env) ?? {}, ['mcp', 'server', 'env']);
   return refs;
 }
 
@@ -119,26 +134,27 @@ function specCauses(spec: Record<string, unknown>, at: FieldPathSegment[]): Fiel
     });
   }
   const server = asRecord(asRecord(spec.mcp)?.server);
-  if (server && (server.url === undefined) === (server.command === undefined)) {
+  const serverField = (...rest: string[]) => formatFieldPath([...at, 'mcp', 'server', ...rest]);
+  const transports = server ? (['url', 'stdio', 'command'] as const).filter((field) => server[field] !== undefined) : [];
+  if (server && transports.length !== 1) {
     causes.push({
       reason: 'FieldValueInvalid',
-      field: formatFieldPath([...at, 'mcp', 'server']),
-      message: 'Invalid value: set exactly one of url (HTTP server) or command (stdio server)',
+      field: serverField(),
+      message: 'Invalid value: set exactly one of url (HTTP server), stdio (a configured stdio server) or command',
     });
   }
   if (server && server.args !== undefined && server.command === undefined) {
-    causes.push({
-      reason: 'FieldValueInvalid',
-      field: formatFieldPath([...at, 'mcp', 'server', 'args']),
-      message: 'Invalid value: args needs command',
-    });
+    causes.push({ reason: 'FieldValueInvalid', field: serverField('args'), message: 'Invalid value: args needs command' });
+  }
+  if (server && server.env !== undefined && server.url !== undefined) {
+    causes.push({ reason: 'FieldValueInvalid', field: serverField('env'), message: 'Invalid value: env is for stdio servers' });
   }
   return causes;
 }
 
 export const toolKind: BuiltinKind = {
   ...BUILTIN_KIND_NAMES.Tool,
-  namespaced: true,
+  ...MASTRA_KIND_PLACEMENT,
   hasStatus: true,
   description: DESCRIPTION,
   specSchema: toolSpecSchema,

@@ -1,3 +1,4 @@
+import { MASTRA_KIND_PLACEMENT } from '../resource';
 import type { FieldCause } from '../api-errors';
 import { BUILTIN_KIND_NAMES } from './kind-names';
 import type { JsonSchema } from '../kind-definition';
@@ -243,7 +244,8 @@ function specCauses(spec: Record<string, unknown>, at: FieldPathSegment[]): Fiel
 
 export const workflowKind: BuiltinKind = {
   ...BUILTIN_KIND_NAMES.Workflow,
-  namespaced: true,
+  ...MASTRA_KIND_PLACEMENT,
+  subresources: [{ name: 'execute', verbs: ['create'] }],
   hasStatus: true,
   description: DESCRIPTION,
   specSchema: workflowSpecSchema,

@@ -1,3 +1,4 @@
+import { MASTRA_KIND_PLACEMENT } from '../resource';
 import type { FieldCause } from '../api-errors';
 import type { JsonSchema } from '../kind-definition';
 import type { FieldPathSegment } from '../field-path';
@@ -44,7 +45,8 @@ export const workflowRunKind: BuiltinKind = {
   plural: 'workflowruns',
   singular: 'workflowrun',
   shortNames: ['wfr'],
-  namespaced: true,
+  ...MASTRA_KIND_PLACEMENT,
+  subresources: [{ name: 'resume', verbs: ['create'] }, { name: 'events', verbs: ['get'] }],
   hasStatus: true,
   description: DESCRIPTION,
   specSchema: workflowRunSpecSchema,

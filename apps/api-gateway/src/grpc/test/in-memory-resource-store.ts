@@ -34,6 +34,7 @@ export class InMemoryResourceStore implements ResourceStore {
   private readonly listeners = new Set<(position: number, event: WatchEvent) => void>();
   private position = 0;
   readonly writes: WriteContext[] = [];
+  private readonly writers = new Map<string, { sub: string; groups: string[] }>();
 
   async get(key: ResourceKey): Promise<Resource | undefined> {
     const found = this.objects.get(formatKey(key));
@@ -151,6 +152,11 @@ export class InMemoryResourceStore implements ResourceStore {
     }
   }
 
+  async lastWriter(key: ResourceKey): Promise<{ sub: string; groups: string[] } | undefined> {
+    if (!this.objects.has(formatKey(key))) return undefined;
+    return this.writers.get(formatKey(key)) ?? { sub: 'unknown', groups: [] };
+  }
+
   async referrers(): Promise<ResourceKey[]> {
     return [];
   }
@@ -174,6 +180,7 @@ export class InMemoryResourceStore implements ResourceStore {
     const key = formatKey(keyOf(object));
     if (type === 'DELETED') this.objects.delete(key);
     else this.objects.set(key, object);
+    if (ctx.principal && type !== 'DELETED') this.writers.set(key, ctx.principal);
     const event: WatchEvent = { type, object: structuredClone(object) };
     this.log.push({ position: this.position, event });
     for (const listener of this.listeners) listener(this.position, event);
