@@ -17,6 +17,11 @@ export interface RunServiceOptions {
   listen?: (app: INestApplication, config: KastraConfig) => Promise<void>;
   /** Environment read by `loadConfig`. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Nest's body parsers, which read every body before guards run. A service that reads bodies
+   * itself after authentication turns them off. @default true
+   */
+  bodyParser?: boolean;
 }
 
 /** Ends the trace provider and says goodbye once Nest has closed every module. */
@@ -52,6 +57,7 @@ export async function runService(options: RunServiceOptions): Promise<INestAppli
     app = await NestFactory.create(ServiceRootModule, {
       logger: new PinoNestLogger(logger),
       bufferLogs: true,
+      bodyParser: options.bodyParser ?? true,
       // Throw instead of process.abort() so the reason is logged and the exit code is clean.
       abortOnError: false,
     });
