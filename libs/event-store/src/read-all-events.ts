@@ -51,9 +51,12 @@ export async function readHeadPosition(db: Pool | PoolClient): Promise<LogPositi
   return rows[0] ? { transactionId: rows[0].transaction_id, globalPosition: rows[0].global_position } : LOG_START;
 }
 
+/** The largest global_position (a BIGINT): larger numbers are no event's, not a query to fail. */
+const MAX_GLOBAL_POSITION = 9223372036854775807n;
+
 /** The log position of the event at a global position (a resourceVersion); undefined if unknown. */
 export async function logPositionOf(db: Pool | PoolClient, globalPosition: string): Promise<LogPosition | undefined> {
-  if (!/^\d+$/.test(globalPosition) || globalPosition === '0') return undefined;
+  if (!/^\d{1,19}$/.test(globalPosition) || globalPosition === '0' || BigInt(globalPosition) > MAX_GLOBAL_POSITION) return undefined;
   const { rows } = await db.query<{ transaction_id: string; global_position: string }>(POSITION_OF_EVENT_SQL, [globalPosition]);
   return rows[0] ? { transactionId: rows[0].transaction_id, globalPosition: rows[0].global_position } : undefined;
 }

@@ -10,3 +10,4 @@ export * from './merge-patch';
 export * from './server-side-apply';
 export * from './secret-data';
 export { kubernetesNow, canonicalJson, sameJson } from './resource-normalization';
+export { checkWatchResourceVersion } from './watch-resource-version';

@@ -8,6 +8,7 @@ import { objectOfEvent } from './resource-projection';
 import type { ListQuery, ResourceStore, WatchEvent } from './resource-store';
 import { redactSecret } from './secret-data';
 import { listAtHead } from './list-at-head';
+import { checkWatchResourceVersion } from './watch-resource-version';
 
 const BATCH = 500;
 /** Longest a watch waits without a notification before it looks at the log anyway. */
@@ -33,6 +34,7 @@ export async function* watchResources(
   signal: AbortSignal,
   onStart: () => void = () => undefined,
 ): AsyncIterable<WatchEvent> {
+  checkWatchResourceVersion(fromResourceVersion);
   const selector = LabelSelector.parse(query.labelSelector);
   let position: LogPosition;
   // Events already committed when a watch from now started, though past the head it starts from.

@@ -125,6 +125,16 @@ describe('gRPC API over the Postgres resource store', () => {
     }
   });
 
+  it('refuses a resource_version that is not a log position with INVALID_ARGUMENT', async () => {
+    // Given watches from a version past a BIGINT (a database error before) and from a word
+    for (const resourceVersion of ['99999999999999999999999', 'latest']) {
+      const watch = new WatchRecorder(client.watch({ kind: 'llms', namespace: 'default', resource_version: resourceVersion }));
+      // Then each ends with INVALID_ARGUMENT naming the version, never INTERNAL
+      await eventually(async () => watch.error !== undefined);
+      expect(watch.error).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('invalid resource version') });
+    }
+  });
+
   it('rejects an invalid manifest naming the field and a stale delete precondition, changing nothing', async () => {
     const bad = JSON.stringify({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'bad' }, spec: { provider: 'mock' } });
     await expect(client.apply(bad)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('spec.model') });

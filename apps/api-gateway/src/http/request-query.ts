@@ -28,13 +28,21 @@ export function dryRunOf(query: RequestQuery): boolean {
   return values.length > 0;
 }
 
-/** `timeoutSeconds` of a watch, undefined when absent. */
+/** The longest a watch is served: clients re-watch from their last resourceVersion, as after any server-side end. */
+export const MAX_WATCH_TIMEOUT_SECONDS = 3600;
+
+/**
+ * `timeoutSeconds` of a watch, undefined when absent: a non-negative whole number (the
+ * apiserver's int64), 400 otherwise; more than MAX_WATCH_TIMEOUT_SECONDS is served as that many
+ * (a timer past ~24.8 days would otherwise fire at once).
+ */
 export function timeoutSecondsOf(query: RequestQuery): number | undefined {
   const value = queryValue(query, 'timeoutSeconds');
   if (value === undefined || value === '') return undefined;
-  const seconds = Number(value);
-  if (!Number.isInteger(seconds) || seconds < 0) throw new BadRequestError(`timeoutSeconds must be a whole number of seconds, not "${value}"`);
-  return seconds;
+  if (!/^\d{1,19}$/.test(value) || BigInt(value) > 9223372036854775807n) {
+    throw new BadRequestError(`timeoutSeconds must be a whole number of seconds, not "${value.slice(0, 40)}"`);
+  }
+  return Math.min(Number(value), MAX_WATCH_TIMEOUT_SECONDS);
 }
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';

@@ -22,6 +22,16 @@ describe('query parameters and Accept', () => {
     expect(() => timeoutSecondsOf({ timeoutSeconds: '-1' })).toThrow(BadRequestError);
   });
 
+  it('refuses timeouts that are not whole seconds and serves at most an hour', () => {
+    // Given timeouts written as exponents, fractions, signs, past int64, and far past an hour
+    for (const value of ['1e3', '1.5', '+5', ' 7', '99999999999999999999999']) {
+      expect(() => timeoutSecondsOf({ timeoutSeconds: value })).toThrow(BadRequestError);
+    }
+    // Then a huge but valid one is served for an hour (a Node timer past 2^31 ms would fire at once)
+    expect(timeoutSecondsOf({ timeoutSeconds: '99999999999' })).toBe(3600);
+    expect(timeoutSecondsOf({ timeoutSeconds: '0' })).toBe(0);
+  });
+
   it('accepts the three fieldValidation values only', () => {
     expect(fieldValidationOf({})).toBe('Strict');
     expect(fieldValidationOf({ fieldValidation: 'Ignore' })).toBe('Ignore');

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { ApiError } from '@kastra/api';
-import type { ListQuery, ResourceStore, WatchEvent } from '@kastra/resource-store';
+import { checkWatchResourceVersion, type ListQuery, type ResourceStore, type WatchEvent } from '@kastra/resource-store';
 import type { Logger } from '@kastra/telemetry';
 import { toKubernetesStatus } from '../errors/api-error-status';
 
@@ -17,10 +17,13 @@ export interface WatchStreamOptions {
 
 /**
  * Streams a Kubernetes watch: chunked `application/json`, one `{"type","object"}` per line, until
- * the client goes away, `timeoutSeconds` pass or the store fails. A resourceVersion the log no
- * longer has becomes an ERROR event carrying a 410 Status (clients then re-list).
+ * the client goes away, `timeoutSeconds` pass or the store fails. A resourceVersion that is not a
+ * log position is a 400 before the stream starts; one the log no longer has becomes an ERROR
+ * event carrying a 410 Status (clients then re-list).
  */
 export async function streamWatch(res: Response, options: WatchStreamOptions): Promise<void> {
+  // Before the 200 goes out: an unusable resourceVersion is the request's 400, not a stream event.
+  checkWatchResourceVersion(options.resourceVersion);
   const abort = new AbortController();
   const stop = () => abort.abort();
   // 'close' on the response fires when the client disconnects (or the response ends).
