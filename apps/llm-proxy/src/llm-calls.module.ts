@@ -1,4 +1,5 @@
 import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable, Module, type ModuleMetadata, type OnModuleInit, Optional, type Provider } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import { EventStore } from '@kastra/event-store';
 import { ReadinessRegistry } from '@kastra/service-host';
@@ -11,6 +12,7 @@ import { AnthropicMessagesController } from './http/anthropic-messages.controlle
 import { AnthropicMessagesResponder } from './http/anthropic-messages-responder';
 import { BearerAuthenticator } from './http/bearer-authenticator';
 import { FastCallEdge } from './http/fast-call-edge';
+import { JsonBodyInterceptor } from './http/json-body.interceptor';
 import { BearerAuthGuard } from './http/bearer-auth.guard';
 import { LlmApiController } from './http/llm-api.controller';
 import { OpenAiChatResponder } from './http/openai-chat-responder';
@@ -73,6 +75,8 @@ export class LlmCallsModule {
       controllers: [OpenAiCompatController, AnthropicMessagesController, LlmApiController],
       providers: [
         options.resolver,
+        // Every route's body, read after its guards (the app runs without Express's body parsers).
+        { provide: APP_INTERCEPTOR, useClass: JsonBodyInterceptor },
         { provide: PROXY_SETTINGS, useValue: settings },
         { provide: CALLS_LOGGER, useFactory: () => createLogger('llm-proxy').child({ component: 'calls' }) },
         {

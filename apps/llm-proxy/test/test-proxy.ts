@@ -43,8 +43,8 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
   })
   class TestProxyModule {}
 
-  const app = await NestFactory.create<NestExpressApplication>(TestProxyModule, { logger: false, abortOnError: false });
-  app.useBodyParser('json', { limit: '20mb' });
+  // As the service: no Express body parser, bodies are read after the guards (JsonBodyInterceptor).
+  const app = await NestFactory.create<NestExpressApplication>(TestProxyModule, { logger: false, abortOnError: false, bodyParser: false });
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;

@@ -8,11 +8,10 @@ import { sendCallError } from './call-error-response';
 import { callContextOf, type LlmRequest } from './llm-request';
 import { OpenAiChatResponder } from './openai-chat-responder';
 import { parseChatRequest } from './parse-chat-request';
-import { parseByteLimit, readJsonBody } from './read-json-body';
+import { JSON_CONTENT_TYPE } from './json-body.interceptor';
+import { DEFAULT_BODY_LIMIT, parseByteLimit, readJsonBody } from './read-json-body';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
-
-const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
 
 /**
  * The hot endpoints — `POST /v1/chat/completions` and `POST /v1/messages` — served by a bare
@@ -21,11 +20,12 @@ const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
  * than the proxy's own work on a call. Only the edge is thinner: the same authenticator
  * (verified-token cache), responders, call pipeline and error bodies as the Nest controllers.
  * Anything it does not recognise — other routes, non-JSON or compressed bodies — goes on to
- * Express unchanged, whose controllers still serve those routes.
+ * Express unchanged, whose controllers still serve those routes. The token is checked before the
+ * body is read, as the Nest routes do (guards, then JsonBodyInterceptor).
  */
 @Injectable()
 export class FastCallEdge implements OnApplicationBootstrap {
-  private readonly bodyLimit = parseByteLimit(process.env.KASTRA_LLM_BODY_LIMIT ?? '20mb');
+  private readonly bodyLimit = parseByteLimit(process.env.KASTRA_LLM_BODY_LIMIT ?? DEFAULT_BODY_LIMIT);
 
   constructor(
     @Inject(BearerAuthenticator) private readonly authenticator: BearerAuthenticator,
@@ -62,7 +62,7 @@ export class FastCallEdge implements OnApplicationBootstrap {
     const type = req.headers['content-type'];
     const encoding = req.headers['content-encoding'];
     // Express's body parser handles the rest (other types, gzip, charsets): leave those to it.
-    if (typeof type !== 'string' || !JSON_TYPE.test(type) || (encoding !== undefined && encoding !== 'identity')) return false;
+    if (typeof type !== 'string' || !JSON_CONTENT_TYPE.test(type) || (encoding !== undefined && encoding !== 'identity')) return false;
     void this.serve(req as LlmRequest, res, route, path);
     return true;
   }
@@ -70,10 +70,10 @@ export class FastCallEdge implements OnApplicationBootstrap {
   private async serve(req: LlmRequest, res: ServerResponse, route: 'chat' | 'messages', path: string): Promise<void> {
     const clock = (req.llmClock = startClock());
     try {
+      // As the Nest guard: who calls, before a byte of the body is read (an anonymous body is never buffered).
+      req.principal = this.authenticator.principalOf(req.headers);
       const body = await readJsonBody(req, this.bodyLimit);
       if (body === undefined) return; // the client went away while sending
-      // As the Nest guard: who calls before any work on the body.
-      req.principal = this.authenticator.principalOf(req.headers);
       if (route === 'chat') await this.chat.respond(parseChatRequest(body), callContextOf(req, res), res);
       else await this.messages.respond(body, () => callContextOf(req, res), res);
     } catch (error) {

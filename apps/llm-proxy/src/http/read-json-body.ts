@@ -1,5 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { LlmCallError } from '../calls/llm-call-error';
+import { BadRequestError, jsonTextNestsDeeperThan, nestingTooDeepMessage, RequestEntityTooLargeError } from '@kastra/api';
+
+/** The body limit of every route (KASTRA_LLM_BODY_LIMIT): chat bodies carry whole conversations and images. */
+export const DEFAULT_BODY_LIMIT = '20mb';
 
 /** `20mb`, `512kb`, `1000` (bytes): the KASTRA_LLM_BODY_LIMIT forms body-parser accepts that we use. */
 export function parseByteLimit(value: string): number {
@@ -11,8 +14,10 @@ export function parseByteLimit(value: string): number {
 
 /**
  * The JSON body of a request, read straight off the socket: 413 past `limit` bytes (checked
- * against Content-Length first, then while reading), 400 when it is not JSON. An empty body is
- * `{}`, as Express's JSON parser leaves it. Resolves undefined when the client went away.
+ * against Content-Length first, then while reading), 400 when it is not JSON or nests deeper
+ * than MAX_NESTING_DEPTH (checked on the text, before parsing: one pass, no deep parse). An empty
+ * body is `{}`, as Express's JSON parser leaves it. Resolves undefined when the client went away.
+ * Errors are ApiErrors, which both the call endpoints' and the admin API's error shapes render.
  */
 export function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const declared = Number(req.headers['content-length']);
@@ -35,10 +40,11 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
       if (failed) return;
       const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8');
       if (text.trim() === '') return resolve({});
+      if (jsonTextNestsDeeperThan(text)) return reject(new BadRequestError(nestingTooDeepMessage('the body')));
       try {
         resolve(JSON.parse(text));
       } catch (error) {
-        reject(new LlmCallError(400, 'invalid_request', `the body is not valid JSON: ${(error as Error).message}`));
+        reject(new BadRequestError(`the body is not valid JSON: ${(error as Error).message}`));
       }
     });
     req.once('aborted', () => resolve(undefined));
@@ -46,6 +52,6 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
   });
 }
 
-function tooLarge(limit: number): LlmCallError {
-  return new LlmCallError(413, 'invalid_request', `the body is larger than the limit of ${limit} bytes (KASTRA_LLM_BODY_LIMIT)`);
+function tooLarge(limit: number): RequestEntityTooLargeError {
+  return new RequestEntityTooLargeError(`the body is larger than the limit of ${limit} bytes (KASTRA_LLM_BODY_LIMIT)`);
 }

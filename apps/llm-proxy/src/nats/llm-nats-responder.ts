@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { jsonTextNestsDeeperThan, nestingTooDeepMessage } from '@kastra/api';
 import { NATS_CONNECTION, NATS_PREFIX } from '@kastra/messaging';
 import { createLogger } from '@kastra/telemetry';
 import { startClock } from '../calls/call-context';
@@ -57,8 +58,11 @@ export class LlmNatsResponder implements OnApplicationBootstrap, OnModuleDestroy
     const clock = startClock();
     try {
       let body: { request?: unknown; user?: unknown };
+      const text = msg.string();
+      // Checked on the text, before parsing: a deep body never reaches recursive code (token estimate, stringify).
+      if (jsonTextNestsDeeperThan(text)) throw new LlmCallError(400, 'invalid_request', nestingTooDeepMessage('the request'));
       try {
-        body = msg.json();
+        body = JSON.parse(text) as typeof body;
       } catch {
         throw new LlmCallError(400, 'invalid_request', 'the request is not valid JSON');
       }
