@@ -24,6 +24,10 @@ interface CallInFlight {
   model: ResolvedModel;
   fallbackFrom?: string;
   reservations: Reservation[];
+  /** Where the primary model's reservation starts in `reservations` (reserved in `begin`, with the user's). */
+  primaryReservedAt: number;
+  /** The primary model's own limit refused the call in `begin` (the user's charges stand): fallbacks come next. */
+  primaryRefusal?: RateLimitRefusal;
   promptEstimate: number;
   /** Prompt estimate + completion reserve: what each TPM limit is charged before the call. */
   tokensReserved: number;
@@ -167,7 +171,12 @@ export class ChatPipeline {
     }
   }
 
-  /** Resolves the model and reserves the caller's and the model's budgets. */
+  /**
+   * Resolves the model and reserves the caller's and the primary model's budgets in one Redis
+   * round trip: the user's charges first, then the model's, as two reservations one after the
+   * other would (a refused user charges nothing to the model; a refused model leaves the user's
+   * charges reserved, for its fallbacks). A fallback model is reserved only when it is tried.
+   */
   private async begin(handle: string, ctx: CallContext, promptEstimate: number, completionReserve: number, stream: boolean): Promise<CallInFlight> {
     let primary: ResolvedModel;
     try {
@@ -183,6 +192,7 @@ export class ChatPipeline {
       handle,
       model: primary,
       reservations: [],
+      primaryReservedAt: 0,
       promptEstimate,
       tokensReserved: promptEstimate + completionReserve,
       stream,
@@ -195,7 +205,13 @@ export class ChatPipeline {
     if (limits.tpm !== undefined) userCharges.push({ scope: `user:${ctx.user}`, metric: 'tpm', limit: limits.tpm, amount: tokens });
     llmMetrics().active.inc({ provider: primary.provider, model: primary.name });
     try {
-      await this.reserve(call, primary, userCharges, 'user');
+      const reserved = await this.limiter.reserveInTurn([userCharges, this.modelCharges(primary, call)]);
+      const [user, model] = reserved.reservations;
+      if (user && user.charges.length > 0) call.reservations.push(user);
+      call.primaryReservedAt = call.reservations.length;
+      if (model && model.charges.length > 0) call.reservations.push(model);
+      if (reserved.refused?.group === 0) throw this.refusal('user', primary, reserved.refused);
+      if (reserved.refused) call.primaryRefusal = this.refusal('model', primary, reserved.refused);
     } catch (error) {
       // Recorded like a refusal by the model's limit: one usage event, status rate_limited.
       throw await this.fail(call, error);
@@ -203,19 +219,22 @@ export class ChatPipeline {
     return call;
   }
 
-  private async reserve(call: CallInFlight, model: ResolvedModel, charges: LimitCharge[], scope: 'user' | 'model'): Promise<void> {
+  /** Reserves a fallback model's budget (the primary's is reserved in `begin`). */
+  private async reserve(call: CallInFlight, model: ResolvedModel, charges: LimitCharge[]): Promise<void> {
     if (charges.length === 0) return;
     const result = await this.limiter.reserve(charges);
-    if (result.granted) {
-      call.reservations.push(result.reservation);
-      return;
-    }
+    if (!result.granted) throw this.refusal('model', model, result);
+    call.reservations.push(result.reservation);
+  }
+
+  /** The 429 for a limit that refused the call, counted as a hit of that scope. */
+  private refusal(scope: 'user' | 'model', model: ResolvedModel, refused: { charge: LimitCharge; retryAfterMs: number }): RateLimitRefusal {
     llmMetrics().rateLimitHits.inc({ provider: model.provider, model: model.name, scope });
-    const { charge } = result;
-    throw new RateLimitRefusal(
+    const { charge } = refused;
+    return new RateLimitRefusal(
       `${scope}_${charge.metric}`,
       `${scope === 'user' ? 'your' : `the model ${model.name}'s`} ${charge.metric.toUpperCase()} limit of ${charge.limit} per minute is reached`,
-      result.retryAfterMs,
+      refused.retryAfterMs,
     );
   }
 
@@ -239,10 +258,11 @@ export class ChatPipeline {
         this.logger.warn({ model: call.handle, fallback: handle }, 'fallback model does not resolve; skipped');
         continue;
       }
-      const reservationsBefore = call.reservations.length;
+      // The primary's reservation (or refusal) came with the user's, in begin.
+      const reservationsBefore = index === 0 ? call.primaryReservedAt : call.reservations.length;
       try {
-        const charges = this.modelCharges(model, call);
-        await this.reserve(call, model, charges, 'model');
+        if (index === 0 && call.primaryRefusal) throw call.primaryRefusal;
+        if (index > 0) await this.reserve(call, model, this.modelCharges(model, call));
         call.model = model;
         if (index > 0) call.fallbackFrom = call.handle;
         const result = await attempt(model);
@@ -250,7 +270,8 @@ export class ChatPipeline {
         return result;
       } catch (error) {
         // The model did not answer: give its token reservation back before trying the next one.
-        for (const reservation of call.reservations.splice(reservationsBefore)) await this.limiter.settle(reservation, 0).catch(() => undefined);
+        const released = call.reservations.splice(reservationsBefore);
+        if (released.length > 0) await this.limiter.settle(released, 0).catch(() => undefined);
         lastError = error;
         if (!fallbackMayHelp(error) || index === handles.length - 1) break;
         this.logger.warn({ model: model.name, fallback: handles[index + 1], kind: (error as { kind?: string; type?: string }).kind ?? (error as { type?: string }).type }, 'falling back to the next model');
@@ -276,17 +297,17 @@ export class ChatPipeline {
   }
 
   /**
-   * Settles the budgets with the real usage, records the usage event and the metrics. The answer
-   * does not wait for the settlement (a Redis round trip): it is sent on this process's Redis
-   * connection before the answer is written, so this process's next reservation comes after it.
+   * Settles the budgets with the real usage, records the usage event and the metrics. The
+   * settlement (one Redis round trip for all the call's reservations) is sent right after the
+   * answer is written, not waited for: it goes out on this process's Redis connection before any
+   * reservation of a request this process reads after the answer.
    */
   private finish(call: CallInFlight, keyId: string | null, status: LlmCallStatus, usage: Usage | undefined, errorKind?: string): void {
     const model = call.model;
     const used = usage ? usage.prompt_tokens + usage.completion_tokens : 0;
     if (call.reservations.length > 0) {
-      Promise.all(call.reservations.map((r) => this.limiter.settle(r, used))).catch((error) =>
-        this.logger.warn({ err: error }, 'could not settle a token reservation'),
-      );
+      const reservations = call.reservations;
+      setImmediate(() => this.limiter.settle(reservations, used).catch((error) => this.logger.warn({ err: error }, 'could not settle a token reservation')));
     }
     const latencyMs = performance.now() - call.clock.startedAt;
     const metrics = llmMetrics();
