@@ -1,4 +1,5 @@
 import { NotFoundError } from '@kastra/api';
+import { labelMetricsWithModel } from '../src/calls/llm-metrics';
 import type { KeyPool, ListedModel, ModelResolver, PooledKey, ResolvedModel } from '../src/calls/model-resolver';
 
 /** A round-robin pool over fixed keys that remembers what the call path did to them. */
@@ -49,6 +50,8 @@ export class StaticModelResolver implements ModelResolver {
 
   add(model: TestModel): void {
     const { keys, ...rest } = model;
+    // As the registry does for its models: their names are metric label values.
+    labelMetricsWithModel(model.name);
     this.models.set(model.name, {
       id: model.id ?? model.name,
       options: {},

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { metricsRegistry } from '@kastra/telemetry';
 
-/** The proxy's Prometheus metrics. Labels are provider, model and status — never a key. */
+/** The proxy's Prometheus metrics. Labels are provider, model (registered models only) and status — never a key. */
 export interface LlmMetrics {
   requests: Counter<'provider' | 'model' | 'status'>;
   duration: Histogram<'provider' | 'model' | 'status'>;
@@ -15,9 +15,50 @@ export interface LlmMetrics {
 
 let metrics: LlmMetrics | undefined;
 
-/** The metrics of this process, registered once on `metricsRegistry` (several apps may share a process in tests). */
+/** The `model` label of every model that is not registered: one series for all of them. */
+export const OTHER_MODEL_LABEL = 'other';
+
+/** Model names that may be `model` label values in this process. */
+const labelledModels = new Set<string>();
+
+/**
+ * Lets `name` be a `model` label value: the registry calls it for the models it knows (its rows:
+ * admin models and LLM resources; the shipped catalogue's ids). Any other name a caller sends
+ * (`mock/<random>`) is counted as `other`, so /metrics cannot grow with what callers make up.
+ */
+export function labelMetricsWithModel(name: string): void {
+  labelledModels.add(name);
+}
+
+/** The `model` label value of a model name. */
+export function modelLabelOf(name: string): string {
+  return labelledModels.has(name) ? name : OTHER_MODEL_LABEL;
+}
+
+type LabelValues = Record<string, string | number>;
+type Recording = (labels?: unknown, value?: unknown) => void;
+
+/** Makes every recording method of `metric` that is given labels record them with a bounded `model`. */
+function withBoundedModelLabel<M extends object>(metric: M): M {
+  for (const method of ['inc', 'dec', 'set', 'observe'] as const) {
+    const target = metric as unknown as Record<string, Recording | undefined>;
+    const original = target[method];
+    if (typeof original !== 'function') continue;
+    target[method] = (labels?: unknown, value?: unknown) => {
+      if (typeof labels !== 'object' || labels === null || typeof (labels as LabelValues).model !== 'string') return original.call(metric, labels, value);
+      const bounded = { ...(labels as LabelValues), model: modelLabelOf((labels as LabelValues).model as string) };
+      return value === undefined ? original.call(metric, bounded) : original.call(metric, bounded, value);
+    };
+  }
+  return metric;
+}
+
+/**
+ * The metrics of this process, registered once on `metricsRegistry` (several apps may share a
+ * process in tests). Their `model` label is bounded: see labelMetricsWithModel.
+ */
 export function llmMetrics(): LlmMetrics {
-  metrics ??= {
+  metrics ??= boundModelLabels({
     requests: new Counter({
       name: 'llm_requests_total',
       help: 'LLM calls through the proxy, by outcome',
@@ -67,6 +108,11 @@ export function llmMetrics(): LlmMetrics {
       labelNames: ['provider', 'model', 'key_id'],
       registers: [metricsRegistry],
     }),
-  };
+  });
   return metrics;
+}
+
+function boundModelLabels(all: LlmMetrics): LlmMetrics {
+  for (const metric of Object.values(all)) withBoundedModelLabel(metric as object);
+  return all;
 }

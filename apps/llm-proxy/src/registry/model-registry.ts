@@ -3,8 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { NotFoundError } from '@kastra/api';
 import type { SecretCipher } from '@kastra/secrets';
-import { catalogueEntry, judgeModelKeys, type ProviderName } from '@kastra/llm';
+import { catalogueEntry, judgeModelKeys, type ProviderName, shippedModels } from '@kastra/llm';
 import { createLogger } from '@kastra/telemetry';
+import { labelMetricsWithModel } from '../calls/llm-metrics';
 import { LlmModelEntity, LlmModelKeyEntity, LlmProviderEntity } from './entities';
 import { LlmResourceSync } from './llm-resource-sync';
 import { ModelKeyPool, type KeyPoolState, type PoolEntry } from './model-key-pool';
@@ -146,6 +147,7 @@ export class ModelRegistry {
     if (!this.providers.isAvailable(type)) throw modelNotFound(handle, `provider "${type}" of model "${handle}" is not available`);
     const baseUrl = row.baseUrl ?? providerRow?.baseUrl ?? this.providers.defaults(type)?.baseUrl ?? undefined;
     const keys = this.keyStateOf(handle, row, type, providerRow);
+    labelMetricsWithModel(row.name);
     return {
       id: row.id,
       name: row.name,
@@ -228,6 +230,8 @@ export class ModelRegistry {
     if (defaults?.needsBaseUrl && !baseUrl) throw modelNotFound(handle, `provider "${provider}" needs a base_url: register it`);
     const key = this.sharedKey(type, providerRow);
     const verdict = judgeModelKeys(type as ProviderName, [], { defaultKeyAvailable: key !== undefined, need: defaults?.apiKey ?? 'required' });
+    // Only the catalogue's own ids: catalogueEntry also answers for any suffix of a family (gpt-4o-<anything>).
+    if (shippedModels(type).some((shipped) => shipped.id === model)) labelMetricsWithModel(handle);
     return {
       id: handle,
       name: handle,
