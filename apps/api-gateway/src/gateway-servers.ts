@@ -11,10 +11,10 @@ export function httpsPortOf(env: NodeJS.ProcessEnv = process.env): number {
   return env.HTTPS_PORT ? Number(env.HTTPS_PORT) : 8443;
 }
 
-function listen(server: http.Server | https.Server, port: number): Promise<void> {
+function listen(server: http.Server | https.Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '0.0.0.0', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
@@ -23,7 +23,8 @@ function listen(server: http.Server | https.Server, port: number): Promise<void>
 
 /**
  * The gateway's `listen` for runService: one Express app served over HTTP (`config.port`) and
- * HTTPS (`HTTPS_PORT`, development certificate of `config.homeDir` unless KASTRA_TLS_* are set).
+ * HTTPS (`HTTPS_PORT`, development certificate of `config.homeDir` unless KASTRA_TLS_* are set),
+ * both on `config.bindAddress` (KASTRA_BIND, loopback by default).
  * Both servers close with the app.
  */
 export async function listenGateway(app: INestApplication, config: KastraConfig): Promise<void> {
@@ -36,8 +37,8 @@ export async function listenGateway(app: INestApplication, config: KastraConfig)
   const secure = https.createServer({ key: tls.key, cert: tls.cert }, express);
   // Watches stay open for minutes: no request timeout, as on the apiserver.
   for (const server of [plain, secure]) server.requestTimeout = 0;
-  await listen(plain, config.port);
-  await listen(secure, httpsPortOf());
+  await listen(plain, config.port, config.bindAddress);
+  await listen(secure, httpsPortOf(), config.bindAddress);
   const close = (server: http.Server | https.Server) =>
     new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -48,5 +49,5 @@ export async function listenGateway(app: INestApplication, config: KastraConfig)
     await Promise.all([close(plain), close(secure)]);
     await originalClose();
   };
-  logger.info({ httpPort: config.port, httpsPort: httpsPortOf() }, 'REST API listening');
+  logger.info({ httpPort: config.port, httpsPort: httpsPortOf(), bind: config.bindAddress }, 'REST API listening');
 }

@@ -15,6 +15,6 @@ runService({
     express.disable('x-powered-by');
     // Completions are never revalidated: hashing every body for an ETag is wasted CPU per call.
     express.set('etag', false);
-    await app.listen(config.port, '0.0.0.0');
+    await app.listen(config.port, config.bindAddress);
   },
 }).catch(() => process.exit(1));

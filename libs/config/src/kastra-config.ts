@@ -18,6 +18,17 @@ export interface KastraConfig {
   homeDir: string;
   /** This process's HTTP port (each service has its own default). */
   port: number;
+  /**
+   * The address every listener of this process (HTTP, HTTPS, gRPC) binds to: loopback unless
+   * the operator opens it (`KASTRA_BIND=0.0.0.0`, or one interface's address). @default 127.0.0.1
+   */
+  bindAddress: string;
+}
+
+/** Where a Kastra process listens (KASTRA_BIND): only this host unless the operator opens it. */
+export function bindAddressOf(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.KASTRA_BIND?.trim();
+  return value ? value : '127.0.0.1';
 }
 
 export function loadConfig(defaultPort: number, env: NodeJS.ProcessEnv = process.env): KastraConfig {
@@ -27,6 +38,7 @@ export function loadConfig(defaultPort: number, env: NodeJS.ProcessEnv = process
     natsPrefix: env.KASTRA_NATS_PREFIX ?? 'kastra',
     homeDir: path.resolve(env.KASTRA_HOME ?? path.join(process.cwd(), '.kastra')),
     port: env.PORT ? Number(env.PORT) : defaultPort,
+    bindAddress: bindAddressOf(env),
   };
 }
 

@@ -1,4 +1,5 @@
 import { type INestApplication, Injectable, Module, type OnModuleInit } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
 import { freePort } from '@kastra/testing';
 import { ReadinessRegistry } from './readiness-registry';
 import { runService } from './run-service';
@@ -68,6 +69,19 @@ describe('runService', () => {
 
   it('answers 404 for an unknown path', async () => {
     expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+
+  it('listens on loopback only, unless KASTRA_BIND opens it', async () => {
+    // Given the service above, started without KASTRA_BIND: it is bound to 127.0.0.1
+    expect((app.getHttpServer().address() as AddressInfo).address).toBe('127.0.0.1');
+    // When another instance starts with KASTRA_BIND=0.0.0.0
+    const open = await runService({ service: 'workflow-executor', module: TinyModule, env: { PORT: String(await freePort()), KASTRA_BIND: '0.0.0.0' } });
+    try {
+      // Then it listens on every interface
+      expect((open.getHttpServer().address() as AddressInfo).address).toBe('0.0.0.0');
+    } finally {
+      await open.close();
+    }
   });
 
   it('refuses to start a second instance on a taken port', async () => {

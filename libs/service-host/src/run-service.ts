@@ -12,7 +12,7 @@ export interface RunServiceOptions {
   module: Type<unknown>;
   /**
    * Starts the servers instead of the default HTTP listen (the gateway also serves HTTPS and gRPC).
-   * @default `app.listen(config.port, '0.0.0.0')`
+   * @default `app.listen(config.port, config.bindAddress)` (KASTRA_BIND, else 127.0.0.1)
    */
   listen?: (app: INestApplication, config: KastraConfig) => Promise<void>;
   /** Environment read by `loadConfig`. @default process.env */
@@ -63,14 +63,14 @@ export async function runService(options: RunServiceOptions): Promise<INestAppli
     });
     app.enableShutdownHooks();
     if (options.listen) await options.listen(app, config);
-    else await app.listen(config.port, '0.0.0.0');
+    else await app.listen(config.port, config.bindAddress);
   } catch (error) {
     logStartFailure(logger, config.port, error);
     await app?.close().catch(() => undefined);
     await tracing.shutdown().catch(() => undefined);
     throw error;
   }
-  logger.info({ port: listeningPort(app) ?? config.port }, 'service started');
+  logger.info({ port: listeningPort(app) ?? config.port, bind: config.bindAddress }, 'service started');
   return app;
 }
 

@@ -121,9 +121,11 @@ describe('GrpcApiModule (real gRPC client, in-memory store)', () => {
 });
 
 describe('grpcApiOptionsFromEnv', () => {
-  it('defaults to 0.0.0.0:50051 and takes GRPC_PORT', () => {
-    expect(grpcApiOptionsFromEnv({})).toMatchObject({ host: '0.0.0.0', port: 50051 });
+  it('defaults to 127.0.0.1:50051, takes GRPC_PORT and KASTRA_BIND', () => {
+    expect(grpcApiOptionsFromEnv({})).toMatchObject({ host: '127.0.0.1', port: 50051 });
     expect(grpcApiOptionsFromEnv({ GRPC_PORT: '6000' }).port).toBe(6000);
+    expect(grpcApiOptionsFromEnv({ KASTRA_BIND: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(grpcApiOptionsFromEnv({ KASTRA_BIND: '::' }).host).toBe('[::]');
   });
 
   it('rejects a GRPC_PORT that is not a port', () => {
