@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { AdminAuditInterceptor } from './admin-audit.interceptor';
 import { AdminRoleGuard } from './admin-role.guard';
 import { parsePageRequest, single } from './list-page';
 import { ProviderBody } from './model-body';
@@ -10,6 +11,7 @@ import { RegistryErrorFilter } from './registry-error.filter';
 @Controller('api/v1/llm/providers')
 @UseGuards(AdminRoleGuard)
 @UseFilters(RegistryErrorFilter)
+@UseInterceptors(AdminAuditInterceptor)
 export class ProvidersController {
   constructor(private readonly providers: ProviderAdmin) {}
 

@@ -1,5 +1,6 @@
-import { Controller, HttpCode, Post, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Post, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { MasterKeyRotation } from '../master-key-rotation';
+import { AdminAuditInterceptor } from './admin-audit.interceptor';
 import { AdminRoleGuard } from './admin-role.guard';
 import { RegistryErrorFilter } from './registry-error.filter';
 
@@ -7,6 +8,7 @@ import { RegistryErrorFilter } from './registry-error.filter';
 @Controller('api/v1/llm/admin')
 @UseGuards(AdminRoleGuard)
 @UseFilters(RegistryErrorFilter)
+@UseInterceptors(AdminAuditInterceptor)
 export class RotationController {
   constructor(private readonly rotation: MasterKeyRotation) {}
 

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, Param, Put, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Put, Query, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { AdminAuditInterceptor } from './admin-audit.interceptor';
 import { AdminRoleGuard } from './admin-role.guard';
 import { parsePageRequest } from './list-page';
 import { RegistryErrorFilter } from './registry-error.filter';
@@ -9,6 +10,7 @@ import { parseUserLimitBody } from './user-limit-body';
 @Controller('api/v1/llm/user-limits')
 @UseGuards(AdminRoleGuard)
 @UseFilters(RegistryErrorFilter)
+@UseInterceptors(AdminAuditInterceptor)
 export class UserLimitsController {
   constructor(private readonly limits: UserLimitAdmin) {}
 
