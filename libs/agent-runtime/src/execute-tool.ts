@@ -5,7 +5,8 @@ import { jsonSchemaCauses } from './validate-json';
 import { runBuiltinTool } from './tools/builtin-tool';
 import { runHttpTool } from './tools/http-tool';
 import { runMcpTool } from './tools/mcp-tool';
-import { DEFAULT_SCRIPT_TIMEOUT_MS, runScriptTool } from './tools/script-tool';
+import { DEFAULT_SCRIPT_TIMEOUT_MS } from './tools/script-sandbox-limits';
+import { runScriptTool } from './tools/script-tool';
 
 /** How a Tool resource is addressed in errors: `namespace.name`. */
 export function toolLabel(tool: Resource): string {

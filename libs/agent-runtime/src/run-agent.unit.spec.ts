@@ -38,7 +38,7 @@ describe('runAgent', () => {
   });
 
   it('runs several tool calls of one step in parallel and keeps their order', async () => {
-    const slow = resource('Tool', 'slow', { script: { code: 'let x = 0; for (let i = 0; i < 2e7; i++) x += i; return input.tag' } });
+    const slow = resource('Tool', 'slow', { script: { code: 'let x = 0; for (let i = 0; i < 2e6; i++) x += i; return input.tag' } });
     const llm = new ScriptedLlmClient([
       completion({ toolCalls: [{ id: 'a', name: 'slow', args: { tag: 'first' } }, { id: 'b', name: 'slow', args: { tag: 'second' } }] }),
       completion({ text: 'done' }),

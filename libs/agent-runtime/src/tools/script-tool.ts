@@ -1,67 +1,55 @@
-import { Worker } from 'node:worker_threads';
 import { ToolExecutionError } from '../tool-errors';
-import { SCRIPT_SANDBOX_SOURCE } from './script-sandbox-source';
+import { SCRIPT_MAX_MEMORY_MB, SCRIPT_MAX_OUTPUT_BYTES } from './script-sandbox-limits';
+import { ScriptSandboxPool, type ScriptOutcome } from './script-sandbox-pool';
 
-/** Run time limit of a script when its spec sets none. @default 1000 ms */
-export const DEFAULT_SCRIPT_TIMEOUT_MS = 1000;
-/** Heap limit of one script run. */
-export const SCRIPT_MAX_HEAP_MB = 64;
+let sharedPool: ScriptSandboxPool | undefined;
+
+/** The process's script engines, started on the first script call. */
+export function scriptSandboxPool(): ScriptSandboxPool {
+  sharedPool ??= new ScriptSandboxPool();
+  return sharedPool;
+}
 
 /**
- * Runs a script tool's `code` (the body of an async function of `input`) in a worker thread with
- * a heap limit; the time limit is enforced by terminating the worker, which stops even a busy loop.
+ * Runs a script tool's `code` (the body of an async function of `input`) in a sandboxed engine
+ * (QuickJS in WebAssembly, on a worker thread) with its memory, stack, time and output capped.
+ * Resolves to the output; every failure, a script's or its limits', is a ToolExecutionError.
  */
-export function runScriptTool(label: string, code: string, input: unknown, options: { signal?: AbortSignal; timeoutMs: number }): Promise<unknown> {
-  let inputJson: string;
+export async function runScriptTool(
+  label: string,
+  code: string,
+  input: unknown,
+  options: { signal?: AbortSignal; timeoutMs: number; pool?: ScriptSandboxPool },
+): Promise<unknown> {
+  let inputJson: string | undefined;
   try {
     inputJson = JSON.stringify(input === undefined ? null : input);
   } catch {
-    return Promise.reject(new ToolExecutionError(label, 'bad_input', `tool ${label}: input is not JSON-serialisable`));
+    // left undefined: reported below
   }
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(SCRIPT_SANDBOX_SOURCE, {
-      eval: true,
-      workerData: { code, input: inputJson },
-      env: {},
-      stdout: true,
-      stderr: true,
-      resourceLimits: { maxOldGenerationSizeMb: SCRIPT_MAX_HEAP_MB, maxYoungGenerationSizeMb: 16, codeRangeSizeMb: 16, stackSizeMb: 4 },
-    });
-    let settled = false;
-    const finish = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      void worker.terminate();
-      outcome();
-    };
-    const timer = setTimeout(
-      () => finish(() => reject(new ToolExecutionError(label, 'timeout', `tool ${label}: script did not finish within ${options.timeoutMs} ms`, true))),
-      options.timeoutMs,
-    );
-    const onAbort = () => finish(() => reject(new ToolExecutionError(label, 'cancelled', `tool ${label} was cancelled`)));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (message: { ok: boolean; json?: string; message?: string }) =>
-      finish(() => {
-        if (message.ok && typeof message.json === 'string') resolve(JSON.parse(message.json));
-        else reject(new ToolExecutionError(label, 'script', `tool ${label}: ${message.message ?? 'script failed'}`));
-      }),
-    );
-    worker.on('error', (error: Error & { code?: string }) =>
-      finish(() => {
-        const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
-        reject(
-          new ToolExecutionError(
-            label,
-            outOfMemory ? 'memory' : 'script',
-            outOfMemory ? `tool ${label}: script exceeded its ${SCRIPT_MAX_HEAP_MB} MB memory limit` : `tool ${label}: ${error.message}`,
-          ),
-        );
-      }),
-    );
-    worker.on('exit', (exitCode) =>
-      finish(() => reject(new ToolExecutionError(label, 'script', `tool ${label}: script worker exited (${exitCode}) without an answer`))),
-    );
-  });
+  if (inputJson === undefined) throw new ToolExecutionError(label, 'bad_input', `tool ${label}: input is not JSON-serialisable`);
+  const outcome = await (options.pool ?? scriptSandboxPool()).run({ code, inputJson, timeoutMs: options.timeoutMs, signal: options.signal });
+  if (!outcome.ok) throw scriptError(label, outcome, options.timeoutMs);
+  try {
+    return JSON.parse(outcome.json);
+  } catch {
+    throw new ToolExecutionError(label, 'script', `tool ${label}: the output is not JSON`);
+  }
+}
+
+function scriptError(label: string, outcome: Extract<ScriptOutcome, { ok: false }>, timeoutMs: number): ToolExecutionError {
+  switch (outcome.failure) {
+    case 'timeout':
+      return new ToolExecutionError(label, 'timeout', `tool ${label}: script did not finish within ${timeoutMs} ms`, true);
+    case 'memory':
+      return new ToolExecutionError(label, 'memory', `tool ${label}: script exceeded its ${SCRIPT_MAX_MEMORY_MB} MiB memory limit`);
+    case 'stack':
+      return new ToolExecutionError(label, 'stack', `tool ${label}: script exceeded its call stack limit (recursion too deep)`);
+    case 'output':
+      return new ToolExecutionError(label, 'output_too_large', `tool ${label}: script output is larger than ${SCRIPT_MAX_OUTPUT_BYTES} bytes as JSON`);
+    case 'cancelled':
+      return new ToolExecutionError(label, 'cancelled', `tool ${label} was cancelled`);
+    case 'script':
+      return new ToolExecutionError(label, 'script', `tool ${label}: ${outcome.message}`);
+  }
 }

@@ -26,21 +26,32 @@ return { recipes: catalogue.filter((r) => r.needs.some((n) => text.includes(n)))
   });
 
   it('stops a script that exceeds its memory limit', async () => {
-    await expect(executeTool(script('const hoard = []; for (;;) hoard.push(new Array(1e6).fill(7));', 10000), {}, ctx)).rejects.toMatchObject({ reason: 'memory' });
+    await expect(executeTool(script('const hoard = []; for (;;) hoard.push(new Array(1e6).fill(7));', 10000), {}, ctx)).rejects.toMatchObject({
+      reason: 'memory',
+      message: expect.stringContaining('exceeded its 64 MiB memory limit'),
+    });
   });
 
-  it('gives the script no require, process, fetch, timers, eval or host escape', async () => {
-    await expect(executeTool(script('return [typeof require, typeof process, typeof fetch, typeof setTimeout, typeof module]'), {}, ctx)).resolves.toEqual([
-      'undefined', 'undefined', 'undefined', 'undefined', 'undefined',
+  it('cancels a running script when the caller aborts', async () => {
+    const controller = new AbortController();
+    const running = executeTool(script('while (true) {}', 30000), {}, { ...ctx, signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await expect(running).rejects.toMatchObject({ reason: 'cancelled' });
+  });
+
+  it('gives the script no require, process, fetch, timers, console or host escape', async () => {
+    await expect(executeTool(script('return [typeof require, typeof process, typeof fetch, typeof setTimeout, typeof module, typeof console]'), {}, ctx)).resolves.toEqual([
+      'undefined', 'undefined', 'undefined', 'undefined', 'undefined', 'undefined',
     ]);
-    await expect(executeTool(script('return require("fs").readFileSync("/etc/passwd", "utf8")'), {}, ctx)).rejects.toMatchObject({ reason: 'script', message: expect.stringContaining('require is not defined') });
-    await expect(executeTool(script('return eval("1 + 1")'), {}, ctx)).rejects.toMatchObject({ reason: 'script' });
-    // the classic escape through a constructor chain reaches only the sandbox's Function, which cannot compile strings
-    await expect(executeTool(script('return input.constructor.constructor("return process")().pid'), {}, ctx)).rejects.toMatchObject({ reason: 'script' });
-    // a patched Promise.prototype.then never receives a host function
+    await expect(executeTool(script('return require("fs").readFileSync("/etc/passwd", "utf8")'), {}, ctx)).rejects.toMatchObject({ reason: 'script', message: expect.stringContaining("'require' is not defined") });
+    // eval compiles inside the same engine: what it builds reaches no more than the script itself
+    await expect(executeTool(script('return eval("[typeof process, 1 + 1]")'), {}, ctx)).resolves.toEqual(['undefined', 2]);
+    // the classic escape through a constructor chain reaches only the engine's own Function
+    await expect(executeTool(script('return input.constructor.constructor("return process")().pid'), {}, ctx)).rejects.toMatchObject({ reason: 'script', message: expect.stringContaining("'process' is not defined") });
+    // the host reads the promise's state itself: a patched Promise.prototype.then is never called
     await expect(
       executeTool(script('Promise.prototype.then = function (ok) { try { ok(ok.constructor.constructor("return process")().pid) } catch (e) { ok("contained") } }; return 1'), {}, ctx),
-    ).resolves.toBe('contained');
+    ).resolves.toBe(1);
   });
 
   it('reports thrown errors, compile errors and unserialisable output', async () => {
