@@ -1,9 +1,10 @@
 import type { Resource } from '@kastra/api';
 import type { ChatFunctionTool } from './chat-types';
 import { toolLabel } from './execute-tool';
-import { DEFAULT_TOOL_TIMEOUT_MS } from './tool-context';
+import { DEFAULT_TOOL_TIMEOUT_MS, type ToolContext } from './tool-context';
 import type { AgentTool } from './tool-resolver';
 import { listMcpTool, type McpToolListing, type McpToolSpec } from './tools/mcp-tool';
+import { toolConnectionOf } from './tools/tool-connection';
 
 /** What the model is told of a tool that declares no arguments (and of one whose listing failed). */
 const NO_ARGUMENTS = { type: 'object', properties: {} };
@@ -28,7 +29,7 @@ interface ToolSpec {
  * A listing that fails is not kept (the next call asks again) and the tool is declared without
  * arguments for this call.
  */
-export async function agentToolFunctions(tools: AgentTool[], options: { signal?: AbortSignal; timeoutMs?: number }): Promise<ChatFunctionTool[]> {
+export async function agentToolFunctions(tools: AgentTool[], options: ListingOptions): Promise<ChatFunctionTool[]> {
   return Promise.all(
     tools.map(async ({ name, tool }) => {
       const spec = (tool.spec ?? {}) as ToolSpec;
@@ -45,12 +46,24 @@ export async function agentToolFunctions(tools: AgentTool[], options: { signal?:
   );
 }
 
-async function mcpListingOf(tool: Resource, mcp: McpToolSpec, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<McpToolListing | undefined> {
+/** How listings are asked: the caller's limits, and what a Tool's connection needs (Secrets for a stdio server's env, egress). */
+type ListingOptions = Pick<ToolContext, 'secrets' | 'egress' | 'maxResponseBytes' | 'mcpCommands'> & { signal?: AbortSignal; timeoutMs?: number };
+
+async function mcpListingOf(tool: Resource, mcp: McpToolSpec, options: ListingOptions): Promise<McpToolListing | undefined> {
   const key = `${tool.metadata.uid ?? toolLabel(tool)}@${tool.metadata.generation ?? tool.metadata.resourceVersion ?? ''}:${JSON.stringify(mcp)}`;
   let listing = mcpListings.get(key);
   if (!listing) {
     // Shared by concurrent calls, so bounded by time only: one caller's cancel must not fail it for the others.
-    const pending = listMcpTool(toolLabel(tool), mcp, { timeoutMs: Math.min(options.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS, MAX_LISTING_MS) });
+    const label = toolLabel(tool);
+    const pending = toolConnectionOf(label, tool, options).then((connection) =>
+      listMcpTool(label, mcp, {
+        namespace: tool.metadata.namespace ?? 'default',
+        secrets: options.secrets,
+        connection,
+        ...(options.mcpCommands ? { mcpCommands: options.mcpCommands } : {}),
+        timeoutMs: Math.min(options.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS, MAX_LISTING_MS),
+      }),
+    );
     listing = pending;
     mcpListings.set(key, pending);
     if (mcpListings.size > MAX_LISTINGS) mcpListings.delete(mcpListings.keys().next().value!);

@@ -9,6 +9,7 @@ import type { ChatRequest } from './chat-types';
 import type { LlmClient } from './llm-client';
 import { runAgent } from './run-agent';
 import { resource, staticToolResolver } from './testing-fakes';
+import { EgressAllowList, EgressPolicy } from '@kastra/egress';
 
 /** The forecast tool as its MCP server declares it: `city` is required. */
 const FORECAST_SCHEMA = {
@@ -51,6 +52,7 @@ function mockModel(requests: ChatRequest[]): LlmClient {
 describe('an Agent with an MCP Tool that declares no inputSchema', () => {
   let http: HttpServer;
   let url: string;
+  let egress: { policy: EgressPolicy };
   const state = { listings: 0, listingFails: false, calls: [] as unknown[] };
   const agent = resource('Agent', 'forecaster', { instructions: 'You tell the weather.', model: { ref: 'mock-llm' }, tools: [{ name: 'forecast' }] }, 'meteo');
   const mcpTool = (uid: string, generation: number, spec: Record<string, unknown> = {}): Resource => {
@@ -58,7 +60,7 @@ describe('an Agent with an MCP Tool that declares no inputSchema', () => {
     return { ...tool, metadata: { ...tool.metadata, uid, generation } };
   };
   const run = (tool: Resource, requests: ChatRequest[] = []) =>
-    runAgent(agent, { prompt: 'Lyon' }, { llm: mockModel(requests), tools: staticToolResolver([{ name: 'forecast', tool }]), user: 'u' });
+    runAgent(agent, { prompt: 'Lyon' }, { llm: mockModel(requests), tools: staticToolResolver([{ name: 'forecast', tool }], {}, egress), user: 'u' });
 
   beforeAll(async () => {
     // Stateless Streamable HTTP: a server and transport per request, as the SDK documents.
@@ -73,7 +75,10 @@ describe('an Agent with an MCP Tool that declares no inputSchema', () => {
       await transport.handleRequest(req, res, body);
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+    const port = (http.address() as AddressInfo).port;
+    url = `http://127.0.0.1:${port}/mcp`;
+    // The operator opened this test server's port (KASTRA_EGRESS_ALLOW).
+    egress = { policy: new EgressPolicy(new EgressAllowList(`127.0.0.1:${port}`)) };
   });
   afterAll(() => new Promise((resolve) => http.close(resolve)));
   beforeEach(() => {

@@ -5,6 +5,7 @@ import { jsonSchemaCauses } from './validate-json';
 import { runBuiltinTool } from './tools/builtin-tool';
 import { runHttpTool } from './tools/http-tool';
 import { runMcpTool } from './tools/mcp-tool';
+import { toolConnectionOf } from './tools/tool-connection';
 import { DEFAULT_SCRIPT_TIMEOUT_MS } from './tools/script-sandbox-limits';
 import { runScriptTool } from './tools/script-tool';
 
@@ -35,11 +36,11 @@ export async function executeTool(tool: Resource, input: unknown, ctx: ToolConte
   const namespace = tool.metadata.namespace ?? 'default';
   switch (executors[0]) {
     case 'http':
-      return runHttpTool(label, namespace, spec.http as never, input, { ...ctx, timeoutMs });
+      return runHttpTool(label, namespace, spec.http as never, input, { ...ctx, timeoutMs, connection: await toolConnectionOf(label, tool, ctx) });
     case 'mcp':
-      return runMcpTool(label, spec.mcp as never, input, { ...ctx, timeoutMs });
+      return runMcpTool(label, spec.mcp as never, input, { ...ctx, namespace, timeoutMs, connection: await toolConnectionOf(label, tool, ctx) });
     case 'builtin':
-      return runBuiltinTool(label, spec.builtin as string, input, { ...ctx, timeoutMs });
+      return runBuiltinTool(label, spec.builtin as string, input, { ...ctx, timeoutMs, connection: await toolConnectionOf(label, tool, ctx) });
     case 'script': {
       const script = spec.script as { code: string; timeoutMs?: number };
       // The spec limit is the tool author's promise; a caller (a step timeout) may only shorten it.

@@ -4,6 +4,7 @@ import { runAgent } from './run-agent';
 import { StructuredOutputError } from './agent-errors';
 import type { AgentEvent } from './agent-run-types';
 import { completion, InMemoryAgentMemory, resource, ScriptedLlmClient, staticToolResolver } from './testing-fakes';
+import { EgressAllowList, EgressPolicy } from '@kastra/egress';
 
 const adder = resource('Tool', 'adder', {
   description: 'Adds two numbers',
@@ -123,7 +124,10 @@ describe('runAgent', () => {
       res.end('{"ok":true}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://127.0.0.1:${port}/hook`;
+    // The operator opened this test server's port (KASTRA_EGRESS_ALLOW).
+    const egress = { policy: new EgressPolicy(new EgressAllowList(`127.0.0.1:${port}`)) };
     try {
       const hook = resource('Tool', 'hook', { http: { url } });
       const llm = new ScriptedLlmClient([
@@ -132,7 +136,7 @@ describe('runAgent', () => {
         completion({ text: 'ok' }),
       ]);
       // When the agent runs as part of a workflow step with key run-1:step-a
-      await runAgent(agent({ tools: [{ name: 'hook' }] }), { prompt: 'go' }, { llm, tools: staticToolResolver([{ name: 'hook', tool: hook }]), user: 'u', idempotencyKey: 'run-1:step-a' });
+      await runAgent(agent({ tools: [{ name: 'hook' }] }), { prompt: 'go' }, { llm, tools: staticToolResolver([{ name: 'hook', tool: hook }], {}, egress), user: 'u', idempotencyKey: 'run-1:step-a' });
       // Then every call carried a key of its own, stable for a re-run of the same step
       expect(keys.sort()).toEqual(['run-1:step-a:1:0', 'run-1:step-a:2:0', 'run-1:step-a:2:1']);
     } finally {

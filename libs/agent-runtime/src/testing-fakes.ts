@@ -37,10 +37,11 @@ export class ScriptedLlmClient implements LlmClient {
 }
 
 /** Tools given directly, by the name the model sees. */
-export function staticToolResolver(tools: AgentTool[], secrets: Record<string, string> = {}): ToolResolver {
+export function staticToolResolver(tools: AgentTool[], secrets: Record<string, string> = {}, egress?: ToolResolver['egress']): ToolResolver {
   return {
     toolsOf: async () => tools,
     secrets: async (namespace, name, key) => secrets[`${namespace}/${name}/${key}`],
+    ...(egress ? { egress } : {}),
   };
 }
 

@@ -1,3 +1,6 @@
+import type { McpStdioCommands } from '@kastra/api';
+import type { EgressPolicy, PrivateEgressResolver } from '@kastra/egress';
+
 /** Reads one key of a Secret in clear (for http header values); undefined when missing. */
 export type SecretLookup = (namespace: string, name: string, key: string) => Promise<string | undefined>;
 
@@ -13,6 +16,15 @@ export interface ToolContext {
   secrets: SecretLookup;
   /** Wall-clock limit of one run. @default 30000 (script tools: their spec.script.timeoutMs, default 1000) */
   timeoutMs?: number;
+  /**
+   * Where http, http-fetch and MCP-over-HTTP tools may connect. @default the policy of this
+   * process's KASTRA_EGRESS_ALLOW, and no Tool may reach private addresses
+   */
+  egress?: { policy?: EgressPolicy; privateAllowed?: PrivateEgressResolver };
+  /** Largest response body an http or MCP tool reads. @default KASTRA_TOOL_MAX_RESPONSE_BYTES, else 5 MiB */
+  maxResponseBytes?: number;
+  /** The stdio MCP servers Tools may start. @default this process's KASTRA_MCP_COMMANDS */
+  mcpCommands?: McpStdioCommands;
 }
 
 export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;

@@ -1,5 +1,5 @@
 import { NotFoundError, parseReference, type Resource } from '@kastra/api';
-import type { SecretLookup } from './tool-context';
+import type { SecretLookup, ToolContext } from './tool-context';
 
 /** A Tool an agent may call, under the name the model sees. */
 export interface AgentTool {
@@ -12,6 +12,8 @@ export interface ToolResolver {
   /** The agent's `spec.tools` resolved to Tool resources; a missing Tool is a NotFoundError. */
   toolsOf(agent: Resource): Promise<AgentTool[]>;
   secrets: SecretLookup;
+  /** Where the tools may connect. @default ToolContext's default (KASTRA_EGRESS_ALLOW, no private egress) */
+  egress?: ToolContext['egress'];
 }
 
 /** The store operations a resolver needs (the ResourceStore and PostgresResourceStore have them). */

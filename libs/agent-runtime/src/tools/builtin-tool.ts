@@ -1,13 +1,16 @@
 import { JsonPathSyntaxError, queryJsonPath } from '@kastra/api';
+import { openEgressResponse, readCappedBody } from '@kastra/egress';
 import type { ToolContext } from '../tool-context';
 import { ToolExecutionError } from '../tool-errors';
-import { abortFailure, toolSignal } from './tool-signal';
+import { connectionFailure } from './connection-failure';
+import type { ToolConnection } from './tool-connection';
+import { toolSignal } from './tool-signal';
 
 /** Largest body http-fetch returns. @default 1 MiB */
 export const HTTP_FETCH_MAX_BYTES = 1024 * 1024;
 
 /** The tools built into the runtime (`spec.builtin`); each takes an object input. */
-export async function runBuiltinTool(label: string, name: string, input: unknown, ctx: ToolContext & { timeoutMs: number }): Promise<unknown> {
+export async function runBuiltinTool(label: string, name: string, input: unknown, ctx: ToolContext & { timeoutMs: number; connection: ToolConnection }): Promise<unknown> {
   const args = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
   switch (name) {
     case 'current-time':
@@ -33,8 +36,12 @@ function currentTime(label: string, timeZone: unknown) {
   }
 }
 
-/** `{url, maxBytes?}` → GET it: `{status, headers, body, truncated}` with the body as text. */
-async function httpFetch(label: string, args: Record<string, unknown>, ctx: ToolContext & { timeoutMs: number }) {
+/**
+ * `{url, maxBytes?}` → GET it: `{status, headers, body, truncated}` with the body as text, cut at
+ * maxBytes (at most HTTP_FETCH_MAX_BYTES and the tools' response cap). The URL and every redirect
+ * go through the egress policy.
+ */
+async function httpFetch(label: string, args: Record<string, unknown>, ctx: ToolContext & { timeoutMs: number; connection: ToolConnection }) {
   let url: URL;
   try {
     url = new URL(String(args.url));
@@ -44,35 +51,18 @@ async function httpFetch(label: string, args: Record<string, unknown>, ctx: Tool
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ToolExecutionError(label, 'bad_input', `tool ${label}: only http and https URLs can be fetched`);
   }
-  const maxBytes = typeof args.maxBytes === 'number' && args.maxBytes > 0 ? Math.min(args.maxBytes, HTTP_FETCH_MAX_BYTES) : HTTP_FETCH_MAX_BYTES;
+  const { policy, privateAllowed, maxResponseBytes } = ctx.connection;
+  const limit = Math.min(HTTP_FETCH_MAX_BYTES, maxResponseBytes);
+  const maxBytes = typeof args.maxBytes === 'number' && args.maxBytes > 0 ? Math.min(args.maxBytes, limit) : limit;
   const signal = toolSignal(ctx.signal, ctx.timeoutMs);
   try {
-    const response = await fetch(url, { signal, redirect: 'follow' });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let truncated = false;
-    if (response.body) {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        const room = maxBytes - size;
-        if (chunk.byteLength > room) {
-          chunks.push(Buffer.from(chunk.subarray(0, room)));
-          truncated = true;
-          break;
-        }
-        chunks.push(Buffer.from(chunk));
-        size += chunk.byteLength;
-      }
-    }
-    if (truncated) await response.body?.cancel().catch(() => undefined);
-    return {
-      status: response.status,
-      headers: Object.fromEntries(response.headers.entries()),
-      body: Buffer.concat(chunks).toString('utf8'),
-      truncated,
-    };
+    const { response } = await openEgressResponse({ url, signal, policy, privateAllowed });
+    const { body, truncated } = await readCappedBody(response, maxBytes, 'truncate');
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    return { status: response.statusCode ?? 0, headers, body: body.toString('utf8'), truncated };
   } catch (error) {
-    throw abortFailure(label, ctx.signal, ctx.timeoutMs, error) ??
-      new ToolExecutionError(label, 'network', `tool ${label}: GET ${url.origin}${url.pathname} failed: ${(error as Error).message}`, true);
+    throw connectionFailure(label, `GET ${url.origin}${url.pathname}`, error, { caller: ctx.signal, run: signal, timeoutMs: ctx.timeoutMs });
   }
 }
 

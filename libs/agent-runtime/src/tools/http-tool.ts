@@ -1,6 +1,9 @@
+import { openEgressResponse, readCappedBody } from '@kastra/egress';
 import type { ToolContext } from '../tool-context';
 import { ToolExecutionError } from '../tool-errors';
-import { abortFailure, toolSignal } from './tool-signal';
+import { connectionFailure } from './connection-failure';
+import type { ToolConnection } from './tool-connection';
+import { toolSignal } from './tool-signal';
 
 type HeaderValue = string | { secretRef: { name: string; key: string } };
 
@@ -13,14 +16,16 @@ export interface HttpToolSpec {
 
 /**
  * Calls an HTTP endpoint: the input as JSON body (as query parameters for GET and DELETE), the
- * JSON (or text) answer as output. A status >= 400 fails the call; 5xx and 429 are retryable.
+ * JSON (or text) answer as output. Every connection, redirects included, goes through the egress
+ * policy; the answer is read up to `maxResponseBytes`. A status >= 400 fails the call (5xx and
+ * 429 are retryable) without quoting the body.
  */
 export async function runHttpTool(
   label: string,
   namespace: string,
   spec: HttpToolSpec,
   input: unknown,
-  ctx: ToolContext & { timeoutMs: number },
+  ctx: ToolContext & { timeoutMs: number; connection: ToolConnection },
 ): Promise<unknown> {
   const method = spec.method ?? 'POST';
   const requestHeaders: Record<string, string> = { accept: 'application/json' };
@@ -51,30 +56,27 @@ export async function runHttpTool(
     body = JSON.stringify(input ?? null);
   }
 
+  const target = `${method} ${url.origin}${url.pathname}`;
   const signal = toolSignal(ctx.signal, ctx.timeoutMs);
-  let response: Response;
+  const { policy, privateAllowed, maxResponseBytes } = ctx.connection;
+  let status: number;
+  let contentType: string | undefined;
   let text: string;
   try {
-    response = await fetch(url, { method, headers: requestHeaders, body, signal });
-    text = await response.text();
+    const { response } = await openEgressResponse({ url, method, headers: requestHeaders, ...(body !== undefined ? { body } : {}), signal, policy, privateAllowed });
+    status = response.statusCode ?? 0;
+    contentType = response.headers['content-type'];
+    text = (await readCappedBody(response, maxResponseBytes)).body.toString('utf8');
   } catch (error) {
-    throw abortFailure(label, ctx.signal, ctx.timeoutMs, error) ??
-      new ToolExecutionError(label, 'network', `tool ${label}: ${method} ${url.origin}${url.pathname} failed: ${(error as Error).cause ?? (error as Error).message}`, true);
+    throw connectionFailure(label, target, error, { caller: ctx.signal, run: signal, timeoutMs: ctx.timeoutMs });
   }
-  const output = parseBody(text, response.headers.get('content-type'));
-  if (response.status >= 400) {
-    const excerpt = text.length > 500 ? `${text.slice(0, 500)}…` : text;
-    throw new ToolExecutionError(
-      label,
-      'http_status',
-      `tool ${label}: ${method} ${url.origin}${url.pathname} answered ${response.status}: ${excerpt}`,
-      response.status >= 500 || response.status === 429,
-    );
+  if (status >= 400) {
+    throw new ToolExecutionError(label, 'http_status', `tool ${label}: ${target} answered ${status}`, status >= 500 || status === 429);
   }
-  return output;
+  return parseBody(text, contentType);
 }
 
-function parseBody(text: string, contentType: string | null): unknown {
+function parseBody(text: string, contentType: string | undefined): unknown {
   if (text === '') return null;
   if (contentType?.includes('json')) {
     try {

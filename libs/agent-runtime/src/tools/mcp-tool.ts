@@ -1,28 +1,40 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { ToolContext } from '../tool-context';
+import { resolveMcpStdioServer, type McpStdioCommands } from '@kastra/api';
+import { egressFetch } from '@kastra/egress';
+import type { SecretLookup, ToolContext } from '../tool-context';
 import { ToolExecutionError } from '../tool-errors';
+import { connectionFailure } from './connection-failure';
+import { McpStdioTransport } from './mcp-stdio-transport';
+import { toolMcpCommands, type ToolConnection } from './tool-connection';
 import { toolSignal } from './tool-signal';
 
 export interface McpToolSpec {
-  server: { url?: string; command?: string; args?: string[] };
+  server: { url?: string; stdio?: string; command?: string; args?: string[]; env?: Record<string, { secretRef: { name: string; key: string } }> };
   tool: string;
 }
 
+/** What connecting to a Tool's MCP server needs. */
+export interface McpConnectContext {
+  namespace: string;
+  secrets: SecretLookup;
+  connection: ToolConnection;
+  mcpCommands?: McpStdioCommands;
+}
+
 /**
- * Calls one tool of an MCP server, over Streamable HTTP (`server.url`) or stdio
- * (`server.command`). A session per call: simple and crash-safe; pooling sessions is an
- * optimisation for later. Output: the tool's structuredContent, else its text content (parsed
- * as JSON when it is JSON).
+ * Calls one tool of an MCP server, over Streamable HTTP (`server.url`, through the egress policy
+ * with the response cap) or stdio (a server the operator configured). A session per call: simple
+ * and crash-safe; pooling sessions is an optimisation for later. Output: the tool's
+ * structuredContent, else its text content (parsed as JSON when it is JSON).
  */
-export async function runMcpTool(label: string, spec: McpToolSpec, input: unknown, ctx: ToolContext & { timeoutMs: number }): Promise<unknown> {
+export async function runMcpTool(label: string, spec: McpToolSpec, input: unknown, ctx: ToolContext & McpConnectContext & { timeoutMs: number }): Promise<unknown> {
   const signal = toolSignal(ctx.signal, ctx.timeoutMs);
   const client = mcpClient();
   const requestOptions = { signal, timeout: ctx.timeoutMs };
   try {
-    await client.connect(mcpTransport(spec), requestOptions);
+    await client.connect(await mcpTransport(label, spec, ctx), requestOptions);
     const result = await client.callTool(
       {
         name: spec.tool,
@@ -38,13 +50,7 @@ export async function runMcpTool(label: string, spec: McpToolSpec, input: unknow
     }
     return output;
   } catch (error) {
-    if (error instanceof ToolExecutionError) throw error;
-    if (signal.aborted) {
-      throw ctx.signal?.aborted
-        ? new ToolExecutionError(label, 'cancelled', `tool ${label} was cancelled`)
-        : new ToolExecutionError(label, 'timeout', `tool ${label} did not finish within ${ctx.timeoutMs} ms`, true);
-    }
-    throw new ToolExecutionError(label, 'mcp', `tool ${label}: MCP call ${spec.tool} failed: ${(error as Error).message}`, true);
+    throw mcpFailure(label, `MCP call ${spec.tool}`, spec, error, { caller: ctx.signal, run: signal, timeoutMs: ctx.timeoutMs });
   } finally {
     await client.close().catch(() => undefined);
   }
@@ -60,12 +66,12 @@ export interface McpToolListing {
  * The server's listing of `spec.tool` (`tools/list`, every page), so a model is told the tool's
  * arguments; undefined when the server does not list it. Failures are ToolExecutionError.
  */
-export async function listMcpTool(label: string, spec: McpToolSpec, ctx: { signal?: AbortSignal; timeoutMs: number }): Promise<McpToolListing | undefined> {
+export async function listMcpTool(label: string, spec: McpToolSpec, ctx: McpConnectContext & { signal?: AbortSignal; timeoutMs: number }): Promise<McpToolListing | undefined> {
   const signal = toolSignal(ctx.signal, ctx.timeoutMs);
   const client = mcpClient();
   const requestOptions = { signal, timeout: ctx.timeoutMs };
   try {
-    await client.connect(mcpTransport(spec), requestOptions);
+    await client.connect(await mcpTransport(label, spec, ctx), requestOptions);
     let cursor: string | undefined;
     do {
       const page = await client.listTools(cursor ? { cursor } : undefined, requestOptions);
@@ -75,9 +81,7 @@ export async function listMcpTool(label: string, spec: McpToolSpec, ctx: { signa
     } while (cursor);
     return undefined;
   } catch (error) {
-    if (ctx.signal?.aborted) throw new ToolExecutionError(label, 'cancelled', `tool ${label} was cancelled`);
-    if (signal.aborted) throw new ToolExecutionError(label, 'timeout', `tool ${label}: MCP tools/list did not answer within ${ctx.timeoutMs} ms`, true);
-    throw new ToolExecutionError(label, 'mcp', `tool ${label}: MCP tools/list failed: ${(error as Error).message}`, true);
+    throw mcpFailure(label, 'MCP tools/list', spec, error, { caller: ctx.signal, run: signal, timeoutMs: ctx.timeoutMs });
   } finally {
     await client.close().catch(() => undefined);
   }
@@ -87,11 +91,40 @@ function mcpClient(): Client {
   return new Client({ name: 'kastra-agent-runtime', version: '0.1.0' });
 }
 
-function mcpTransport(spec: McpToolSpec): Transport {
-  return spec.server.url
-    ? new StreamableHTTPClientTransport(new URL(spec.server.url))
-    : // The SDK passes only a safe default environment (PATH, HOME...) to the server process.
-      new StdioClientTransport({ command: spec.server.command!, args: spec.server.args ?? [], stderr: 'ignore' });
+async function mcpTransport(label: string, spec: McpToolSpec, ctx: McpConnectContext): Promise<Transport> {
+  const { policy, privateAllowed, maxResponseBytes } = ctx.connection;
+  if (spec.server.url) {
+    return new StreamableHTTPClientTransport(new URL(spec.server.url), { fetch: egressFetch(policy, { privateAllowed, maxResponseBytes }) });
+  }
+  const resolved = resolveMcpStdioServer(spec.server, toolMcpCommands(label, ctx));
+  if ('refused' in resolved) throw new ToolExecutionError(label, 'mcp_command_not_allowed', `tool ${label}: ${resolved.refused}`);
+  const env: Record<string, string> = { ...resolved.command.env };
+  for (const [name, { secretRef }] of Object.entries(spec.server.env ?? {})) {
+    const value = await ctx.secrets(ctx.namespace, secretRef.name, secretRef.key);
+    // Names only: the value is a secret, its absence is not.
+    if (value === undefined) throw new ToolExecutionError(label, 'secret_missing', `tool ${label}: env ${name} needs key ${secretRef.key} of Secret ${ctx.namespace}.${secretRef.name}, which does not exist`);
+    env[name] = value;
+  }
+  return new McpStdioTransport({ command: resolved.command.command, args: resolved.command.args, env, ...(resolved.command.cwd ? { cwd: resolved.command.cwd } : {}) });
+}
+
+/** A failed MCP exchange as a ToolExecutionError; an HTTP error is named by its status, never its body. */
+function mcpFailure(label: string, what: string, spec: McpToolSpec, error: unknown, signals: { caller?: AbortSignal; run: AbortSignal; timeoutMs: number }): ToolExecutionError {
+  if (error instanceof ToolExecutionError) return error;
+  const target = spec.server.url ? `${what} at ${originAndPath(spec.server.url)}` : what;
+  const failure = connectionFailure(label, target, error, signals);
+  if (failure.reason !== 'network') return failure;
+  const message = error instanceof StreamableHTTPError ? `the MCP server answered HTTP ${error.code}` : (error as Error).message;
+  return new ToolExecutionError(label, 'mcp', `tool ${label}: ${target} failed: ${message}`, true);
+}
+
+function originAndPath(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return 'an invalid URL';
+  }
 }
 
 function mcpOutput(result: { content?: unknown; structuredContent?: unknown; toolResult?: unknown }): unknown {
