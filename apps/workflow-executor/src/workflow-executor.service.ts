@@ -34,6 +34,8 @@ export class WorkflowExecutorService implements OnModuleInit, OnApplicationBoots
       concurrency: numberFromEnv('KASTRA_EXECUTOR_CONCURRENCY'),
       ackWaitMs: numberFromEnv('KASTRA_EXECUTOR_ACK_WAIT_MS'),
       recoveryIntervalMs: numberFromEnv('KASTRA_EXECUTOR_RECOVERY_MS'),
+      maxCrashes: numberFromEnv('KASTRA_EXECUTOR_MAX_CRASHES'),
+      maxOutputBytes: numberFromEnv('KASTRA_EXECUTOR_MAX_OUTPUT_BYTES'),
     });
   }
 

@@ -12,6 +12,9 @@ import { TERMINAL_PHASES, type RunPhase } from './run/run-state';
 import type { StepInvoker } from './step-invoker';
 import { consumeWork, decodeWork, ensureWorkQueue, publishWork, workQueueNames } from './work-queue';
 
+/** Longest wait before a run whose advance failed (not its step) is tried again. */
+const MAX_FAILED_ADVANCE_DELAY_MS = 30_000;
+
 /** The durable consumer of WorkflowRun resource events every replica shares. */
 export const EXECUTOR_DURABLE_NAME = 'workflow-executor';
 
@@ -29,6 +32,10 @@ export interface WorkflowExecutorOptions {
   /** Period of re-enqueueing every unfinished run (recovery of lost messages). @default 30000 */
   recoveryIntervalMs?: number;
   replica?: string;
+  /** Starts of a step in a row that may end with no result (its process died) before the run fails ExecutorCrashed. @default 3 */
+  maxCrashes?: number;
+  /** Largest step or item output, as JSON bytes; a larger one fails the attempt. @default 8 MiB */
+  maxOutputBytes?: number;
   onStepStarted?: (run: ResourceKey, stepId: string, scheduledAt: string, startedAt: string) => void;
   /** Hook for tests and metrics: a work message for `run` was delivered (1 = first delivery). */
   onWorkDelivered?: (run: ResourceKey, deliveryCount: number) => void;
@@ -75,6 +82,8 @@ export class WorkflowExecutor {
       replica: this.replica,
       logger: options.logger,
       onStepStarted: options.onStepStarted,
+      maxCrashes: options.maxCrashes,
+      maxOutputBytes: options.maxOutputBytes,
     });
   }
 
@@ -210,8 +219,12 @@ export class WorkflowExecutor {
         // A message that came after the advance's last look (while the lock was being released).
       } while (outcome.kind !== 'locked' && outcome.kind !== 'stopped' && recheck());
     } catch (error) {
-      this.options.logger?.warn({ run: id, err: String(error) }, 'advancing a run failed; will retry');
-      message.nak(1000);
+      // Not a step's failure (those are recorded and retried by the step's policy): the log or
+      // the network is out of reach, or another replica took the run. Back off, doubling per
+      // redelivery of this message; a step whose result was lost runs again at most maxCrashes times.
+      const delayMs = Math.min(MAX_FAILED_ADVANCE_DELAY_MS, 1000 * 2 ** Math.min(10, message.info.deliveryCount - 1));
+      this.options.logger?.warn({ run: id, err: String(error), retryInMs: delayMs }, 'advancing a run failed; will retry');
+      message.nak(delayMs);
       return;
     } finally {
       clearInterval(heartbeat);

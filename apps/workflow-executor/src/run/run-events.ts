@@ -7,6 +7,7 @@ export const RUN_EVENT_TYPES = [
   'RunStarted',
   'StepScheduled',
   'StepStarted',
+  'StepInterrupted',
   'StepItemSucceeded',
   'StepSucceeded',
   'StepRetrying',
@@ -31,6 +32,11 @@ export interface RunStartedData {
   /** The Workflow spec as it was when the run started: a run never changes course mid-way. */
   workflowSpec: Record<string, unknown>;
   input: unknown;
+  /**
+   * The principal the run acts as (`user:<sub>` who created it; a child run: its parent's): its
+   * model calls are limited and billed to it. Absent in runs recorded before it was kept.
+   */
+  createdBy?: string;
 }
 export interface StepScheduledData {
   stepId: string;
@@ -40,6 +46,18 @@ export interface StepScheduledData {
   input: unknown;
 }
 export interface StepStartedData {
+  stepId: string;
+  visit: number;
+  attempt: number;
+  replica: string;
+  /**
+   * Started with no other step in flight on its replica, because an earlier start ended without a
+   * result: if the process dies now, this step is what ended it.
+   */
+  isolated?: boolean;
+}
+/** The replica shut down while the attempt ran: it runs again, and this start is not a crash. */
+export interface StepInterruptedData {
   stepId: string;
   visit: number;
   attempt: number;
@@ -99,6 +117,7 @@ export type RunEvent =
   | { type: 'RunStarted'; data: RunStartedData }
   | { type: 'StepScheduled'; data: StepScheduledData }
   | { type: 'StepStarted'; data: StepStartedData }
+  | { type: 'StepInterrupted'; data: StepInterruptedData }
   | { type: 'StepItemSucceeded'; data: StepItemSucceededData }
   | { type: 'StepSucceeded'; data: StepSucceededData }
   | { type: 'StepRetrying'; data: StepRetryingData }

@@ -12,6 +12,15 @@ export interface StepActivation {
   state: StepPhase;
   /** Attempts started so far. */
   attempts: number;
+  /** A start is recorded with no end after it (result, retry, interruption) — yet. */
+  inFlight: boolean;
+  /**
+   * Starts in a row, before the one in flight, that ended with no result: their executor died or
+   * lost the run. An item recorded, or any end, resets it.
+   */
+  crashes: number;
+  /** The replica of the latest start. */
+  replica?: string;
   scheduledAt: string;
   startedAt?: string;
   finishedAt?: string;
@@ -32,6 +41,8 @@ export interface RunState {
   workflow?: { namespace: string; name: string };
   workflowSpec?: Record<string, unknown>;
   input?: unknown;
+  /** Who the run acts as (RunStarted's `createdBy`). */
+  createdBy?: string;
   /** Every activation in schedule order; the last one is the current step. */
   activations: StepActivation[];
   startedAt?: string;
@@ -70,6 +81,7 @@ export function applyRunEvent(state: RunState, event: TimedRunEvent): RunState {
       state.workflow = { namespace: event.data.workflow.namespace, name: event.data.workflow.name };
       state.workflowSpec = event.data.workflowSpec;
       state.input = event.data.input;
+      state.createdBy = event.data.createdBy;
       state.startedAt = event.at;
       break;
     case 'StepScheduled':
@@ -80,6 +92,8 @@ export function applyRunEvent(state: RunState, event: TimedRunEvent): RunState {
         input: event.data.input,
         state: 'Scheduled',
         attempts: 0,
+        inFlight: false,
+        crashes: 0,
         scheduledAt: event.at,
         items: {},
       });
@@ -87,6 +101,10 @@ export function applyRunEvent(state: RunState, event: TimedRunEvent): RunState {
     case 'StepStarted': {
       const step = activation(state, event.data.stepId, event.data.visit);
       if (step) {
+        // The previous start never recorded an end: whatever ran it is gone.
+        if (step.inFlight) step.crashes += 1;
+        step.inFlight = true;
+        step.replica = event.data.replica;
         step.state = 'Running';
         step.attempts = event.data.attempt;
         step.startedAt ??= event.at;
@@ -94,15 +112,24 @@ export function applyRunEvent(state: RunState, event: TimedRunEvent): RunState {
       }
       break;
     }
+    case 'StepInterrupted': {
+      const step = activation(state, event.data.stepId, event.data.visit);
+      if (step) step.inFlight = false;
+      break;
+    }
     case 'StepItemSucceeded': {
       const step = activation(state, event.data.stepId, event.data.visit);
-      if (step) step.items[event.data.item] = event.data.output;
+      if (step) {
+        step.items[event.data.item] = event.data.output;
+        step.crashes = 0;
+      }
       break;
     }
     case 'StepSucceeded': {
       const step = activation(state, event.data.stepId, event.data.visit);
       if (step) {
         step.state = 'Succeeded';
+        endFlight(step);
         step.output = event.data.output;
         step.error = undefined;
         step.finishedAt = event.at;
@@ -113,6 +140,7 @@ export function applyRunEvent(state: RunState, event: TimedRunEvent): RunState {
       const step = activation(state, event.data.stepId, event.data.visit);
       if (step) {
         step.state = 'Retrying';
+        endFlight(step);
         step.error = event.data.error;
         step.retryAt = event.data.retryAt;
       }
@@ -122,6 +150,7 @@ export function applyRunEvent(state: RunState, event: TimedRunEvent): RunState {
       const step = activation(state, event.data.stepId, event.data.visit);
       if (step) {
         step.state = 'Failed';
+        endFlight(step);
         step.error = event.data.error;
         step.finishedAt = event.at;
       }
@@ -173,6 +202,11 @@ export function applyRunEvent(state: RunState, event: TimedRunEvent): RunState {
     }
   }
   return state;
+}
+
+function endFlight(step: StepActivation): void {
+  step.inFlight = false;
+  step.crashes = 0;
 }
 
 export function foldRunEvents(events: readonly TimedRunEvent[]): RunState {

@@ -9,6 +9,15 @@ import { findStep, maxAttemptsOf, retryDelayMs, workflowSteps, type WorkflowStep
 /** A graph cycle revisiting one step more often than this fails the run (a runaway loop). */
 export const MAX_STEP_VISITS = 100;
 
+/** A step whose attempts ended their executor this many times in a row fails the run (ExecutorCrashed). */
+export const DEFAULT_MAX_CRASHES = 3;
+
+/** Limits of the executor that decisions depend on. */
+export interface SchedulerLimits {
+  /** See DEFAULT_MAX_CRASHES; at least 1. */
+  maxCrashes: number;
+}
+
 /** What the WorkflowRun resource asks of the run, besides its input. */
 export interface RunControl {
   cancel?: boolean;
@@ -22,14 +31,21 @@ export interface RunControl {
  */
 export type Decision =
   | { kind: 'events'; events: RunEvent[] }
-  | { kind: 'execute'; activation: StepActivation; step: WorkflowStep; attempt: number }
+  | {
+      kind: 'execute';
+      activation: StepActivation;
+      step: WorkflowStep;
+      attempt: number;
+      /** An earlier start ended with no result: run it with no other step in flight on the replica. */
+      isolated?: boolean;
+    }
   | { kind: 'wait'; untilMs: number }
   | { kind: 'idle' }
   | { kind: 'done' };
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 
-export function decide(state: RunState, control: RunControl, runUid: string, nowMs: number): Decision {
+export function decide(state: RunState, control: RunControl, runUid: string, nowMs: number, limits: SchedulerLimits = { maxCrashes: DEFAULT_MAX_CRASHES }): Decision {
   if (isTerminal(state)) return { kind: 'done' };
   if (control.cancel) return events({ type: 'RunCancelled', data: { reason: 'spec.cancel was set' } });
   if (state.phase === 'Pending') return { kind: 'idle' }; // the executor appends RunStarted itself
@@ -41,8 +57,7 @@ export function decide(state: RunState, control: RunControl, runUid: string, now
     case 'Scheduled':
       return { kind: 'execute', activation: step, step: definition, attempt: 1 };
     case 'Running':
-      // It was in flight when its executor stopped: run the same attempt again, same key.
-      return { kind: 'execute', activation: step, step: definition, attempt: Math.max(1, step.attempts) };
+      return rerunInFlight(step, definition, limits);
     case 'Retrying': {
       const at = Date.parse(step.retryAt ?? '');
       if (Number.isFinite(at) && at > nowMs) return { kind: 'wait', untilMs: at };
@@ -57,6 +72,24 @@ export function decide(state: RunState, control: RunControl, runUid: string, now
     case 'Cancelled':
       return { kind: 'done' };
   }
+}
+
+/**
+ * The step was in flight when its executor stopped: run the same attempt again, same key — unless
+ * its starts keep ending with no result, which means it takes its executor down with it.
+ */
+function rerunInFlight(step: StepActivation, definition: WorkflowStep, limits: SchedulerLimits): Decision {
+  const attempt = Math.max(1, step.attempts);
+  // A nested workflow step stays started while its child runs: being woken again is no crash.
+  if (definition.workflow !== undefined) return { kind: 'execute', activation: step, step: definition, attempt };
+  const crashes = step.crashes + (step.inFlight ? 1 : 0);
+  if (crashes >= Math.max(1, limits.maxCrashes)) {
+    const message =
+      `step "${step.stepId}" (attempt ${attempt}) was started ${crashes} times in a row and never recorded an end: ` +
+      `its executor process ended, or lost the run, each time (last on replica ${step.replica ?? 'unknown'})`;
+    return events({ type: 'StepFailed', data: { stepId: step.stepId, visit: step.visit, attempt, error: { type: 'ExecutorCrashed', message } } });
+  }
+  return { kind: 'execute', activation: step, step: definition, attempt, isolated: crashes > 0 };
 }
 
 function events(...list: RunEvent[]): Decision {

@@ -40,6 +40,47 @@ describe('the step scheduler', () => {
     expect(again).toMatchObject({ kind: 'execute', attempt: 1, activation: { idempotencyKey: `${UID}:a` } });
   });
 
+  it('runs a step whose start ended with no result alone, and fails the run once it ended its executor maxCrashes times in a row', () => {
+    // Given a step started three times, each start left without an end (its executor died)
+    const base = [started(), scheduled('a', { q: 1 })];
+    const crashed = (times: number) => [...base, ...Array.from({ length: times }, () => startedStep('a'))];
+    // When it is decided on after one and two crashes, Then it runs again, the same attempt, isolated
+    expect(next(crashed(1))).toMatchObject({ kind: 'execute', attempt: 1, isolated: true });
+    expect(next(crashed(2))).toMatchObject({ kind: 'execute', attempt: 1, isolated: true });
+    // and after the third the step fails ExecutorCrashed, naming it, and then the run
+    const third = next(crashed(3));
+    expect(third).toMatchObject({ kind: 'events', events: [{ type: 'StepFailed', data: { stepId: 'a', attempt: 1, error: { type: 'ExecutorCrashed' } } }] });
+    expect((third as { events: RunEvent[] }).events[0].data).toMatchObject({ error: { message: expect.stringContaining('step "a" (attempt 1) was started 3 times in a row') } });
+    expect(next([...crashed(3), ...(third as { events: RunEvent[] }).events])).toMatchObject({ events: [{ type: 'RunFailed', data: { stepId: 'a', error: { type: 'ExecutorCrashed' } } }] });
+    // and the limit is the executor's to set
+    expect(decide(foldRunEvents(timed(crashed(1))), {}, UID, Date.parse(AT), { maxCrashes: 1 })).toMatchObject({ events: [{ type: 'StepFailed' }] });
+    expect(decide(foldRunEvents(timed(crashed(3))), {}, UID, Date.parse(AT), { maxCrashes: 5 })).toMatchObject({ kind: 'execute', isolated: true });
+  });
+
+  it('counts crashes in a row only: an item recorded, a retry or a graceful interruption in between is not one', () => {
+    const base = [started(), scheduled('a', { q: 1 })];
+    const item: RunEvent = { type: 'StepItemSucceeded', data: { stepId: 'a', visit: 1, item: 'item:0', output: 1 } };
+    const interrupted: RunEvent = { type: 'StepInterrupted', data: { stepId: 'a', visit: 1, attempt: 1, replica: 'r' } };
+    const retrying: RunEvent = { type: 'StepRetrying', data: { stepId: 'a', visit: 1, attempt: 1, error: { type: 'Boom', message: 'no' }, retryAt: AT } };
+    // Given a crash, then a start that recorded an item before it crashed too, then one more crash:
+    // two in a row since the item, not three
+    expect(next([...base, startedStep('a'), startedStep('a'), item, startedStep('a')])).toMatchObject({ kind: 'execute', isolated: true });
+    expect(next([...base, startedStep('a'), startedStep('a'), item, startedStep('a'), startedStep('a')])).toMatchObject({ events: [{ type: 'StepFailed' }] });
+    // Given crashes around a shutdown that recorded StepInterrupted: the interrupted start is not counted
+    expect(next([...base, startedStep('a'), startedStep('a'), interrupted, startedStep('a')])).toMatchObject({ kind: 'execute', isolated: true });
+    expect(next([...base, startedStep('a'), interrupted])).toMatchObject({ kind: 'execute', isolated: false });
+    // Given a crash, then the attempt's failure and a new attempt that is in flight: one crash
+    expect(next([...base, startedStep('a'), startedStep('a'), retrying, startedStep('a', 2), startedStep('a', 2)])).toMatchObject({ kind: 'execute', attempt: 2, isolated: true });
+    expect(next([...base, startedStep('a'), startedStep('a'), retrying, startedStep('a', 2), startedStep('a', 2), startedStep('a', 2)])).toMatchObject({ events: [{ type: 'StepFailed' }] });
+  });
+
+  it('does not count a nested workflow step woken again while its child runs as a crash', () => {
+    const spec = { steps: [{ id: 'child', workflow: 'other' }] };
+    const woken = [started(spec), scheduled('child', {}), ...Array.from({ length: 5 }, () => startedStep('child'))];
+    expect(next(woken)).toMatchObject({ kind: 'execute', attempt: 1 });
+    expect(next(woken)).not.toHaveProperty('isolated', true);
+  });
+
   it('maps the next input from the output type of an earlier step and ends with the last output', () => {
     const afterA = [started(), scheduled('a', { q: 1 }), startedStep('a'), succeeded('a', { items: [1] })];
     expect(next(afterA)).toEqual({ kind: 'events', events: [scheduled('b', { items: [1] })] });
