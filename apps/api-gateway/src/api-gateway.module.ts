@@ -8,6 +8,8 @@ import { ResourceStoreModule } from '@kastra/resource-store';
 import { createLogger } from '@kastra/telemetry';
 import { AgentsModule } from './agents/agents.module';
 import { BearerAuthGuard } from './auth/bearer-auth.guard';
+import { RbacModule } from './auth/rbac.module';
+import { SelfReviewsController } from './auth/self-reviews.controller';
 import { CoreV1Controller } from './discovery/core-v1.controller';
 import { DiscoveryController } from './discovery/discovery.controller';
 import { GATEWAY_LOGGER } from './gateway-logger';
@@ -19,7 +21,8 @@ import { RunsModule } from './runs/runs.module';
 
 /** Controllers and guard of the Kubernetes-compatible REST API; storage comes from the imports. */
 @Module({
-  controllers: [DiscoveryController, OpenApiController, CoreV1Controller, ResourceReadsController, ResourceWritesController],
+  // The self reviews first: their POST paths would otherwise match the generic create route.
+  controllers: [SelfReviewsController, DiscoveryController, OpenApiController, CoreV1Controller, ResourceReadsController, ResourceWritesController],
   providers: [
     { provide: APP_GUARD, useClass: BearerAuthGuard },
     { provide: GATEWAY_LOGGER, useFactory: () => createLogger('api-gateway') },
@@ -35,6 +38,7 @@ export class RestApiModule {}
     MessagingModule.forRoot(),
     ResourceStoreModule,
     AuthModule.forRoot(loadConfig(0).homeDir),
+    RbacModule,
     RestApiModule,
     AgentsModule,
     RunsModule,

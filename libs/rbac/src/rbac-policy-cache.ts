@@ -1,7 +1,7 @@
 import type { Resource } from '@kastra/api';
 import type { ResourceStore, WatchEvent } from '@kastra/resource-store';
 import { bootstrapPolicy } from './bootstrap-policy';
-import { RBAC_KIND_NAMES, type RbacObject } from './policy-types';
+import { isRbacKind, RBAC_KIND_NAMES, type RbacObject } from './policy-types';
 import { RbacPolicy } from './rbac-policy';
 
 /** How long a failed list or watch waits before it lists again. */
@@ -43,6 +43,7 @@ export class RbacPolicyCache {
 
   /** Applies an object this process just wrote (or deleted) without waiting for its watch event. */
   observe(object: Resource, deleted = false): void {
+    if (!isRbacKind(object.kind)) return;
     this.apply({ type: deleted ? 'DELETED' : 'MODIFIED', object });
   }
 
@@ -63,7 +64,11 @@ export class RbacPolicyCache {
         if (this.abort.signal.aborted) return;
         this.logger?.warn({ kind, err: String(error) }, 'RBAC policy watch failed; listing again');
       }
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref());
+      if (this.abort.signal.aborted) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, RETRY_MS);
+        this.abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
     }
   }
 

@@ -6,6 +6,7 @@ import { RESOURCE_STORE } from '@kastra/resource-store';
 import { createLogger } from '@kastra/telemetry';
 import { REPO } from '@kastra/testing';
 import { BearerAuthGuard } from '../../../apps/api-gateway/src/auth/bearer-auth.guard';
+import { RBAC_PROVIDERS } from '../../../apps/api-gateway/src/auth/rbac.module';
 import { configureGatewayApp } from '../../../apps/api-gateway/src/configure-gateway-app';
 import { GATEWAY_LOGGER } from '../../../apps/api-gateway/src/gateway-logger';
 import { ResourceReadsController } from '../../../apps/api-gateway/src/resources/resource-reads.controller';
@@ -59,6 +60,7 @@ describe('kastra run --wait and resume of a suspending run, against a gateway an
         { provide: GATEWAY_LOGGER, useValue: createLogger('cli-suspend-test') },
         { provide: JwtAuthority, useValue: authority },
         { provide: APP_GUARD, useClass: BearerAuthGuard },
+        ...RBAC_PROVIDERS,
       ],
     })(GatewayTestModule);
     app = await NestFactory.create(GatewayTestModule, { bodyParser: false, logger: false });

@@ -15,6 +15,8 @@ import { createResourceStore, RESOURCE_STORE } from '@kastra/resource-store';
 import { createLogger } from '@kastra/telemetry';
 import { createTestDatabase, TEST_NATS_URL, testNatsPrefix, type TestDatabase } from '@kastra/testing';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard';
+import { RBAC_PROVIDERS } from '../auth/rbac.module';
+import { bindClusterRole } from '../auth/test/bind-cluster-role';
 import { configureGatewayApp } from '../configure-gateway-app';
 import { AgentGenerateController } from './agent-generate.controller';
 import { AgentGenerateService } from './agent-generate.service';
@@ -32,6 +34,7 @@ describe('POST .../agents/{name}/generate', () => {
   let base: string;
   let home: string;
   let token: string;
+  let viewerToken: string;
   let toolServer: Server;
   const prefix = testNatsPrefix('agents');
   const llmRequests: Array<{ request: { model: string; messages: Array<{ role: string; content: string | null }> }; user: string }> = [];
@@ -89,6 +92,9 @@ describe('POST .../agents/{name}/generate', () => {
     await ready('Agent', 'broken', false);
 
     const authority = new JwtAuthority('test-secret-of-enough-length-for-hmac');
+    await bindClusterRole(store, 'ann', 'edit', 'shop');
+    await bindClusterRole(store, 'vic', 'view', 'shop');
+    viewerToken = authority.issue({ sub: 'vic', groups: [] });
     token = authority.issue({ sub: 'ann', role: 'user' });
     // The gateway's controller, guard, body reading and Status filter over this test's store and NATS.
     class AgentsTestModule {}
@@ -102,6 +108,7 @@ describe('POST .../agents/{name}/generate', () => {
         { provide: NATS_PREFIX, useValue: prefix },
         { provide: JwtAuthority, useValue: authority },
         { provide: APP_GUARD, useClass: BearerAuthGuard },
+        ...RBAC_PROVIDERS,
       ],
     })(AgentsTestModule);
     app = await NestFactory.create(AgentsTestModule, { bodyParser: false, logger: false });
@@ -188,6 +195,14 @@ describe('POST .../agents/{name}/generate', () => {
     expect((await post('clerk/generate', { prompt: 'x', extra: 1 })).status).toBe(400);
     expect((await post('clerk/generate', { prompt: 'hi' }, 'Bearer nope')).status).toBe(401);
     expect(llmRequests).toHaveLength(0);
+  });
+
+  it('refuses generate to a principal without create on agents/generate in the namespace (view may not run agents)', async () => {
+    const res = await post('clerk/generate', { prompt: 'hi' }, `Bearer ${viewerToken}`);
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { message: string }).message).toBe(
+      'agents.mastra.ai "clerk" is forbidden: User "vic" cannot create resource "agents/generate" in API group "mastra.ai" in the namespace "shop"',
+    );
   });
 
   it('passes an llm-proxy failure on as a Status with its code', async () => {

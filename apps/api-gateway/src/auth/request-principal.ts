@@ -1,12 +1,16 @@
 import type { Request } from 'express';
 import { UnauthorizedError } from '@kastra/api';
 import type { Principal } from '@kastra/auth';
+import type { AuthorizationAttributes } from '@kastra/rbac';
 import type { WriteContext } from '@kastra/resource-store';
 import { traceparentOf } from '../http/request-span.middleware';
 
-/** A request the bearer-token guard has let through. */
+/** A request the authorization middleware or guard has let through. */
 export interface AuthenticatedRequest extends Request {
   principal?: Principal;
+  /** What the request was authorized to do. */
+  attributes?: AuthorizationAttributes;
+  authorized?: boolean;
 }
 
 export function principalOf(req: AuthenticatedRequest): Principal {
@@ -18,5 +22,6 @@ export function principalOf(req: AuthenticatedRequest): Principal {
 export function writeContextOf(req: AuthenticatedRequest, dryRun: boolean): WriteContext {
   // The request's own span (a child of the caller's traceparent, if any): see requestSpanMiddleware.
   const traceparent = traceparentOf(req);
-  return { actor: `user:${principalOf(req).sub}`, dryRun, ...(traceparent ? { traceparent } : {}) };
+  const principal = principalOf(req);
+  return { actor: `user:${principal.sub}`, principal: { sub: principal.sub, groups: principal.groups }, dryRun, ...(traceparent ? { traceparent } : {}) };
 }

@@ -1,4 +1,4 @@
-import { API_GROUP, API_GROUP_VERSION, API_VERSION, type KindDefinition } from '@kastra/api';
+import { kindsOf, servedGroupVersions, type KindDefinition } from '@kastra/api';
 
 /** What `/version` reports: kubectl 1.32 talks to it without a version-skew warning. */
 export const SERVER_GIT_VERSION = 'v1.32.0-kastra.0';
@@ -6,8 +6,6 @@ export const SERVER_GIT_VERSION = 'v1.32.0-kastra.0';
 /** Verbs served on every Kastra kind (deletecollection is not implemented). */
 export const RESOURCE_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 const STATUS_VERBS = ['get', 'patch', 'update'];
-
-const GROUP_VERSION = { groupVersion: API_GROUP_VERSION, version: API_VERSION };
 
 export function versionInfo(): Record<string, string> {
   return {
@@ -47,35 +45,79 @@ export function coreV1Resources(): Record<string, unknown> {
   };
 }
 
-function apiGroup(): Record<string, unknown> {
-  return { name: API_GROUP, versions: [GROUP_VERSION], preferredVersion: GROUP_VERSION };
+/** A group served by code rather than by kinds of the registry: the self reviews kubectl uses. */
+interface StaticGroupVersion {
+  group: string;
+  version: string;
+  resources: Record<string, unknown>[];
+}
+
+/** `kubectl auth can-i` and `kubectl auth whoami` post these; every authenticated principal may. */
+export const REVIEW_GROUP_VERSIONS: readonly StaticGroupVersion[] = [
+  {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    resources: [
+      { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] },
+      { name: 'selfsubjectrulesreviews', singularName: 'selfsubjectrulesreview', namespaced: false, kind: 'SelfSubjectRulesReview', verbs: ['create'] },
+    ],
+  },
+  {
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    resources: [{ name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] }],
+  },
+];
+
+/** Every served group and version: the registry's, then the review groups. */
+function groupVersions(): { group: string; version: string }[] {
+  return [...servedGroupVersions(), ...REVIEW_GROUP_VERSIONS];
+}
+
+function apiGroup(group: string): Record<string, unknown> | undefined {
+  const versions = groupVersions()
+    .filter((gv) => gv.group === group)
+    .map((gv) => ({ groupVersion: `${gv.group}/${gv.version}`, version: gv.version }));
+  return versions.length === 0 ? undefined : { name: group, versions, preferredVersion: versions[0] };
 }
 
 /** `GET /apis`. */
 export function apiGroupList(): Record<string, unknown> {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [apiGroup()] };
+  const groups = [...new Set(groupVersions().map((gv) => gv.group))].map((group) => apiGroup(group)!);
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups };
 }
 
-/** `GET /apis/mastra.ai`. */
-export function apiGroupDocument(): Record<string, unknown> {
-  return { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup() };
+/** `GET /apis/{group}`; undefined for a group not served. */
+export function apiGroupDocument(group: string): Record<string, unknown> | undefined {
+  const document = apiGroup(group);
+  return document && { kind: 'APIGroup', apiVersion: 'v1', ...document };
 }
 
-/** `GET /apis/mastra.ai/v1`: every kind and its status subresource. */
-export function groupVersionResources(kinds: readonly KindDefinition[]): Record<string, unknown> {
-  const resources = kinds.flatMap((kind) => {
-    const resource = {
-      name: kind.plural,
-      singularName: kind.singular,
-      namespaced: kind.namespaced,
-      kind: kind.kind,
-      verbs: RESOURCE_VERBS,
-      shortNames: kind.shortNames,
-      // Like Kubernetes Secrets, Kastra Secrets stay out of `kubectl get all`.
-      categories: kind.kind === 'Secret' ? ['mastra'] : ['all', 'mastra'],
-    };
-    const status = { name: `${kind.plural}/status`, singularName: '', namespaced: kind.namespaced, kind: kind.kind, verbs: STATUS_VERBS };
-    return kind.hasStatus ? [resource, status] : [resource];
-  });
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: API_GROUP_VERSION, resources };
+/** The resources of one kind: itself, its status and action subresources. */
+function kindResources(kind: KindDefinition): Record<string, unknown>[] {
+  const resource = {
+    name: kind.plural,
+    singularName: kind.singular,
+    namespaced: kind.namespaced,
+    kind: kind.kind,
+    verbs: RESOURCE_VERBS,
+    shortNames: kind.shortNames,
+    categories: kind.categories ?? [],
+  };
+  const subresource = (name: string, verbs: string[]) => ({ name: `${kind.plural}/${name}`, singularName: '', namespaced: kind.namespaced, kind: kind.kind, verbs });
+  return [
+    resource,
+    ...(kind.hasStatus ? [subresource('status', STATUS_VERBS)] : []),
+    ...(kind.subresources ?? []).map((sub) => subresource(sub.name, sub.verbs)),
+  ];
+}
+
+/** `GET /apis/{group}/{version}`: every kind of it with its subresources; undefined for a group-version not served. */
+export function groupVersionResources(group: string, version: string): Record<string, unknown> | undefined {
+  const groupVersion = `${group}/${version}`;
+  const fixed = REVIEW_GROUP_VERSIONS.find((gv) => gv.group === group && gv.version === version);
+  if (fixed) return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: fixed.resources };
+  const kinds = kindsOf(group, version);
+  if (kinds.length === 0) return undefined;
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: kinds.flatMap(kindResources) };
 }

@@ -1,20 +1,23 @@
-import { KINDS } from '@kastra/api';
+import { kindsOf } from '@kastra/api';
 import { groupVersionOpenApi, openApiRoot, schemaName } from '../openapi/openapi-document';
-import { apiGroupList, coreApiVersions, groupVersionResources, versionInfo } from './discovery-documents';
+import { apiGroupDocument, apiGroupList, coreApiVersions, groupVersionResources, versionInfo } from './discovery-documents';
 
 describe('discovery and OpenAPI documents', () => {
-  it('describes the mastra.ai group and its version', () => {
+  it('describes every served group and its version: the kinds\' and the self reviews\'', () => {
+    const group = (name: string) => ({ name, versions: [{ groupVersion: `${name}/v1`, version: 'v1' }], preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' } });
     expect(apiGroupList()).toEqual({
       kind: 'APIGroupList',
       apiVersion: 'v1',
-      groups: [{ name: 'mastra.ai', versions: [{ groupVersion: 'mastra.ai/v1', version: 'v1' }], preferredVersion: { groupVersion: 'mastra.ai/v1', version: 'v1' } }],
+      groups: [group('mastra.ai'), group('rbac.authorization.k8s.io'), group('authorization.k8s.io'), group('authentication.k8s.io')],
     });
+    expect(apiGroupDocument('rbac.authorization.k8s.io')).toMatchObject({ kind: 'APIGroup', name: 'rbac.authorization.k8s.io' });
+    expect(apiGroupDocument('apps')).toBeUndefined();
     expect(coreApiVersions('h:1')).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
     expect(versionInfo()).toMatchObject({ major: '1', minor: '32', gitVersion: 'v1.32.0-kastra.0' });
   });
 
   it('lists every kind with its verbs, short names and status subresource', () => {
-    const list = groupVersionResources(KINDS) as { resources: Array<Record<string, unknown>> };
+    const list = groupVersionResources('mastra.ai', 'v1') as { resources: Array<Record<string, unknown>> };
     const agents = list.resources.find((resource) => resource.name === 'agents');
     expect(agents).toMatchObject({ singularName: 'agent', namespaced: true, kind: 'Agent', categories: ['all', 'mastra'] });
     expect(agents?.verbs).toEqual(expect.arrayContaining(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']));
@@ -22,11 +25,25 @@ describe('discovery and OpenAPI documents', () => {
     // Secrets have no status and stay out of `kubectl get all`
     expect(list.resources.find((resource) => resource.name === 'secrets/status')).toBeUndefined();
     expect(list.resources.find((resource) => resource.name === 'secrets')?.categories).toEqual(['mastra']);
-    for (const kind of KINDS) expect(list.resources.some((resource) => resource.name === kind.plural)).toBe(true);
+    for (const kind of kindsOf('mastra.ai', 'v1')) expect(list.resources.some((resource) => resource.name === kind.plural)).toBe(true);
+    // Action subresources are listed with the verb they are authorized as
+    expect(list.resources.find((resource) => resource.name === 'workflows/execute')).toMatchObject({ verbs: ['create'] });
+    expect(list.resources.find((resource) => resource.name === 'workflowruns/events')).toMatchObject({ verbs: ['get'] });
+  });
+
+  it('lists the RBAC kinds under their own group, the cluster-scoped ones as such, and the review groups', () => {
+    const rbac = groupVersionResources('rbac.authorization.k8s.io', 'v1') as { resources: Array<Record<string, unknown>> };
+    expect(rbac.resources.map((r) => [r.name, r.namespaced])).toEqual([['roles', true], ['clusterroles', false], ['rolebindings', true], ['clusterrolebindings', false]]);
+    expect(groupVersionResources('authorization.k8s.io', 'v1')).toMatchObject({ resources: [{ name: 'selfsubjectaccessreviews' }, { name: 'selfsubjectrulesreviews' }] });
+    expect(groupVersionResources('mastra.ai', 'v2')).toBeUndefined();
+    const document = groupVersionOpenApi(kindsOf('rbac.authorization.k8s.io', 'v1')) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+    expect(Object.keys(document.paths)).toContain('/apis/rbac.authorization.k8s.io/v1/clusterroles/{name}');
+    expect(Object.keys(document.paths)).toContain('/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings/{name}');
+    expect(document.components.schemas['io.k8s.api.rbac.v1.ClusterRole']).toMatchObject({ 'x-kubernetes-group-version-kind': [{ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole' }] });
   });
 
   it('publishes each kind schema with its GVK and PATCH operations with fieldValidation (kubectl probes them)', () => {
-    const document = groupVersionOpenApi(KINDS) as {
+    const document = groupVersionOpenApi(kindsOf('mastra.ai', 'v1')) as {
       paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; 'x-kubernetes-group-version-kind'?: unknown }>>;
       components: { schemas: Record<string, Record<string, unknown>> };
     };

@@ -1,6 +1,6 @@
-import { Controller, Get, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { API_GROUP, API_GROUP_VERSION, KINDS } from '@kastra/api';
+import { NotFoundError } from '@kastra/api';
 import { sendJson } from '../http/send-json';
 import { apiGroupDocument, apiGroupList, coreApiVersions, coreV1Resources, groupVersionResources, versionInfo } from './discovery-documents';
 
@@ -30,13 +30,18 @@ export class DiscoveryController {
     sendJson(res, 200, apiGroupList());
   }
 
-  @Get(`apis/${API_GROUP}`)
-  group(@Res() res: Response): void {
-    sendJson(res, 200, apiGroupDocument());
+  @Get('apis/:group')
+  group(@Param('group') group: string, @Res() res: Response): void {
+    sendJson(res, 200, found(apiGroupDocument(group)));
   }
 
-  @Get(`apis/${API_GROUP_VERSION}`)
-  groupVersion(@Res() res: Response): void {
-    sendJson(res, 200, groupVersionResources(KINDS));
+  @Get('apis/:group/:version')
+  groupVersion(@Param('group') group: string, @Param('version') version: string, @Res() res: Response): void {
+    sendJson(res, 200, found(groupVersionResources(group, version)));
   }
+}
+
+function found(document: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!document) throw new NotFoundError('', '', 'the server could not find the requested resource');
+  return document;
 }

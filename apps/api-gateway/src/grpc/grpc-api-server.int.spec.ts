@@ -7,7 +7,7 @@ import { createResourceStore } from '@kastra/resource-store';
 import { SecretCipher } from '@kastra/secrets';
 import { createTestDatabase, eventually, type TestDatabase } from '@kastra/testing';
 import { ResourceServiceTestClient, WatchRecorder } from './test/resource-service-test-client';
-import { adminToken, startGrpcGateway, userToken } from './test/start-grpc-gateway';
+import { adminToken, grantClusterRole, startGrpcGateway, testAuthority, userToken } from './test/start-grpc-gateway';
 
 const llm = (name: string, model: string, labels: Record<string, string> = {}) =>
   JSON.stringify({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name, labels }, spec: { provider: 'mock', model } });
@@ -26,6 +26,10 @@ describe('gRPC API over the Postgres resource store', () => {
     store = await createResourceStore({ pool, databaseUrl: database.url, cipher: new SecretCipher(randomBytes(32)) });
     const started = await startGrpcGateway(store);
     app = started.app;
+    // alice edits every namespace, bob views every namespace, carol edits default only
+    await grantClusterRole(app, store, 'alice', 'edit');
+    await grantClusterRole(app, store, 'bob', 'view');
+    await grantClusterRole(app, store, 'carol', 'edit', 'default');
     client = new ResourceServiceTestClient(started.address, userToken);
   });
 
@@ -144,12 +148,48 @@ describe('gRPC API over the Postgres resource store', () => {
     expect((await client.get('LLM', 'kept')).metadata.uid).toBe(kept.metadata.uid);
   });
 
-  it('keeps Secrets to admins and never returns their values in clear', async () => {
+  it('keeps Secrets from view and edit readers, and never returns their values in clear', async () => {
     const secret = JSON.stringify({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'keys' }, stringData: { openai: 'sk-very-secret' } });
-    await expect(client.apply(secret)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    const viewer = client.as(testAuthority.issue({ sub: 'bob', groups: [] }));
+    await expect(viewer.apply(secret)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
     const admin = client.as(adminToken);
     const stored = await admin.apply(secret);
     expect(JSON.stringify(stored)).not.toContain('sk-very-secret');
     expect(JSON.stringify(await admin.get('Secret', 'keys'))).not.toContain('sk-very-secret');
+    // edit may write a Secret but never read one back
+    await expect(client.get('Secret', 'keys')).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    await expect(client.list({ kind: 'secrets' })).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    await expect(viewer.get('Secret', 'keys')).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+  });
+
+  it('authorizes every call by RBAC: a user bound in one namespace cannot act in another, nor bind itself cluster-admin', async () => {
+    // Given carol, who edits default only, and an admin's LLM in team-b
+    const admin = client.as(adminToken);
+    const carol = client.as(testAuthority.issue({ sub: 'carol', groups: [] }));
+    const foreign = JSON.stringify({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'keyed', namespace: 'team-b' }, spec: { provider: 'mock', model: 'm' } });
+    await admin.apply(foreign);
+    // When carol applies, reads, lists, watches or deletes there (dry-run included)
+    const denied = { code: status.PERMISSION_DENIED, details: expect.stringContaining('User "carol" cannot') };
+    await expect(carol.apply(foreign.replace('"m"', '"evil"'))).rejects.toMatchObject(denied);
+    await expect(carol.apply(foreign.replace('"m"', '"evil"'), { dry_run: true })).rejects.toMatchObject(denied);
+    await expect(carol.get('LLM', 'keyed', 'team-b')).rejects.toMatchObject(denied);
+    await expect(carol.list({ kind: 'LLM', namespace: 'team-b' })).rejects.toMatchObject(denied);
+    await expect(carol.list({ kind: 'LLM' })).rejects.toMatchObject(denied);
+    await expect(carol.delete('LLM', 'keyed', { namespace: 'team-b' })).rejects.toMatchObject(denied);
+    const watch = new WatchRecorder(carol.watch({ kind: 'LLM', namespace: 'team-b' }));
+    await eventually(async () => watch.error !== undefined);
+    expect(watch.error).toMatchObject({ code: status.PERMISSION_DENIED });
+    // Then nothing changed
+    expect((await admin.get('LLM', 'keyed', 'team-b')).spec).toMatchObject({ model: 'm' });
+    // And binding herself cluster-admin in her own namespace is an escalation, refused
+    const escalation = JSON.stringify({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'carol-root', namespace: 'default' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'carol' }],
+    });
+    await expect(carol.apply(escalation)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    await expect(admin.get('RoleBinding', 'carol-root')).rejects.toMatchObject({ code: status.NOT_FOUND });
   });
 });

@@ -1,6 +1,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { JwtAuthority } from '@kastra/auth';
+import { RbacAuthorizer, RbacPolicyCache } from '@kastra/rbac';
 import { RESOURCE_STORE, type ResourceStore } from '@kastra/resource-store';
 import { GRPC_API_OPTIONS, type GrpcApiOptions } from './grpc-api-options';
 import { ResourceRpcHandlers } from './resource-rpc-handlers';
@@ -22,6 +23,8 @@ export class GrpcApiServer implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
     private readonly authority: JwtAuthority,
+    private readonly authorizer: RbacAuthorizer,
+    private readonly policy: RbacPolicyCache,
     @Inject(GRPC_API_OPTIONS) private readonly options: GrpcApiOptions,
   ) {}
 
@@ -33,7 +36,7 @@ export class GrpcApiServer implements OnModuleInit, BeforeApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     const server = new Server();
-    const handlers = new ResourceRpcHandlers(this.store, this.authority);
+    const handlers = new ResourceRpcHandlers(this.store, this.authority, this.authorizer, { observe: (object, deleted) => this.policy.observe(object, deleted) });
     server.addService(resourceServiceDefinition(), resourceServiceImplementation(handlers, this.logger, this.stopping.signal));
     const address = `${this.options.host}:${this.options.port}`;
     this.boundPort = await new Promise<number>((resolve, reject) => {

@@ -4,7 +4,7 @@ import { eventually } from '@kastra/testing';
 import { grpcApiOptionsFromEnv } from './grpc-api-options';
 import { InMemoryResourceStore } from './test/in-memory-resource-store';
 import { ResourceServiceTestClient, WatchRecorder } from './test/resource-service-test-client';
-import { adminToken, startGrpcGateway, userToken } from './test/start-grpc-gateway';
+import { adminToken, grantClusterRole, startGrpcGateway, testAuthority, userToken } from './test/start-grpc-gateway';
 
 const llm = (name: string, model: string, labels: Record<string, string> = {}) => `
 apiVersion: mastra.ai/v1
@@ -21,11 +21,16 @@ describe('GrpcApiModule (real gRPC client, in-memory store)', () => {
   let store: InMemoryResourceStore;
   let app: INestApplicationContext;
   let client: ResourceServiceTestClient;
+  /** The store watches the gateway keeps open by itself (its RBAC policy cache). */
+  let ownWatches: number;
 
   beforeEach(async () => {
     store = new InMemoryResourceStore();
     const started = await startGrpcGateway(store);
     app = started.app;
+    await grantClusterRole(app, store, 'alice', 'edit');
+    await grantClusterRole(app, store, 'bob', 'view');
+    ownWatches = store.openWatches;
     client = new ResourceServiceTestClient(started.address, userToken);
   });
 
@@ -59,7 +64,7 @@ describe('GrpcApiModule (real gRPC client, in-memory store)', () => {
   it('streams ADDED, MODIFIED and DELETED to a watch, and closes the store watch when the client cancels', async () => {
     // Given a watch on LLMs
     const watch = new WatchRecorder(client.watch({ kind: 'LLM', namespace: 'default' }));
-    await eventually(async () => store.openWatches === 1);
+    await eventually(async () => store.openWatches === ownWatches + 1);
     // When an LLM is created, changed and deleted
     await client.apply(llm('watched', 'a'));
     await client.apply(llm('watched', 'b'));
@@ -70,7 +75,7 @@ describe('GrpcApiModule (real gRPC client, in-memory store)', () => {
     expect(watch.events[1].object.spec).toEqual({ provider: 'mock', model: 'b' });
     // When the client cancels, then the server stops reading the store
     watch.stream.cancel();
-    await eventually(async () => store.openWatches === 0);
+    await eventually(async () => store.openWatches === ownWatches);
   });
 
   it('answers an invalid manifest with INVALID_ARGUMENT naming the field, storing nothing', async () => {
@@ -88,9 +93,9 @@ describe('GrpcApiModule (real gRPC client, in-memory store)', () => {
     expect(watch.error?.code).toBe(status.UNAUTHENTICATED);
   });
 
-  it('answers PERMISSION_DENIED to a user on Secrets, while an admin may', async () => {
+  it('answers PERMISSION_DENIED to a viewer writing a Secret and an editor reading one, while an admin may', async () => {
     const secret = 'apiVersion: mastra.ai/v1\nkind: Secret\nmetadata: {name: keys}\ndata: {openai: c2stdGVzdA==}\n';
-    await expect(client.apply(secret)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    await expect(client.as(testAuthority.issue({ sub: 'bob' })).apply(secret)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
     await expect(client.get('secrets', 'keys')).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
     const admin = client.as(adminToken);
     await admin.apply(secret);
@@ -107,7 +112,7 @@ describe('GrpcApiModule (real gRPC client, in-memory store)', () => {
   it('ends open watches with UNAVAILABLE when the app shuts down, without waiting for the grace period', async () => {
     // Given an open watch
     const watch = new WatchRecorder(client.watch({ kind: 'LLM' }));
-    await eventually(async () => store.openWatches === 1);
+    await eventually(async () => store.openWatches === ownWatches + 1);
     // When the app closes
     const started = Date.now();
     await app.close();

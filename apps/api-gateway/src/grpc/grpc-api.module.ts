@@ -3,8 +3,8 @@ import { GRPC_API_OPTIONS, type GrpcApiOptions, grpcApiOptionsFromEnv } from './
 import { GrpcApiServer } from './grpc-api-server';
 
 /**
- * The gateway's gRPC API (:50051, or GRPC_PORT). Needs `RESOURCE_STORE` (ResourceStoreModule)
- * and `JwtAuthority` (AuthModule) from global modules of the app.
+ * The gateway's gRPC API (:50051, or GRPC_PORT). Needs `RESOURCE_STORE` (ResourceStoreModule),
+ * `JwtAuthority` (AuthModule) and the RBAC authorizer and policy (RbacModule) from global modules of the app.
  */
 @Module({
   providers: [GrpcApiServer, { provide: GRPC_API_OPTIONS, useFactory: () => grpcApiOptionsFromEnv() }],

@@ -1,10 +1,11 @@
 import type { Metadata } from '@grpc/grpc-js';
 import {
-  API_GROUP_VERSION,
+  apiVersionOf,
   BadRequestError,
   DEFAULT_NAMESPACE,
   type FieldCause,
   findKindByName,
+  findKindByPlural,
   InvalidError,
   type KindDefinition,
   NotFoundError,
@@ -13,6 +14,7 @@ import {
   type ResourceKey,
 } from '@kastra/api';
 import type { JwtAuthority, Principal } from '@kastra/auth';
+import { type AuthorizationAttributes, isRbacKind, type RbacAuthorizer, type RbacObject } from '@kastra/rbac';
 import {
   applyServerSide,
   type ListQuery,
@@ -22,7 +24,7 @@ import {
   type WriteContext,
 } from '@kastra/resource-store';
 import { parseManifestText } from './manifest-text';
-import { authorizeKind, principalFromMetadata } from './grpc-principal';
+import { principalFromMetadata } from './grpc-principal';
 import type { ApplyRequest, DeleteRequest, GetRequest, ListRequest, WatchRequest } from './resource-rpc-messages';
 
 /** Field manager of an Apply that names none (kubectl uses `kubectl`). */
@@ -30,38 +32,58 @@ export const DEFAULT_GRPC_FIELD_MANAGER = 'kastra-grpc';
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
+/** What RBAC needs to hear of the RBAC objects a call writes (the REST API's RbacWriteGuard). */
+export interface RbacWriteHooks {
+  observe(object: Resource, deleted?: boolean): void;
+}
+
 /**
  * What each ResourceService call does, free of grpc-js plumbing: authenticate, resolve the kind,
- * authorise, call the ResourceStore. Errors are the typed errors of @kastra/api; the transport
- * turns them into gRPC statuses.
+ * authorize through RBAC exactly as the same REST request would be, call the ResourceStore.
+ * Errors are the typed errors of @kastra/api; the transport turns them into gRPC statuses.
  */
 export class ResourceRpcHandlers {
-  constructor(private readonly store: ResourceStore, private readonly authority: JwtAuthority) {}
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly authority: JwtAuthority,
+    private readonly authorizer: RbacAuthorizer,
+    private readonly rbacWrites?: RbacWriteHooks,
+  ) {}
 
-  /** Server-side apply of one manifest: creates it, or merges it into the stored object. */
+  /** Server-side apply of one manifest: creates it, or merges it into the stored object (a patch, and a create when new). */
   async apply(request: ApplyRequest, metadata: Metadata): Promise<Resource> {
     const principal = principalFromMetadata(metadata, this.authority);
     const applied = parseManifestText(request.manifest);
     const key = appliedKey(applied);
-    authorizeKind(principal, key.kind, 'apply');
+    const kind = findKindByName(key.kind)!;
+    this.authorize(principal, 'patch', kind, key.namespace, key.name);
     // ApplyRequest has no field validation option: Strict, REST's default (nothing dropped silently).
     const { unknownFields } = pruneUnknownFields(applied);
     if (unknownFields.length > 0) throw new InvalidError(key.kind, key.name, unknownFields);
     const fieldManager = request.field_manager.trim() || DEFAULT_GRPC_FIELD_MANAGER;
-    const desired: Resource = { ...applied, metadata: { ...applied.metadata, namespace: key.namespace } };
-    return this.store.patch(
+    const { namespace: _sent, ...meta } = applied.metadata;
+    const desired: Resource = { ...applied, metadata: { ...meta, ...(kind.namespaced ? { namespace: key.namespace } : {}) } };
+    const ctx = writeContext(principal, metadata, request.dry_run);
+    const written = await this.store.patch(
       key,
-      (current) => applyServerSide(current, desired, fieldManager),
-      writeContext(principal, metadata, request.dry_run),
+      (current) => {
+        if (!current) this.authorize(principal, 'create', kind, key.namespace, key.name);
+        const next = applyServerSide(current, desired, fieldManager);
+        if (isRbacKind(next.kind)) this.authorizer.assertNoEscalation(principal, next as unknown as RbacObject, key.namespace);
+        return next;
+      },
+      ctx,
       { createIfMissing: true },
     );
+    if (!ctx.dryRun) this.rbacWrites?.observe(written);
+    return written;
   }
 
   async get(request: GetRequest, metadata: Metadata): Promise<Resource> {
     const principal = principalFromMetadata(metadata, this.authority);
     const kind = resolveKind(request.kind);
-    authorizeKind(principal, kind.kind, 'get');
     const key = namedKey(kind, request.namespace, request.name);
+    this.authorize(principal, 'get', kind, key.namespace, key.name);
     const found = await this.store.get(key);
     if (!found) throw new NotFoundError(kind.plural, key.name);
     return found;
@@ -70,18 +92,20 @@ export class ResourceRpcHandlers {
   async list(request: ListRequest, metadata: Metadata): Promise<ResourceList> {
     const principal = principalFromMetadata(metadata, this.authority);
     const kind = resolveKind(request.kind);
-    authorizeKind(principal, kind.kind, 'list');
-    return this.store.list(listQuery(kind, request.namespace, request.label_selector, request.field_selector));
+    const query = listQuery(kind, request.namespace, request.label_selector, request.field_selector);
+    this.authorize(principal, 'list', kind, query.namespace ?? '');
+    return this.store.list(query);
   }
 
   /** The object as removed, or as it now is (deletionTimestamp set) while finalizers run. */
   async delete(request: DeleteRequest, metadata: Metadata): Promise<Resource> {
     const principal = principalFromMetadata(metadata, this.authority);
     const kind = resolveKind(request.kind);
-    authorizeKind(principal, kind.kind, 'delete');
     const key = namedKey(kind, request.namespace, request.name);
+    this.authorize(principal, 'delete', kind, key.namespace, key.name);
     const resourceVersion = request.resource_version?.trim();
     const result = await this.store.delete(key, writeContext(principal, metadata, false), resourceVersion ? { resourceVersion } : {});
+    this.rbacWrites?.observe(result.object, !result.pending);
     return result.object;
   }
 
@@ -94,31 +118,37 @@ export class ResourceRpcHandlers {
   async watch(request: WatchRequest, metadata: Metadata, signal: AbortSignal, onStart?: () => void): Promise<AsyncIterable<WatchEvent>> {
     const principal = principalFromMetadata(metadata, this.authority);
     const kind = resolveKind(request.kind);
-    authorizeKind(principal, kind.kind, 'watch');
     const query = listQuery(kind, request.namespace, request.label_selector, '');
+    this.authorize(principal, 'watch', kind, query.namespace ?? '');
     const requested = request.resource_version.trim();
     return this.store.watch(query, requested === '' ? undefined : requested, signal, onStart);
   }
+
+  /** The same attributes the REST request for this call is authorized with; throws the apiserver's 403. */
+  private authorize(principal: Principal, verb: string, kind: KindDefinition, namespace: string, name?: string): void {
+    const attributes: AuthorizationAttributes = { verb, apiGroup: kind.group, resource: kind.plural, namespace, ...(name ? { name } : {}) };
+    this.authorizer.assertAllowed(principal, attributes);
+  }
 }
 
-/** A kind from its name, plural, singular or short name (any case). */
+/** A kind from its name, plural, singular or short name (any case), in any served group. */
 export function resolveKind(name: string): KindDefinition {
   const trimmed = name.trim();
   if (trimmed === '') throw new BadRequestError('kind is required: a kind name (LLM), plural (llms) or short name');
-  const kind = findKindByName(trimmed);
-  if (!kind) throw new BadRequestError(`the server does not serve a resource type "${trimmed}" in ${API_GROUP_VERSION}`);
+  const kind = findKindByName(trimmed) ?? findKindByPlural(trimmed.toLowerCase());
+  if (!kind) throw new BadRequestError(`the server does not serve a resource type "${trimmed}"`);
   return kind;
 }
 
 function namedKey(kind: KindDefinition, namespace: string, name: string): ResourceKey {
   if (name.trim() === '') throw new BadRequestError(`name is required to address one ${kind.kind}`);
-  return { kind: kind.kind, namespace: namespace.trim() || DEFAULT_NAMESPACE, name: name.trim() };
+  return { kind: kind.kind, namespace: kind.namespaced ? namespace.trim() || DEFAULT_NAMESPACE : '', name: name.trim() };
 }
 
 function listQuery(kind: KindDefinition, namespace: string, labelSelector: string, fieldSelector: string): ListQuery {
   return {
     kind: kind.kind,
-    ...(namespace.trim() ? { namespace: namespace.trim() } : {}),
+    ...(namespace.trim() && kind.namespaced ? { namespace: namespace.trim() } : {}),
     ...(labelSelector.trim() ? { labelSelector: labelSelector.trim() } : {}),
     ...(fieldSelector.trim() ? { fieldSelector: fieldSelector.trim() } : {}),
   };
@@ -131,15 +161,16 @@ function listQuery(kind: KindDefinition, namespace: string, labelSelector: strin
 function appliedKey(applied: Resource): ResourceKey {
   const causes: FieldCause[] = [];
   const { apiVersion, kind, metadata } = applied as Partial<Record<'apiVersion' | 'kind' | 'metadata', unknown>>;
-  if (apiVersion === undefined) causes.push({ reason: 'FieldValueRequired', field: 'apiVersion', message: `Required value: must be "${API_GROUP_VERSION}"` });
-  else if (apiVersion !== API_GROUP_VERSION) {
-    causes.push({ reason: 'FieldValueNotSupported', field: 'apiVersion', message: `Unsupported value: ${JSON.stringify(apiVersion)}: must be "${API_GROUP_VERSION}"` });
-  }
   const definition = typeof kind === 'string' ? findKindByName(kind) : undefined;
+  const expected = definition ? apiVersionOf(definition) : 'the apiVersion of the kind';
+  if (apiVersion === undefined) causes.push({ reason: 'FieldValueRequired', field: 'apiVersion', message: `Required value: must be "${expected}"` });
+  else if (definition && apiVersion !== expected) {
+    causes.push({ reason: 'FieldValueNotSupported', field: 'apiVersion', message: `Unsupported value: ${JSON.stringify(apiVersion)}: must be "${expected}"` });
+  }
   if (kind === undefined || kind === '') causes.push({ reason: 'FieldValueRequired', field: 'kind', message: 'Required value' });
   else if (!definition || definition.kind !== kind) {
     const hint = definition ? `; did you mean "${definition.kind}"?` : '';
-    causes.push({ reason: 'FieldValueNotSupported', field: 'kind', message: `Unsupported value: ${JSON.stringify(kind)}: not a kind of ${API_GROUP_VERSION}${hint}` });
+    causes.push({ reason: 'FieldValueNotSupported', field: 'kind', message: `Unsupported value: ${JSON.stringify(kind)}: not a kind the server serves${hint}` });
   }
   const meta = typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : undefined;
   if (!meta) causes.push({ reason: 'FieldValueRequired', field: 'metadata', message: 'Required value' });
@@ -151,13 +182,15 @@ function appliedKey(applied: Resource): ResourceKey {
   }
   const name = typeof meta?.name === 'string' ? meta.name : '';
   if (causes.length > 0) throw new InvalidError(typeof kind === 'string' && kind ? kind : 'Unknown', name, causes);
-  return { kind: kind as string, namespace: (meta?.namespace as string | undefined) ?? DEFAULT_NAMESPACE, name };
+  const namespace = definition!.namespaced ? ((meta?.namespace as string | undefined) ?? DEFAULT_NAMESPACE) : '';
+  return { kind: kind as string, namespace, name };
 }
 
 function writeContext(principal: Principal, metadata: Metadata, dryRun: boolean): WriteContext {
   const [traceparent] = metadata.get('traceparent');
   return {
     actor: `user:${principal.sub}`,
+    principal: { sub: principal.sub, groups: principal.groups },
     ...(dryRun ? { dryRun: true } : {}),
     ...(typeof traceparent === 'string' && TRACEPARENT.test(traceparent) ? { traceparent } : {}),
   };

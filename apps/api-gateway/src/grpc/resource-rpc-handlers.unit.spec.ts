@@ -2,6 +2,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { BadRequestError, ForbiddenError, InvalidError, NotFoundError, UnauthorizedError } from '@kastra/api';
 import { JwtAuthority } from '@kastra/auth';
 import type { WatchEvent } from '@kastra/resource-store';
+import { bootstrapPolicy, RbacAuthorizer, RbacPolicy } from '@kastra/rbac';
 import { ResourceRpcHandlers } from './resource-rpc-handlers';
 import { InMemoryResourceStore } from './test/in-memory-resource-store';
 
@@ -28,9 +29,24 @@ spec:
   model: ${model}
 `;
 
+/** Users of these tests: alice edits every namespace, bob views every namespace (ClusterRoleBindings). */
+function policy(): RbacPolicy {
+  const rbac = new RbacPolicy(bootstrapPolicy());
+  for (const [sub, role] of [['alice', 'edit'], ['bob', 'view']]) {
+    rbac.put({
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `${sub}-${role}` },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: sub }],
+    });
+  }
+  return rbac;
+}
+
 function setup() {
   const store = new InMemoryResourceStore();
-  return { store, handlers: new ResourceRpcHandlers(store, authority) };
+  const rbac = policy();
+  return { store, handlers: new ResourceRpcHandlers(store, authority, new RbacAuthorizer(() => rbac)) };
 }
 
 const apply = (manifest: string, extra: { dry_run?: boolean; field_manager?: string } = {}) => ({
@@ -125,16 +141,18 @@ describe('ResourceRpcHandlers', () => {
     }
   });
 
-  it('lets only admins touch Secrets', async () => {
+  it('keeps Secrets from view (no write, no read) and edit (write, no read); admins may', async () => {
     const { handlers } = setup();
     const secret = JSON.stringify({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'keys' }, stringData: { openai: 'sk-test' } });
-    // When a user applies, gets, lists or watches Secrets
-    await expect(handlers.apply(apply(secret), withToken('user'))).rejects.toBeInstanceOf(ForbiddenError);
+    // When a viewer applies a Secret, and an editor gets, lists or watches Secrets
+    await expect(handlers.apply(apply(secret), withToken('user', 'bob'))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(handlers.get({ kind: 'secrets', namespace: '', name: 'keys' }, withToken('user', 'bob'))).rejects.toBeInstanceOf(ForbiddenError);
     await expect(handlers.get({ kind: 'secrets', namespace: '', name: 'keys' }, withToken('user'))).rejects.toBeInstanceOf(ForbiddenError);
     await expect(handlers.list({ kind: 'Secret', namespace: '', label_selector: '', field_selector: '' }, withToken('user'))).rejects.toBeInstanceOf(ForbiddenError);
     await expect(handlers.watch({ kind: 'secret', namespace: '', label_selector: '', resource_version: '' }, withToken('user'), new AbortController().signal)).rejects.toBeInstanceOf(ForbiddenError);
-    // Then an admin may
+    // Then they are refused; an admin may read, and an editor may write
     await expect(handlers.get({ kind: 'secrets', namespace: '', name: 'keys' }, withToken('admin'))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(handlers.apply(apply(secret), withToken('user'))).resolves.toMatchObject({ kind: 'Secret' });
   });
 
   it('gets by kind, plural or short name, and says NotFound for a missing object', async () => {

@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
-import { API_GROUP, API_VERSION, type JsonSchema, type KindDefinition } from '@kastra/api';
+import { apiVersionOf, type JsonSchema, type KindDefinition } from '@kastra/api';
 import { SERVER_GIT_VERSION } from '../discovery/discovery-documents';
 
-/** Schema names as the apiserver writes them for a group (`mastra.ai` -> `ai.mastra.v1.Agent`). */
-export function schemaName(kind: string): string {
-  return `${API_GROUP.split('.').reverse().join('.')}.${API_VERSION}.${kind}`;
+/** Schema names as the apiserver writes them for a group (`mastra.ai` -> `ai.mastra.v1.Agent`, RBAC: `io.k8s.api.rbac.v1.Role`). */
+export function schemaName(kind: string, group = 'mastra.ai', version = 'v1'): string {
+  if (group.endsWith('.k8s.io')) return `io.k8s.api.${group.slice(0, -'.k8s.io'.length).split('.')[0]}.${version}.${kind}`;
+  return `${group.split('.').reverse().join('.')}.${version}.${kind}`;
+}
+
+/** `mastraAi`, `rbacAuthorizationK8sIo`: a group as operation ids and tags spell it. */
+function camelGroup(group: string): string {
+  return group.split('.').map((part, i) => (i === 0 ? part : part.charAt(0).toUpperCase() + part.slice(1))).join('');
 }
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
@@ -63,12 +69,14 @@ function responses(schema: JsonSchema, codes: string[]): JsonSchema {
 }
 
 function operation(kind: KindDefinition, action: string, verb: string, extra: JsonSchema): JsonSchema {
+  const group = camelGroup(kind.group);
+  const version = kind.version.charAt(0).toUpperCase() + kind.version.slice(1);
   return {
     description: `${verb} ${kind.kind}`,
-    operationId: `${verb}MastraAiV1${kind.kind}`,
-    tags: ['mastraAi_v1'],
+    operationId: `${verb}${group.charAt(0).toUpperCase()}${group.slice(1)}${version}${kind.kind}`,
+    tags: [`${group}_${kind.version}`],
     'x-kubernetes-action': action,
-    'x-kubernetes-group-version-kind': { group: API_GROUP, version: API_VERSION, kind: kind.kind },
+    'x-kubernetes-group-version-kind': { group: kind.group, version: kind.version, kind: kind.kind },
     ...extra,
   };
 }
@@ -76,11 +84,14 @@ function operation(kind: KindDefinition, action: string, verb: string, extra: Js
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
 function kindPaths(kind: KindDefinition): Record<string, JsonSchema> {
-  const object = ref(schemaName(kind.kind));
-  const list = ref(schemaName(`${kind.kind}List`));
-  const base = `/apis/${API_GROUP}/${API_VERSION}`;
+  const object = ref(schemaName(kind.kind, kind.group, kind.version));
+  const list = ref(schemaName(`${kind.kind}List`, kind.group, kind.version));
+  const base = `/apis/${apiVersionOf(kind)}`;
+  // Namespaced kinds live under namespaces/{namespace} (and list across all); cluster-scoped ones at the top.
+  const scope = kind.namespaced ? '/namespaces/{namespace}' : '';
+  const scopeParameters = kind.namespaced ? [NAMESPACE] : [];
   const item = {
-    parameters: [NAME, NAMESPACE],
+    parameters: [NAME, ...scopeParameters],
     get: operation(kind, 'get', 'read', { responses: responses(object, ['200']) }),
     put: operation(kind, 'put', 'replace', { parameters: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION], requestBody: body(object), responses: responses(object, ['200', '201']) }),
     patch: operation(kind, 'patch', 'patch', {
@@ -91,19 +102,21 @@ function kindPaths(kind: KindDefinition): Record<string, JsonSchema> {
     delete: operation(kind, 'delete', 'delete', { parameters: [DRY_RUN], responses: responses(ref(`${META}.Status`), ['200', '202']) }),
   };
   const paths: Record<string, JsonSchema> = {
-    [`${base}/namespaces/{namespace}/${kind.plural}`]: {
-      parameters: [NAMESPACE],
+    [`${base}${scope}/${kind.plural}`]: {
+      parameters: scopeParameters,
       get: operation(kind, 'list', 'list', { parameters: [LABEL_SELECTOR, FIELD_SELECTOR, RESOURCE_VERSION, TIMEOUT, WATCH], responses: responses(list, ['200']) }),
       post: operation(kind, 'post', 'create', { parameters: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION], requestBody: body(object), responses: responses(object, ['200', '201']) }),
     },
-    [`${base}/namespaces/{namespace}/${kind.plural}/{name}`]: item,
-    [`${base}/${kind.plural}`]: {
-      get: operation(kind, 'list', 'listAllNamespaces', { parameters: [LABEL_SELECTOR, FIELD_SELECTOR, RESOURCE_VERSION, TIMEOUT, WATCH], responses: responses(list, ['200']) }),
-    },
+    [`${base}${scope}/${kind.plural}/{name}`]: item,
   };
+  if (kind.namespaced) {
+    paths[`${base}/${kind.plural}`] = {
+      get: operation(kind, 'list', 'listAllNamespaces', { parameters: [LABEL_SELECTOR, FIELD_SELECTOR, RESOURCE_VERSION, TIMEOUT, WATCH], responses: responses(list, ['200']) }),
+    };
+  }
   if (kind.hasStatus) {
-    paths[`${base}/namespaces/{namespace}/${kind.plural}/{name}/status`] = {
-      parameters: [NAME, NAMESPACE],
+    paths[`${base}${scope}/${kind.plural}/{name}/status`] = {
+      parameters: [NAME, ...scopeParameters],
       get: operation(kind, 'get', 'readStatus', { responses: responses(object, ['200']) }),
       put: operation(kind, 'put', 'replaceStatus', { parameters: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION], requestBody: body(object), responses: responses(object, ['200']) }),
       patch: operation(kind, 'patch', 'patchStatus', {
@@ -117,25 +130,26 @@ function kindPaths(kind: KindDefinition): Record<string, JsonSchema> {
 }
 
 function kindSchemas(kind: KindDefinition): Record<string, JsonSchema> {
-  const gvk = [{ group: API_GROUP, version: API_VERSION, kind: kind.kind }];
+  const gvk = (name: string) => [{ group: kind.group, version: kind.version, kind: name }];
+  const name = (of: string) => schemaName(of, kind.group, kind.version);
   return {
-    [schemaName(kind.kind)]: { ...kind.schema, 'x-kubernetes-group-version-kind': gvk },
-    [schemaName(`${kind.kind}List`)]: {
+    [name(kind.kind)]: { ...kind.schema, 'x-kubernetes-group-version-kind': gvk(kind.kind) },
+    [name(`${kind.kind}List`)]: {
       type: 'object',
       description: `A list of ${kind.kind}.`,
       required: ['items'],
       properties: {
-        apiVersion: { type: 'string', description: 'mastra.ai/v1' },
+        apiVersion: { type: 'string', description: apiVersionOf(kind) },
         kind: { type: 'string', description: `${kind.kind}List` },
         metadata: ref(`${META}.ListMeta`),
-        items: { type: 'array', description: `The ${kind.plural}.`, items: ref(schemaName(kind.kind)) },
+        items: { type: 'array', description: `The ${kind.plural}.`, items: ref(name(kind.kind)) },
       },
-      'x-kubernetes-group-version-kind': [{ group: API_GROUP, version: API_VERSION, kind: `${kind.kind}List` }],
+      'x-kubernetes-group-version-kind': gvk(`${kind.kind}List`),
     },
   };
 }
 
-/** `GET /openapi/v3/apis/mastra.ai/v1`: the schemas kubectl explains and the operations it probes. */
+/** `GET /openapi/v3/apis/{group}/{version}` of the given kinds (one group-version's): the schemas kubectl explains and the operations it probes. */
 export function groupVersionOpenApi(kinds: readonly KindDefinition[]): JsonSchema {
   return {
     openapi: '3.0.0',

@@ -1,15 +1,16 @@
 import { BadRequestError, NotFoundError } from '@kastra/api';
 import { parseDeleteOptions } from './delete-options';
-import { kindOfPlural, manifestFor } from './resource-manifest';
+import { kindOfResource, manifestFor } from './resource-manifest';
 
-const llms = () => kindOfPlural('llms');
+const llms = () => kindOfResource('mastra.ai', 'v1', 'llms');
 const llm = (metadata: Record<string, unknown> = { name: 'x' }) => ({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata, spec: {} });
 
 describe('manifests against the URL', () => {
   it('serves only known plurals', () => {
     expect(llms().kind).toBe('LLM');
-    expect(() => kindOfPlural('gadgets')).toThrow(NotFoundError);
-    expect(() => kindOfPlural('LLMs')).toThrow(NotFoundError);
+    expect(() => kindOfResource('mastra.ai', 'v1', 'gadgets')).toThrow(NotFoundError);
+    expect(() => kindOfResource('mastra.ai', 'v1', 'LLMs')).toThrow(NotFoundError);
+    expect(() => kindOfResource('rbac.authorization.k8s.io', 'v1', 'llms')).toThrow(NotFoundError);
   });
 
   it('fills the namespace in from the URL and keeps the rest', () => {
@@ -34,5 +35,14 @@ describe('manifests against the URL', () => {
     expect(parseDeleteOptions(body, 'application/json')).toEqual({ preconditions: { resourceVersion: '4' }, dryRun: true });
     expect(() => parseDeleteOptions(Buffer.from('{"dryRun":["Maybe"]}'), 'application/json')).toThrow(BadRequestError);
     expect(() => parseDeleteOptions(Buffer.from('{"preconditions":{"uid":3}}'), 'application/json')).toThrow(BadRequestError);
+  });
+});
+
+describe('manifestFor a cluster-scoped kind', () => {
+  it('drops a namespace sent in the body and checks the RBAC apiVersion', () => {
+    const clusterRoles = kindOfResource('rbac.authorization.k8s.io', 'v1', 'clusterroles');
+    const body = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r', namespace: 'x' }, rules: [] };
+    expect(manifestFor(body, { kind: clusterRoles, name: 'r' })).toEqual({ ...body, metadata: { name: 'r' } });
+    expect(() => manifestFor({ ...body, apiVersion: 'mastra.ai/v1' }, { kind: clusterRoles })).toThrow(/expected API version \(rbac.authorization.k8s.io\/v1\)/);
   });
 });

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { API_GROUP_VERSION, NotFoundError, type KindDefinition, type Resource } from '@kastra/api';
+import { apiVersionOf, NotFoundError, type KindDefinition, type Resource } from '@kastra/api';
 import { RESOURCE_STORE, type ListQuery, type ResourceStore } from '@kastra/resource-store';
 import type { Logger } from '@kastra/telemetry';
 import { GATEWAY_LOGGER } from '../gateway-logger';
@@ -8,10 +8,8 @@ import { requestedTableVersion } from '../http/accept-header';
 import { queryFlag, queryValue, timeoutSecondsOf, type RequestQuery } from '../http/request-query';
 import { sendJson } from '../http/send-json';
 import { buildTable, type IncludeObject } from '../tables/resource-table';
-import { kindOfPlural } from './resource-manifest';
+import { kindInScope } from './resource-manifest';
 import { streamWatch } from './watch-stream';
-
-const BASE = `apis/${API_GROUP_VERSION}`;
 
 /** How a read answers: plain objects, or a Table when kubectl asks for one. */
 interface Rendering {
@@ -27,40 +25,58 @@ function renderingOf(req: Request, query: RequestQuery): Rendering {
   };
 }
 
-/** GET of resources: list, watch (`?watch=true`) and get, as JSON or as kubectl's Tables. */
-@Controller(BASE)
+interface Route {
+  group: string;
+  version: string;
+}
+
+/**
+ * GET of resources of every served group: list, watch (`?watch=true`) and get, as JSON or as
+ * kubectl's Tables; namespaced kinds under `namespaces/{ns}` (or across all namespaces), cluster-scoped
+ * ones without. Which kind a path names comes from the kind registry.
+ */
+@Controller('apis/:group/:version')
 export class ResourceReadsController {
   constructor(
     @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
     @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** A cluster-scoped kind's objects, or a namespaced kind's across all namespaces. */
   @Get(':plural')
-  async listAllNamespaces(@Param('plural') plural: string, @Query() query: RequestQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.listOrWatch(kindOfPlural(plural), undefined, query, req, res);
+  async listAll(@Param() route: Route & { plural: string }, @Query() query: RequestQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.listOrWatch(kindInScope(route.group, route.version, route.plural, undefined, true), undefined, query, req, res);
   }
 
-  @Get('namespaces/:namespace/:plural')
-  async list(
-    @Param('namespace') namespace: string,
-    @Param('plural') plural: string,
-    @Query() query: RequestQuery,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    await this.listOrWatch(kindOfPlural(plural), namespace, query, req, res);
+  /** One object of a cluster-scoped kind. */
+  @Get(':plural/:name')
+  async getClusterScoped(@Param() route: Route & { plural: string; name: string }, @Query() query: RequestQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.sendObject(kindInScope(route.group, route.version, route.plural, undefined), '', route.name, query, req, res);
+  }
+
+  /** `namespaces/{ns}/{plural}` (a list) or `{plural}/{name}/status` of a cluster-scoped kind: both have three segments. */
+  @Get(':first/:second/:third')
+  async listOrClusterStatus(@Param() route: Route & { first: string; second: string; third: string }, @Query() query: RequestQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
+    if (route.first === 'namespaces') {
+      await this.listOrWatch(kindInScope(route.group, route.version, route.third, route.second), route.second, query, req, res);
+      return;
+    }
+    const kind = statusKind(kindInScope(route.group, route.version, route.first, undefined), route.third, route.second);
+    sendJson(res, 200, await this.getObject(kind, '', route.second));
   }
 
   @Get('namespaces/:namespace/:plural/:name')
-  async get(
-    @Param('namespace') namespace: string,
-    @Param('plural') plural: string,
-    @Param('name') name: string,
-    @Query() query: RequestQuery,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    const kind = kindOfPlural(plural);
+  async get(@Param() route: Route & { namespace: string; plural: string; name: string }, @Query() query: RequestQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.sendObject(kindInScope(route.group, route.version, route.plural, route.namespace), route.namespace, route.name, query, req, res);
+  }
+
+  @Get('namespaces/:namespace/:plural/:name/status')
+  async getStatus(@Param() route: Route & { namespace: string; plural: string; name: string }, @Res() res: Response): Promise<void> {
+    const kind = statusKind(kindInScope(route.group, route.version, route.plural, route.namespace), 'status', route.name);
+    sendJson(res, 200, await this.getObject(kind, route.namespace, route.name));
+  }
+
+  private async sendObject(kind: KindDefinition, namespace: string, name: string, query: RequestQuery, req: Request, res: Response): Promise<void> {
     const object = await this.getObject(kind, namespace, name);
     const rendering = renderingOf(req, query);
     if (rendering.tableVersion) {
@@ -68,13 +84,6 @@ export class ResourceReadsController {
     } else {
       sendJson(res, 200, object);
     }
-  }
-
-  @Get('namespaces/:namespace/:plural/:name/status')
-  async getStatus(@Param('namespace') namespace: string, @Param('plural') plural: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
-    const kind = kindOfPlural(plural);
-    if (!kind.hasStatus) throw new NotFoundError(plural, name, 'the server could not find the requested resource');
-    sendJson(res, 200, await this.getObject(kind, namespace, name));
   }
 
   private async getObject(kind: KindDefinition, namespace: string, name: string): Promise<Resource> {
@@ -111,10 +120,16 @@ export class ResourceReadsController {
       sendJson(res, 200, buildTable(kind, list.items, { version: rendering.tableVersion, includeObject: rendering.includeObject, resourceVersion: list.resourceVersion }));
       return;
     }
-    sendJson(res, 200, { apiVersion: API_GROUP_VERSION, kind: `${kind.kind}List`, metadata: { resourceVersion: list.resourceVersion }, items: list.items });
+    sendJson(res, 200, { apiVersion: apiVersionOf(kind), kind: `${kind.kind}List`, metadata: { resourceVersion: list.resourceVersion }, items: list.items });
   }
 }
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value !== undefined && value !== '' ? ({ [key]: value } as Record<K, string>) : {};
+}
+
+/** The kind, when it serves the `status` subresource asked for; a 404 otherwise. */
+function statusKind(kind: KindDefinition, subresource: string, name: string): KindDefinition {
+  if (subresource !== 'status' || !kind.hasStatus) throw new NotFoundError(kind.plural, name, 'the server could not find the requested resource');
+  return kind;
 }

@@ -1,8 +1,10 @@
 import { Controller, Delete, Inject, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { API_GROUP, API_GROUP_VERSION, BadRequestError, NotFoundError, type KindDefinition, type Resource, type ResourceKey } from '@kastra/api';
+import { BadRequestError, NotFoundError, type KindDefinition, type Resource, type ResourceKey } from '@kastra/api';
+import { RbacAuthorizer } from '@kastra/rbac';
 import { applyServerSide, RESOURCE_STORE, type ResourceStore, type WriteContext } from '@kastra/resource-store';
-import { writeContextOf, type AuthenticatedRequest } from '../auth/request-principal';
+import { RbacWriteGuard } from '../auth/rbac-write-guard';
+import { principalOf, writeContextOf, type AuthenticatedRequest } from '../auth/request-principal';
 import { parseObjectBody } from '../http/parse-manifest';
 import { applyPatchBody, patchTypeOf } from '../http/patch-document';
 import type { RequestWithRawBody } from '../http/raw-body.middleware';
@@ -10,56 +12,132 @@ import { FieldValidator } from '../http/field-validation';
 import { dryRunOf, fieldValidationOf, queryFlag, queryValue, type RequestQuery } from '../http/request-query';
 import { sendJson } from '../http/send-json';
 import { parseDeleteOptions } from './delete-options';
-import { kindOfPlural, manifestFor } from './resource-manifest';
+import { kindInScope, manifestFor } from './resource-manifest';
 
 type WriteRequest = AuthenticatedRequest & RequestWithRawBody;
 
-const ITEM = `apis/${API_GROUP_VERSION}/namespaces/:namespace/:plural/:name`;
+/** An object's address from the URL: namespace '' for cluster-scoped kinds. */
+interface ItemParams {
+  group: string;
+  version: string;
+  namespace?: string;
+  plural: string;
+  name: string;
+}
 
-/** Writes of resources: create, replace, the four patch types, delete, and the status subresource. */
-@Controller()
+/**
+ * Writes of resources of every served group: create, replace, the four patch types, delete, and
+ * the status subresource; namespaced kinds under `namespaces/{ns}`, cluster-scoped ones without.
+ * RBAC objects may only grant what their writer holds, and apply to the next request at once.
+ */
+@Controller('apis/:group/:version')
 export class ResourceWritesController {
-  constructor(@Inject(RESOURCE_STORE) private readonly store: ResourceStore) {}
+  constructor(
+    @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
+    private readonly rbac: RbacWriteGuard,
+    private readonly authorizer: RbacAuthorizer,
+  ) {}
 
-  @Post(`apis/${API_GROUP_VERSION}/namespaces/:namespace/:plural`)
-  async create(@Param('namespace') namespace: string, @Param('plural') plural: string, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
-    const kind = kindOfPlural(plural);
+  @Post(':plural')
+  async createClusterScoped(@Param() params: Omit<ItemParams, 'name'>, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+    await this.create(params, undefined, query, req, res);
+  }
+
+  @Post('namespaces/:namespace/:plural')
+  async createNamespaced(@Param() params: Omit<ItemParams, 'name'>, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+    await this.create(params, params.namespace, query, req, res);
+  }
+
+  @Put(':plural/:name')
+  async replaceClusterScoped(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+    await this.replace(params, query, req, res);
+  }
+
+  @Put('namespaces/:namespace/:plural/:name')
+  async replaceNamespaced(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+    await this.replace(params, query, req, res);
+  }
+
+  @Patch(':plural/:name')
+  async patchClusterScoped(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+    await this.patch(params, query, req, res);
+  }
+
+  @Patch('namespaces/:namespace/:plural/:name')
+  async patchNamespaced(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+    await this.patch(params, query, req, res);
+  }
+
+  @Delete(':plural/:name')
+  async deleteClusterScoped(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+    await this.delete(params, query, req, res);
+  }
+
+  @Delete('namespaces/:namespace/:plural/:name')
+  async deleteNamespaced(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+    await this.delete(params, query, req, res);
+  }
+
+  @Put(':plural/:name/status')
+  async replaceClusterScopedStatus(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+    await this.replaceStatus(params, query, req, res);
+  }
+
+  @Put('namespaces/:namespace/:plural/:name/status')
+  async replaceNamespacedStatus(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+    await this.replaceStatus(params, query, req, res);
+  }
+
+  @Patch(':plural/:name/status')
+  async patchClusterScopedStatus(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+    await this.patchStatus(params, query, req, res);
+  }
+
+  @Patch('namespaces/:namespace/:plural/:name/status')
+  async patchNamespacedStatus(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+    await this.patchStatus(params, query, req, res);
+  }
+
+  private async create(params: Omit<ItemParams, 'name'>, namespace: string | undefined, query: RequestQuery, req: WriteRequest, res: Response): Promise<void> {
+    const kind = kindInScope(params.group, params.version, params.plural, namespace);
     const ctx = this.context(req, query);
     const fields = new FieldValidator(fieldValidationOf(query));
     const manifest = fields.check(manifestFor(parseObjectBody(req.rawBody, req.headers['content-type']), { kind, namespace }));
+    this.rbac.checkEscalation(principalOf(req), manifest);
     const created = await this.store.create(manifest, ctx);
+    this.observe(created, ctx);
     fields.sendWarnings(res);
     sendJson(res, 201, created);
   }
 
-  @Put(ITEM)
-  async replace(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
-    const kind = kindOfPlural(params.plural);
+  private async replace(params: ItemParams, query: RequestQuery, req: WriteRequest, res: Response): Promise<void> {
+    const kind = kindInScope(params.group, params.version, params.plural, params.namespace);
     const ctx = this.context(req, query);
     const fields = new FieldValidator(fieldValidationOf(query));
     const manifest = fields.check(manifestFor(parseObjectBody(req.rawBody, req.headers['content-type']), { kind, namespace: params.namespace, name: params.name }));
+    this.rbac.checkEscalation(principalOf(req), manifest);
     const updated = await this.store.update(manifest, ctx);
+    this.observe(updated, ctx);
     fields.sendWarnings(res);
     sendJson(res, 200, updated);
   }
 
-  @Patch(ITEM)
-  async patch(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
-    const kind = kindOfPlural(params.plural);
+  private async patch(params: ItemParams, query: RequestQuery, req: WriteRequest, res: Response): Promise<void> {
+    const kind = kindInScope(params.group, params.version, params.plural, params.namespace);
     const ctx = this.context(req, query);
     const fields = new FieldValidator(fieldValidationOf(query));
     const { code, object } = await this.patchObject(kind, params, query, req, ctx, fields);
+    this.observe(object, ctx);
     fields.sendWarnings(res);
     sendJson(res, code, object);
   }
 
-  @Delete(ITEM)
-  async delete(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
-    const kind = kindOfPlural(params.plural);
+  private async delete(params: ItemParams, query: RequestQuery, req: WriteRequest, res: Response): Promise<void> {
+    const kind = kindInScope(params.group, params.version, params.plural, params.namespace);
     const options = parseDeleteOptions(req.rawBody, req.headers['content-type']);
     const ctx = writeContextOf(req, dryRunOf(query) || options.dryRun);
-    const key = keyOf(kind, params);
-    const result = await this.store.delete(key, ctx, options.preconditions);
+    const result = await this.store.delete(keyOf(kind, params), ctx, options.preconditions);
+    if (!ctx.dryRun) this.rbac.observe(result.object, !result.pending);
     if (result.pending) {
       // Finalizers run first: the object stays, with its deletionTimestamp.
       sendJson(res, 200, result.object);
@@ -71,12 +149,11 @@ export class ResourceWritesController {
       apiVersion: 'v1',
       metadata: {},
       status: 'Success',
-      details: { name: params.name, group: API_GROUP, kind: kind.plural, uid: result.object.metadata.uid },
+      details: { name: params.name, group: kind.group, kind: kind.plural, uid: result.object.metadata.uid },
     });
   }
 
-  @Put(`${ITEM}/status`)
-  async replaceStatus(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+  private async replaceStatus(params: ItemParams, query: RequestQuery, req: WriteRequest, res: Response): Promise<void> {
     const kind = statusKind(params);
     const ctx = this.context(req, query);
     const fields = new FieldValidator(fieldValidationOf(query));
@@ -86,8 +163,7 @@ export class ResourceWritesController {
     sendJson(res, 200, updated);
   }
 
-  @Patch(`${ITEM}/status`)
-  async patchStatus(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+  private async patchStatus(params: ItemParams, query: RequestQuery, req: WriteRequest, res: Response): Promise<void> {
     const kind = statusKind(params);
     const ctx = this.context(req, query);
     const fields = new FieldValidator(fieldValidationOf(query));
@@ -98,6 +174,10 @@ export class ResourceWritesController {
 
   private context(req: WriteRequest, query: RequestQuery): WriteContext {
     return writeContextOf(req, dryRunOf(query));
+  }
+
+  private observe(object: Resource, ctx: WriteContext): void {
+    if (!ctx.dryRun) this.rbac.observe(object);
   }
 
   private async patchObject(
@@ -114,12 +194,15 @@ export class ResourceWritesController {
     const key = keyOf(kind, params);
     const target = { kind, namespace: params.namespace, name: params.name };
     const options = subresource ? { subresource } : {};
+    const principal = principalOf(req);
     if (patchType !== 'apply') {
       const object = await this.store.patch(
         key,
         (current) => {
           if (!current) throw new NotFoundError(kind.plural, params.name);
-          return fields.check(manifestFor(applyPatchBody(current, patchType, req.rawBody, contentType) as unknown as Record<string, unknown>, target));
+          const patched = fields.check(manifestFor(applyPatchBody(current, patchType, req.rawBody, contentType) as unknown as Record<string, unknown>, target));
+          if (!subresource) this.rbac.checkEscalation(principal, patched);
+          return patched;
         },
         ctx,
         options,
@@ -138,7 +221,11 @@ export class ResourceWritesController {
       (current) => {
         created = current === undefined;
         if (subresource) return { ...(current as Resource), status: applied.status };
-        return applyServerSide(current, applied, fieldManager);
+        // An apply that creates needs the right to create, as the apiserver checks for it.
+        if (created) this.authorizer.assertAllowed(principal, { ...(req.attributes ?? {}), verb: 'create', apiGroup: kind.group, resource: kind.plural, namespace: key.namespace, name: key.name });
+        const desired = applyServerSide(current, applied, fieldManager);
+        this.rbac.checkEscalation(principal, desired);
+        return desired;
       },
       ctx,
       { ...options, createIfMissing: !subresource },
@@ -147,18 +234,12 @@ export class ResourceWritesController {
   }
 }
 
-interface ItemParams {
-  namespace: string;
-  plural: string;
-  name: string;
-}
-
 function keyOf(kind: KindDefinition, params: ItemParams): ResourceKey {
-  return { kind: kind.kind, namespace: params.namespace, name: params.name };
+  return { kind: kind.kind, namespace: kind.namespaced ? (params.namespace ?? '') : '', name: params.name };
 }
 
 function statusKind(params: ItemParams): KindDefinition {
-  const kind = kindOfPlural(params.plural);
+  const kind = kindInScope(params.group, params.version, params.plural, params.namespace);
   if (!kind.hasStatus) throw new NotFoundError(params.plural, params.name, 'the server could not find the requested resource');
   return kind;
 }

@@ -11,6 +11,8 @@ import { createResourceStore, RESOURCE_STORE } from '@kastra/resource-store';
 import { createLogger } from '@kastra/telemetry';
 import { createTestDatabase, eventually, type TestDatabase } from '@kastra/testing';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard';
+import { RBAC_PROVIDERS } from '../auth/rbac.module';
+import { bindClusterRole } from '../auth/test/bind-cluster-role';
 import { configureGatewayApp } from '../configure-gateway-app';
 import { RunEventsController } from './run-events.controller';
 import { runStreamIdOf } from './run-event-tail';
@@ -34,6 +36,8 @@ describe('workflow run endpoints', () => {
   let base: string;
   let home: string;
   let token: string;
+  let otherToken: string;
+  let viewerToken: string;
   const ctx = { actor: 'system:test-executor' };
   const ns = 'kitchen';
 
@@ -77,7 +81,13 @@ describe('workflow run endpoints', () => {
     });
 
     const authority = new JwtAuthority('test-secret-of-enough-length-for-hmac');
+    // ann edits the test namespace; olga edits another one only, vic views the test namespace
+    await bindClusterRole(store, 'ann', 'edit', ns);
+    await bindClusterRole(store, 'olga', 'edit', 'elsewhere');
+    await bindClusterRole(store, 'vic', 'view', ns);
     token = authority.issue({ sub: 'ann', role: 'user' });
+    otherToken = authority.issue({ sub: 'olga', groups: [] });
+    viewerToken = authority.issue({ sub: 'vic', groups: [] });
     class RunsTestModule {}
     Module({
       controllers: [RunEventsController, WorkflowExecuteController, WorkflowRunResumeController],
@@ -89,6 +99,7 @@ describe('workflow run endpoints', () => {
         { provide: EventNotifier, useValue: notifier },
         { provide: JwtAuthority, useValue: authority },
         { provide: APP_GUARD, useClass: BearerAuthGuard },
+        ...RBAC_PROVIDERS,
       ],
     })(RunsTestModule);
     app = await NestFactory.create(RunsTestModule, { bodyParser: false, logger: false });
@@ -306,6 +317,36 @@ describe('workflow run endpoints', () => {
       expect(((await ended.json()) as { message: string }).message).toContain('the run has already ended (Cancelled)');
       expect((await store.get(runKey('picky')))?.spec?.resume).toBeUndefined();
       expect((await resume('ghost', { stepId: 'approve', payload: {} })).status).toBe(404);
+    });
+  });
+
+  describe('RBAC on the run endpoints', () => {
+    it('refuses execute, resume and events to a user without rights in the namespace, before anything is read or written', async () => {
+      // Given a run in ann's namespace, and olga (edit elsewhere) and vic (view here)
+      const run = await store.create({ apiVersion: 'mastra.ai/v1', kind: 'WorkflowRun', metadata: { name: 'guarded', namespace: ns }, spec: { workflowRef: 'etl' } } as Resource, ctx);
+      await appendRunEvents(run, ['RunStarted', { input: {} }]);
+      const before = (await store.list({ kind: 'WorkflowRun', namespace: ns })).items.length;
+      const as = (bearer: string) => ({ authorization: `Bearer ${bearer}`, 'content-type': 'application/json' });
+      const url = (path: string) => `${base}/apis/mastra.ai/v1/namespaces/${ns}/${path}`;
+      // When olga executes, resumes or follows events there
+      const executed = await fetch(url('workflows/etl/execute'), { method: 'POST', headers: as(otherToken), body: '{}' });
+      const resumed = await fetch(url('workflowruns/guarded/resume'), { method: 'POST', headers: as(otherToken), body: JSON.stringify({ stepId: 's', payload: {} }) });
+      const followed = await fetch(url('workflowruns/guarded/events?follow=false'), { headers: as(otherToken) });
+      // Then each is the apiserver's 403 naming the verb and subresource
+      expect(executed.status).toBe(403);
+      expect(((await executed.json()) as { message: string }).message).toBe(
+        `workflows.mastra.ai "etl" is forbidden: User "olga" cannot create resource "workflows/execute" in API group "mastra.ai" in the namespace "${ns}"`,
+      );
+      expect(resumed.status).toBe(403);
+      expect(((await resumed.json()) as { message: string }).message).toContain('cannot create resource "workflowruns/resume"');
+      expect(followed.status).toBe(403);
+      expect(((await followed.json()) as { message: string }).message).toContain('cannot get resource "workflowruns/events"');
+      // And a viewer may follow events but not execute
+      expect((await fetch(url('workflowruns/guarded/events?follow=false'), { headers: as(viewerToken) })).status).toBe(200);
+      expect((await fetch(url('workflows/etl/execute'), { method: 'POST', headers: as(viewerToken), body: '{}' })).status).toBe(403);
+      // And no run was created, none resumed
+      expect((await store.list({ kind: 'WorkflowRun', namespace: ns })).items.length).toBe(before);
+      expect((await store.get(runKey('guarded')))?.spec?.resume).toBeUndefined();
     });
   });
 });
