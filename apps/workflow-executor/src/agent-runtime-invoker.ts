@@ -9,9 +9,10 @@ import {
   type ToolSource,
 } from '@kastra/agent-runtime';
 import type { EventStore } from '@kastra/event-store';
+import { llmUserOf } from './run/run-creator';
 import { NonRetryableStepError, type CallContext, type StepInvoker } from './step-invoker';
 
-/** Who model calls of workflow steps are made for (usage is recorded against it). */
+/** Who model calls of a run are made for when the run does not know its creator (recorded before it was kept). */
 export const EXECUTOR_PRINCIPAL = 'system:workflow-executor';
 
 export interface AgentRuntimeInvokerOptions {
@@ -35,7 +36,8 @@ export class AgentRuntimeInvoker implements StepInvoker {
       llm: this.options.llm,
       tools: storeToolResolver((ctx.resources as ToolSource | undefined) ?? this.options.store),
       memory: this.options.events ? new EventStoreAgentMemory(this.options.events) : undefined,
-      user: EXECUTOR_PRINCIPAL,
+      // Limited and billed as whoever created the run, never as the executor's own identity.
+      user: llmUserOf(ctx.actingAs ?? EXECUTOR_PRINCIPAL),
       signal: ctx.signal,
       idempotencyKey: ctx.idempotencyKey,
       toolTimeoutMs: this.options.toolTimeoutMs,

@@ -9,6 +9,11 @@ export interface CallContext {
   run: ResourceKey & { uid: string };
   stepId: string;
   attempt: number;
+  /**
+   * The principal the run acts as (`user:<sub>` who created it): model calls are limited and
+   * billed to it. Undefined for runs recorded before it was kept.
+   */
+  actingAs?: string;
   /** Where the Agent and Tool resources are read from during this advance (each read once). */
   resources?: ResourceSource;
 }

@@ -88,6 +88,7 @@ async function run(ctx: StepExecutionContext, deps: StepExecutionDeps, signal: A
       run: ctx.run,
       stepId: step.id,
       attempt: ctx.attempt,
+      actingAs: ctx.state.createdBy,
       resources: deps.resources,
     };
     if (target.agent !== undefined) {
