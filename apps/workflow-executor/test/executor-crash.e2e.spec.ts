@@ -113,6 +113,8 @@ describe('workflow-executor replicas killed with -9 while a step is in flight', 
       LOG_LEVEL: 'warn',
       KASTRA_EXECUTOR_ACK_WAIT_MS: '1500',
       KASTRA_EXECUTOR_RECOVERY_MS: '2000',
+      // Tools are confined to public addresses unless the operator opens one: the counting tool server is opened.
+      KASTRA_EGRESS_ALLOW: new URL(tool.url).host,
     };
     const live = new Set<number>();
     const startReplica = async () => {

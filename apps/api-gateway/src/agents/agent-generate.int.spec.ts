@@ -9,6 +9,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import type { Resource } from '@kastra/api';
 import { JwtAuthority } from '@kastra/auth';
+import { allowLoopbackEgress } from '@kastra/egress/testing';
 import { EventStore, migrate } from '@kastra/event-store';
 import { NATS_CONNECTION, NATS_PREFIX } from '@kastra/messaging';
 import { createResourceStore, RESOURCE_STORE } from '@kastra/resource-store';
@@ -77,6 +78,8 @@ describe('POST .../agents/{name}/generate', () => {
       res.end(JSON.stringify({ stock: 12 }));
     });
     await new Promise<void>((resolve) => toolServer.listen(0, '127.0.0.1', resolve));
+    // Tools are confined to public addresses unless the operator opens one: this test opens its tool server.
+    allowLoopbackEgress((toolServer.address() as AddressInfo).port);
 
     await store.create({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: meta('inventory'), stringData: { token: 'inv-secret-1' } }, ctx);
     await store.create({ apiVersion: 'mastra.ai/v1', kind: 'Tool', metadata: meta('stock'), spec: {

@@ -1,12 +1,9 @@
-import { createServer, type Server } from 'node:net';
 import type { Resource } from '@kastra/api';
-import { freePort } from '@kastra/testing';
 import { recheckDelay, type Assessment } from '../assessment';
 import { InMemoryResourceStore } from '../test/in-memory-resource-store';
 import { AgentReconciler } from './agent-reconciler';
 import { LlmReconciler } from './llm-reconciler';
 import { NetworkReconciler } from './network-reconciler';
-import { ToolReconciler } from './tool-reconciler';
 
 function object(kind: string, name: string, spec: Record<string, unknown>, extra: Partial<Resource> = {}): Resource {
   return { apiVersion: 'mastra.ai/v1', kind, metadata: { name, namespace: 'default' }, spec, ...extra };
@@ -119,39 +116,6 @@ describe('LlmReconciler', () => {
     const off = await llms.reconcile(object('LLM', 'g', { provider: 'groq', model: 'llama' }));
     expect(off.problems).toEqual([expect.objectContaining({ reason: 'ProviderDisabled' })]);
     expect(off.problems[0].message).toContain('KASTRA_DISABLE_GROQ_PROVIDER');
-  });
-});
-
-describe('ToolReconciler', () => {
-  let server: Server;
-  let openPort: number;
-
-  beforeAll(async () => {
-    server = createServer((socket) => socket.end());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    openPort = (server.address() as { port: number }).port;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-  it('probes http and mcp endpoints: a listening port is Ready, a closed one Unreachable with a re-check', async () => {
-    const tools = new ToolReconciler(new InMemoryResourceStore(), { probeTimeoutMs: 500 });
-    const reachable = await tools.reconcile(object('Tool', 'up', { http: { url: `http://127.0.0.1:${openPort}/search` } }));
-    expect(reasons(reachable)).toEqual([]);
-    const closedPort = await freePort();
-    const down = await tools.reconcile(object('Tool', 'down', { mcp: { server: { url: `http://127.0.0.1:${closedPort}/mcp` }, tool: 't' } }));
-    expect(down.problems).toEqual([expect.objectContaining({ reason: 'Unreachable', recheckAfterMs: 30_000 })]);
-    expect(down.problems[0].message).toContain(`127.0.0.1:${closedPort}`);
-    expect(down.problems[0].message).toContain('spec.mcp.server.url');
-  });
-
-  it('rejects unknown builtins and scripts that do not compile; accepts valid ones', async () => {
-    const tools = new ToolReconciler(new InMemoryResourceStore());
-    expect(reasons(await tools.reconcile(object('Tool', 'b', { builtin: 'current-time' })))).toEqual([]);
-    expect(reasons(await tools.reconcile(object('Tool', 'b', { builtin: 'teleport' })))).toEqual(['UnknownBuiltin']);
-    expect(reasons(await tools.reconcile(object('Tool', 's', { script: { code: 'return { sum: input.a + input.b }' } })))).toEqual([]);
-    const bad = await tools.reconcile(object('Tool', 's', { script: { code: 'return {{' } }));
-    expect(bad.problems).toEqual([expect.objectContaining({ reason: 'InvalidScript', terminal: true })]);
-    expect(reasons(await tools.reconcile(object('Tool', 'none', {})))).toEqual(['InvalidExecutor']);
   });
 });
 

@@ -1,10 +1,11 @@
 import { Script } from 'node:vm';
-import { BUILTIN_TOOLS, DEFAULT_NAMESPACE, toolExecutorsOf, type Resource } from '@kastra/api';
+import { BUILTIN_TOOLS, DEFAULT_NAMESPACE, mcpStdioCommandsFromEnv, resolveMcpStdioServer, toolExecutorsOf, type McpStdioCommands, type Resource } from '@kastra/api';
+import { denyPrivateEgress, EgressPolicy, type PrivateEgressResolver } from '@kastra/egress';
 import type { ResourceStore } from '@kastra/resource-store';
 import type { Assessment, Problem } from '../assessment';
 import type { KindReconciler } from '../kind-reconciler';
 import { ReferenceChecker } from '../reference-checker';
-import { tcpUnreachableBecause } from '../tcp-probe';
+import { probeTcp } from '../tcp-probe';
 import { secretKeyProblem } from './secret-key-problem';
 
 export interface ToolReconcilerOptions {
@@ -12,9 +13,20 @@ export interface ToolReconcilerOptions {
   probeTimeoutMs?: number;
   /** When an unreachable endpoint is tried again. @default 30 s */
   unreachableRecheckMs?: number;
+  /**
+   * The egress policy the executors apply, applied before probing. @default the policy of this
+   * process's KASTRA_EGRESS_ALLOW, and no Tool may reach private addresses
+   */
+  egress?: { policy?: EgressPolicy; privateAllowed?: PrivateEgressResolver };
+  /** The stdio MCP servers Tools may start. @default this process's KASTRA_MCP_COMMANDS */
+  mcpCommands?: McpStdioCommands;
 }
 
-/** A Tool is Ready when its one executor is valid, and reachable for http and mcp servers. */
+/**
+ * A Tool is Ready when its one executor is valid: an http or MCP URL the egress policy allows and
+ * that accepts a connection (an address the policy refuses is not probed, so readiness tells
+ * nothing about ports a Tool may not reach), a stdio MCP server the operator configured.
+ */
 export class ToolReconciler implements KindReconciler {
   readonly kind = 'Tool';
   private readonly references: ReferenceChecker;
@@ -37,7 +49,7 @@ export class ToolReconciler implements KindReconciler {
     }
     const executor = executors[0];
     if (executor === 'http') problems.push(...(await this.httpProblems(tool, spec.http as Record<string, unknown>)));
-    if (executor === 'mcp') problems.push(...(await this.mcpProblems(spec.mcp as Record<string, unknown>)));
+    if (executor === 'mcp') problems.push(...(await this.mcpProblems(tool, spec.mcp as Record<string, unknown>)));
     if (executor === 'builtin' && !(BUILTIN_TOOLS as readonly string[]).includes(String(spec.builtin))) {
       problems.push({
         reason: 'UnknownBuiltin',
@@ -62,26 +74,63 @@ export class ToolReconciler implements KindReconciler {
       const problem = await secretKeyProblem(this.store, namespace, { name: secretRef.name, key: secretRef.key }, field);
       if (problem) problems.push(problem);
     }
-    const unreachable = await this.reachability(String(http.url), 'spec.http.url');
+    const unreachable = await this.reachability(tool, String(http.url), 'spec.http.url');
     return unreachable ? [...problems, unreachable] : problems;
   }
 
-  private async mcpProblems(mcp: Record<string, unknown>): Promise<Problem[]> {
-    const server = (mcp.server ?? {}) as { url?: unknown };
-    // stdio servers are started by the executor per call; nothing to probe here.
-    if (typeof server.url !== 'string') return [];
-    const unreachable = await this.reachability(server.url, 'spec.mcp.server.url');
-    return unreachable ? [unreachable] : [];
+  private async mcpProblems(tool: Resource, mcp: Record<string, unknown>): Promise<Problem[]> {
+    const server = (mcp.server ?? {}) as { url?: unknown; stdio?: string; command?: string; args?: string[]; env?: Record<string, unknown> };
+    if (typeof server.url === 'string') {
+      const unreachable = await this.reachability(tool, server.url, 'spec.mcp.server.url');
+      return unreachable ? [unreachable] : [];
+    }
+    // stdio servers are started by the executor per call: only one the operator configured may run.
+    let commands: McpStdioCommands;
+    try {
+      commands = this.options.mcpCommands ?? mcpStdioCommandsFromEnv(process.env);
+    } catch (error) {
+      return [{ reason: 'InvalidConfiguration', message: `${(error as Error).message}; ask an operator to correct it`, recheckAfterMs: this.recheckMs }];
+    }
+    const resolved = resolveMcpStdioServer(server, commands);
+    if ('refused' in resolved) return [{ reason: 'McpCommandNotAllowed', message: `${resolved.refused}; a Tool cannot name a command of its own`, recheckAfterMs: this.recheckMs }];
+    const problems: Problem[] = [];
+    const namespace = tool.metadata.namespace ?? DEFAULT_NAMESPACE;
+    for (const [name, value] of Object.entries(server.env ?? {})) {
+      const secretRef = (value as { secretRef?: { name?: unknown; key?: unknown } } | null)?.secretRef;
+      if (typeof secretRef?.name !== 'string' || typeof secretRef.key !== 'string') continue;
+      const problem = await secretKeyProblem(this.store, namespace, { name: secretRef.name, key: secretRef.key }, `spec.mcp.server.env.${name}.secretRef.key`);
+      if (problem) problems.push(problem);
+    }
+    return problems;
   }
 
-  private async reachability(url: string, field: string): Promise<Problem | undefined> {
-    const because = await tcpUnreachableBecause(url, this.options.probeTimeoutMs ?? 2000);
-    if (!because) return undefined;
+  /** Why the Tool cannot reach `url`: refused by the egress policy (not probed), or no TCP connection. */
+  private async reachability(tool: Resource, url: string, field: string): Promise<Problem | undefined> {
+    let policy: EgressPolicy;
+    try {
+      policy = this.options.egress?.policy ?? EgressPolicy.fromEnv(process.env);
+    } catch (error) {
+      return { reason: 'InvalidConfiguration', message: `${(error as Error).message}; ask an operator to correct it`, recheckAfterMs: this.recheckMs };
+    }
+    const privateAllowed = await (this.options.egress?.privateAllowed ?? denyPrivateEgress)(tool);
+    const outcome = await probeTcp(url, { policy, privateAllowed, timeoutMs: this.options.probeTimeoutMs ?? 2000 });
+    if ('refused' in outcome) {
+      return {
+        reason: 'EgressRefused',
+        message: `${url} (${field}) is refused by egress policy: ${outcome.refused}; Tools may not reach it unless an operator opens it (KASTRA_EGRESS_ALLOW)`,
+        recheckAfterMs: this.recheckMs,
+      };
+    }
+    if (outcome.reachable) return undefined;
     return {
       reason: 'Unreachable',
-      message: `${url} (${field}) is unreachable: ${because}; start the server or correct the URL`,
-      recheckAfterMs: this.options.unreachableRecheckMs ?? 30_000,
+      message: `${url} (${field}) is unreachable: ${outcome.because}; start the server or correct the URL`,
+      recheckAfterMs: this.recheckMs,
     };
+  }
+
+  private get recheckMs(): number {
+    return this.options.unreachableRecheckMs ?? 30_000;
   }
 }
 

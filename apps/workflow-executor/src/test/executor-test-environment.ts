@@ -5,6 +5,7 @@ import type { Subscription } from '@nats-io/transport-node';
 import { parseAllDocuments } from 'yaml';
 import { API_GROUP_VERSION, type Resource, type ResourceKey } from '@kastra/api';
 import { NatsLlmClient, type ToolSource } from '@kastra/agent-runtime';
+import { allowLoopbackEgress } from '@kastra/egress/testing';
 import { EventStore, readStream } from '@kastra/event-store';
 import { CoreTestEnvironmentHolder, createCoreTestEnvironment, eventually, REPO, type CoreTestEnvironment } from '@kastra/testing';
 import { AgentRuntimeInvoker } from '../agent-runtime-invoker';
@@ -81,6 +82,8 @@ export class ExecutorTestEnvironment extends CoreTestEnvironmentHolder {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.servers.push(server);
     const port = (server.address() as { port: number }).port;
+    // Tools are confined to public addresses unless the operator opens one: this test opens its server.
+    allowLoopbackEgress(port);
     return { url: `http://127.0.0.1:${port}/`, keys };
   }
 

@@ -1,1 +1,2 @@
 export * from './egress-test-server';
+export * from './allow-loopback-egress';
