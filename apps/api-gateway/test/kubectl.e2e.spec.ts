@@ -135,7 +135,17 @@ describe('api-gateway driven by kubectl and plain HTTP', () => {
     expect(gone.stderr).toContain('agents.mastra.ai "sommelier" not found');
   });
 
-  it('refuses requests without a valid token (401) and secrets to the user role (403)', async () => {
+  it('refuses requests without a valid token (401) and secrets to an edit user (403)', async () => {
+    // Given bob (a user token) bound to edit in default
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'bob-edit', namespace: 'default' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'bob' }],
+    };
+    const bound = await api('/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(binding) });
+    expect(bound.status).toBe(201);
     const anonymous = await fetch(`${gateway.httpUrl}${llmsUrl}`);
     expect(anonymous.status).toBe(401);
     expect(await readJson(anonymous)).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });

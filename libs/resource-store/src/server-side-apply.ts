@@ -1,10 +1,10 @@
-import type { Resource } from '@kastra/api';
+import { findKindByName, type Resource } from '@kastra/api';
 
 const MANAGER_ANNOTATION = 'mastra.ai/field-manager';
 
 /**
  * Server-side apply as Kastra does it: the applied manifest is the desired state of the manager's
- * object. Its spec (or Secret data), when present, replaces the current one — so a field removed
+ * object. Its spec (or Secret data, or an RBAC object's rules, roleRef and subjects), when present, replaces the current one — so a field removed
  * from the file is removed — while labels and annotations are merged with what others set, and server fields,
  * status and finalizers are kept. Field ownership across several managers (managedFields) is not
  * tracked; the last applier wins.
@@ -35,8 +35,17 @@ export function applyServerSide(current: Resource | undefined, applied: Resource
       result.stringData = applied.stringData;
     }
     if (applied.type !== undefined) result.type = applied.type;
-  } else if (applied.spec !== undefined) {
-    result.spec = applied.spec;
+  } else {
+    // The kind's content fields (spec; a Role's rules; a binding's roleRef and subjects) are replaced together.
+    const fields = findKindByName(applied.kind)?.bodyFields ?? ['spec'];
+    const source = applied as unknown as Record<string, unknown>;
+    const target = result as unknown as Record<string, unknown>;
+    if (fields.some((field) => source[field] !== undefined)) {
+      for (const field of fields) {
+        if (source[field] === undefined) delete target[field];
+        else target[field] = source[field];
+      }
+    }
   }
   return result;
 }

@@ -30,3 +30,22 @@ describe('applyServerSide', () => {
     expect(result.spec).toEqual({ provider: 'mock', model: 'm' });
   });
 });
+
+describe('applyServerSide of kinds without spec', () => {
+  it("replaces an RBAC binding's roleRef and subjects together, keeping them when the manifest names neither", () => {
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'b', namespace: 'x' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ kind: 'User', name: 'ann' }],
+    } as unknown as Resource;
+    const created = applyServerSide(undefined, binding, 'm') as unknown as Record<string, unknown>;
+    expect(created.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' });
+    const emptied = applyServerSide(binding, { ...binding, subjects: undefined } as unknown as Resource, 'm') as unknown as Record<string, unknown>;
+    expect(emptied.subjects).toBeUndefined();
+    expect(emptied.roleRef).toEqual(created.roleRef);
+    const labelled = applyServerSide(binding, { apiVersion: binding.apiVersion, kind: 'RoleBinding', metadata: { name: 'b', labels: { a: 'b' } } }, 'm') as unknown as Record<string, unknown>;
+    expect(labelled.subjects).toEqual([{ kind: 'User', name: 'ann' }]);
+  });
+});

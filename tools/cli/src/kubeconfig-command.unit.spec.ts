@@ -40,7 +40,7 @@ describe('kastra kubeconfig and kastra token', () => {
     expect(new X509Certificate(ca).subject).toContain('kastra-dev-ca');
     expect(config.clusters[0].cluster.server).toBe('https://localhost:9443');
     const authority = new JwtAuthority(loadDevelopmentSecrets(home, { env: {} }).jwtSecret);
-    expect(authority.verify(config.users[0].user.token)).toEqual({ sub: 'kastra-admin', role: 'admin' });
+    expect(authority.verify(config.users[0].user.token)).toEqual({ sub: 'kastra-admin', groups: ['system:masters', 'system:authenticated'] });
   });
 
   it('token prints one verifiable JWT with the given role, user and ttl', async () => {
@@ -49,7 +49,7 @@ describe('kastra kubeconfig and kastra token', () => {
     const token = ctx.out.trim();
     expect(ctx.out).toBe(`${token}\n`);
     const authority = new JwtAuthority(loadDevelopmentSecrets(home, { env: {} }).jwtSecret);
-    expect(authority.verify(token)).toEqual({ sub: 'dana', role: 'user' });
+    expect(authority.verify(token)).toEqual({ sub: 'dana', groups: ['system:authenticated'] });
     const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
     expect(claims.exp - claims.iat).toBe(900);
   });
@@ -60,12 +60,19 @@ describe('kastra kubeconfig and kastra token', () => {
     expect(fs.existsSync(path.join(home, 'rel-home', 'jwt-secret'))).toBe(true);
   });
 
+  it('token --role admin is a cluster-admin token: the group system:masters', async () => {
+    const ctx = recordingContext(env(), '/');
+    expect(await main(['token', '--role', 'admin', '--user', 'root'], ctx)).toBe(0);
+    const authority = new JwtAuthority(loadDevelopmentSecrets(home, { env: {} }).jwtSecret);
+    expect(authority.verify(ctx.out.trim())).toEqual({ sub: 'root', groups: ['system:masters', 'system:authenticated'] });
+  });
+
   it('rejects a missing or unknown role and a bad ttl with exit code 1 and nothing on stdout', async () => {
-    for (const args of [['token'], ['token', '--role', 'root'], ['token', '--role', 'user', '--ttl', 'soon']]) {
+    for (const args of [['token'], ['token', '--role', 'root'], ['token', '--role', 'user', '--ttl', 'soon'], ['token', '--role', 'admin', '--namespace', 'x']]) {
       const ctx = recordingContext(env(), '/');
       expect(await main(args, ctx)).toBe(1);
       expect(ctx.out).toBe('');
-      expect(ctx.err).toMatch(/role|ttl/);
+      expect(ctx.err).toMatch(/role|ttl|namespace/);
     }
   });
 });

@@ -29,11 +29,15 @@ export function createProgram(ctx: CliContext, result: { exitCode: number }): Co
 
   program
     .command('token')
-    .description('print a JWT for the gateway, signed with the development secret of $KASTRA_HOME')
-    .addOption(new Option('--role <role>', 'admin or user').choices(['admin', 'user']).makeOptionMandatory())
+    .description('print a JWT for the gateway (signed with the development secret of $KASTRA_HOME); --namespace binds the user to edit there')
+    .addOption(new Option('--role <role>', 'admin: a cluster-admin token (group system:masters); user: a token without groups').choices(['admin', 'user']))
     .option('--user <name>', 'subject of the token (default: the role)')
+    .option('--namespace <ns>', 'bind the user to ClusterRole edit in this namespace (RoleBinding <user>-edit, written through the gateway); repeatable', collect)
     .option('--ttl <duration>', 'lifetime: seconds or 90s, 15m, 24h, 30d, 1y', '24h')
-    .action((options: { role: string; user?: string; ttl: string }) => tokenCommand(options, ctx));
+    .addOption(serverOption())
+    .action(async (options: { role?: string; user?: string; namespace?: string[]; ttl: string; server?: string }) => {
+      await tokenCommand(options, ctx, () => gateway(options.server));
+    });
 
   program
     .command('kubeconfig')

@@ -2,16 +2,23 @@ import { Controller, Post, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { BadRequestError } from '@kastra/api';
 import { type AuthorizationAttributes, RbacAuthorizer } from '@kastra/rbac';
-import { parseObjectBody } from '../http/parse-manifest';
+import { mediaTypeOf, parseObjectBody } from '../http/parse-manifest';
 import type { RequestWithRawBody } from '../http/raw-body.middleware';
 import { sendJson } from '../http/send-json';
 import { principalOf, type AuthenticatedRequest } from './request-principal';
+import { KUBERNETES_PROTOBUF, reviewFromProtobuf } from './self-review-protobuf';
 
 type ReviewRequest = AuthenticatedRequest & RequestWithRawBody;
 
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/** A review as JSON or YAML, or as the protobuf kubectl sends for built-in types; answers are JSON, which kubectl accepts too. */
+function reviewOf(req: ReviewRequest): Record<string, unknown> {
+  if (mediaTypeOf(req.headers['content-type']) === KUBERNETES_PROTOBUF) return reviewFromProtobuf(req.rawBody ?? Buffer.alloc(0));
+  return parseObjectBody(req.rawBody, req.headers['content-type']);
+}
 
 /**
  * The reviews a principal asks about itself, as the apiserver serves them: `kubectl auth can-i`
@@ -24,7 +31,7 @@ export class SelfReviewsController {
 
   @Post('authorization.k8s.io/v1/selfsubjectaccessreviews')
   accessReview(@Req() req: ReviewRequest, @Res() res: Response): void {
-    const review = parseObjectBody(req.rawBody, req.headers['content-type']);
+    const review = reviewOf(req);
     const spec = asRecord(review.spec) ?? {};
     const resource = asRecord(spec.resourceAttributes);
     const nonResource = asRecord(spec.nonResourceAttributes);
@@ -51,7 +58,7 @@ export class SelfReviewsController {
 
   @Post('authorization.k8s.io/v1/selfsubjectrulesreviews')
   rulesReview(@Req() req: ReviewRequest, @Res() res: Response): void {
-    const review = parseObjectBody(req.rawBody, req.headers['content-type']);
+    const review = reviewOf(req);
     const spec = asRecord(review.spec) ?? {};
     const rules = this.authorizer.rulesFor(principalOf(req), text(spec.namespace));
     const list = (values: string[] | undefined) => values ?? [];
