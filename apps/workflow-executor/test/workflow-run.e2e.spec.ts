@@ -28,7 +28,9 @@ describe('workflow runs end to end (gateway, controller-manager, workflow-execut
   let home: string;
   const services: ServiceProcess[] = [];
   let gateway: ServiceProcess;
+  let proxy: ServiceProcess;
   let token: string;
+  let tokens: JwtAuthority;
   let kubectl: (args: string[]) => Promise<KubectlResult>;
 
   /** `kastra ...` in-process against the gateway under test. */
@@ -63,7 +65,9 @@ describe('workflow runs end to end (gateway, controller-manager, workflow-execut
         startServiceProcess('llm-proxy', proxyPort, env),
       ])),
     );
-    token = new JwtAuthority(loadDevelopmentSecrets(home).jwtSecret).issue({ sub: 'e2e', role: 'admin' });
+    proxy = services[3];
+    tokens = new JwtAuthority(loadDevelopmentSecrets(home).jwtSecret);
+    token = tokens.issue({ sub: 'e2e', role: 'admin' });
     kubectl = createKubectl({ home, httpsPort, token }).run;
 
     // The examples/ manifests (top level: the mock provider only), Ready before runs start.
@@ -128,6 +132,55 @@ describe('workflow runs end to end (gateway, controller-manager, workflow-execut
     const order = [...logs.out.matchAll(/StepSucceeded +(\S+)/g)].map((m) => m[1]);
     expect(order).toEqual(['extract', 'transform', 'load']);
   }, 90_000);
+
+  it('charges a run\'s model calls to the user who created it: a user with RPM 1 gets its second agent step rate-limited', async () => {
+    // Given a user allowed to edit namespace default with an LLM limit of 1 request per minute
+    const user = `rpm-one-${Date.now()}`;
+    const asAdmin = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const limited = await fetch(`${proxy.url}/api/v1/llm/user-limits/${user}`, { method: 'PUT', headers: asAdmin, body: JSON.stringify({ rpm_limit: 1, tpm_limit: 1_000_000 }) });
+    expect(limited.status).toBe(200);
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: `${user}-edit`, namespace: 'default' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: user }],
+    };
+    const bound = await fetch(`${gateway.url}/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings`, { method: 'POST', headers: asAdmin, body: JSON.stringify(binding) });
+    expect(bound.status).toBe(201);
+    // and a workflow of two agent steps (no retries)
+    const workflow = { apiVersion: 'mastra.ai/v1', kind: 'Workflow', metadata: { name: 'two-model-calls', namespace: 'default' }, spec: { steps: [
+      { id: 'first', agent: 'extract-agent', input: { type: 'user-input' } },
+      { id: 'second', agent: 'transform-agent' },
+    ] } };
+    expect((await api('/namespaces/default/workflows', { method: 'POST', body: JSON.stringify(workflow) })).status).toBe(201);
+    expect((await kubectl(['wait', '--for=condition=Ready', 'workflow/two-model-calls', '-n', 'default', '--timeout=30s'])).code).toBe(0);
+
+    // When that user starts a run of it
+    const run = { apiVersion: 'mastra.ai/v1', kind: 'WorkflowRun', metadata: { name: `limited-${Date.now()}`, namespace: 'default' }, spec: { workflowRef: 'two-model-calls', input: 'a,b' } };
+    const created = await fetch(`${gateway.url}/apis/mastra.ai/v1/namespaces/default/workflowruns`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.issue({ sub: user })}`, 'content-type': 'application/json' },
+      body: JSON.stringify(run),
+    });
+    expect(created.status).toBe(201);
+
+    // Then the first step's call was the user's one request of the minute, and the second was refused for that user
+    const ended = await eventually(async () => {
+      const current = (await (await api(`/namespaces/default/workflowruns/${run.metadata.name}`)).json()) as { status?: { phase?: string; steps?: Record<string, { state?: string; error?: { message?: string } }> } };
+      return ['Succeeded', 'Failed'].includes(String(current.status?.phase)) ? current.status! : undefined;
+    }, 60_000, 250);
+    expect(ended).toMatchObject({ phase: 'Failed', steps: { first: { state: 'Succeeded' }, second: { state: 'Failed' } } });
+    expect(ended.steps?.second.error?.message).toMatch(/rate|limit|429/i);
+    // and the proxy recorded both calls under the user, not the executor
+    const usageOf = async () => {
+      const body = (await (await fetch(`${proxy.url}/api/v1/llm/usage?user=${user}`, { headers: asAdmin })).json()) as { usage: Array<{ user: string; requests: number; rateLimited: number }> };
+      const rows = body.usage.filter((row) => row.user === user);
+      return { requests: rows.reduce((sum, row) => sum + row.requests, 0), rateLimited: rows.reduce((sum, row) => sum + row.rateLimited, 0) };
+    };
+    await eventually(async () => (await usageOf()).rateLimited === 1, 15_000, 250);
+    expect(await usageOf()).toEqual({ requests: 2, rateLimited: 1 });
+  }, 120_000);
 
   it('kastra run --wait, resume of a suspended step and cancel drive real runs', async () => {
     // Given a tool-only workflow that waits for approval before reading the clock

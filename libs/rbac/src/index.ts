@@ -6,3 +6,4 @@ export * from './rbac-policy';
 export * from './bootstrap-policy';
 export * from './rbac-authorizer';
 export * from './rbac-policy-cache';
+export * from './cluster-admin';

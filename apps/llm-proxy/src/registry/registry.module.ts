@@ -5,6 +5,7 @@ import { loadConfig } from '@kastra/config';
 import { SecretCipher } from '@kastra/secrets';
 import { USER_LIMIT_OVERRIDES } from '../limits/user-limits';
 import { AdminRoleGuard } from './admin/admin-role.guard';
+import { ClusterAdminCheck } from './admin/cluster-admin-check';
 import { ModelAdmin } from './admin/model-admin';
 import { ModelsController } from './admin/models.controller';
 import { ProviderAdmin } from './admin/provider-admin';
@@ -53,8 +54,9 @@ import { StoredUserLimits } from './stored-user-limits';
     StoredUserLimits,
     { provide: USER_LIMIT_OVERRIDES, useExisting: StoredUserLimits },
     UserLimitAdmin,
+    ClusterAdminCheck,
     AdminRoleGuard,
   ],
-  exports: [ModelRegistry, ProviderDirectory, RegistryChangeBus, MasterKeyRotation, USER_LIMIT_OVERRIDES],
+  exports: [ModelRegistry, ProviderDirectory, RegistryChangeBus, MasterKeyRotation, USER_LIMIT_OVERRIDES, ClusterAdminCheck],
 })
 export class RegistryModule {}
