@@ -7,3 +7,4 @@ export * from './bootstrap-policy';
 export * from './rbac-authorizer';
 export * from './rbac-policy-cache';
 export * from './cluster-admin';
+export * from './start-rbac-authorizer';
