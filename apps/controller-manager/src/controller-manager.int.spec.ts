@@ -31,10 +31,12 @@ spec:
 
 describe('ControllerManager (Postgres + NATS)', () => {
   let env: ControllerTestEnvironment;
+  /** The environment the controllers read keys and the allow list of ${VAR}s from. */
+  const managerEnv: NodeJS.ProcessEnv = {};
 
   beforeAll(async () => {
     env = await ControllerTestEnvironment.create('cm');
-    await env.startManager({ env: {} });
+    await env.startManager({ env: managerEnv });
   });
   afterAll(async () => {
     await env?.close();
@@ -105,14 +107,26 @@ describe('ControllerManager (Postgres + NATS)', () => {
     await env.waitForCondition({ kind: 'Workflow', namespace: 'wf', name: 'fine' }, 'Ready', 'True');
   });
 
-  it('shows APIKeyMissing naming the environment variable of an LLM', async () => {
-    // Given an LLM whose key comes from an unset environment variable
-    await env.store.create(resource('LLM', 'providers', 'gpt', { provider: 'openai', model: 'gpt-4o', apiKey: '${KASTRA_TEST_UNSET_KEY}' }), userCtx);
-    // Then it is not Ready, naming the variable and the way out
-    const llm = await env.waitForCondition({ kind: 'LLM', namespace: 'providers', name: 'gpt' }, 'Ready', 'False', 'KASTRA_TEST_UNSET_KEY');
-    const ready = llm.status?.conditions?.find((condition) => condition.type === 'Ready');
-    expect(ready).toMatchObject({ reason: 'APIKeyMissing' });
-    expect(ready?.message).toBe('environment variable KASTRA_TEST_UNSET_KEY is not set: set it in the environment of Kastra or use spec.secretRef');
+  it('shows APIKeyMissing naming the environment variable of an LLM, and EnvReferenceNotAllowed for a variable the operator did not allow', async () => {
+    // Given an LLM whose key comes from an unset environment variable the operator allows
+    managerEnv.KASTRA_ALLOWED_ENV_REFS = 'openai:KASTRA_TEST_UNSET_KEY';
+    try {
+      await env.store.create(resource('LLM', 'providers', 'gpt', { provider: 'openai', model: 'gpt-4o', apiKey: '${KASTRA_TEST_UNSET_KEY}' }), userCtx);
+      // Then it is not Ready, naming the variable and the way out
+      const llm = await env.waitForCondition({ kind: 'LLM', namespace: 'providers', name: 'gpt' }, 'Ready', 'False', 'KASTRA_TEST_UNSET_KEY');
+      const ready = llm.status?.conditions?.find((condition) => condition.type === 'Ready');
+      expect(ready).toMatchObject({ reason: 'APIKeyMissing' });
+      expect(ready?.message).toBe('environment variable KASTRA_TEST_UNSET_KEY is not set: set it in the environment of Kastra or use spec.secretRef');
+    } finally {
+      delete managerEnv.KASTRA_ALLOWED_ENV_REFS;
+    }
+    // And an LLM naming a variable of the services' environment is not Ready, naming the rule
+    await env.store.create(resource('LLM', 'providers', 'thief', { provider: 'openai', model: 'gpt-4o', apiKey: '${DATABASE_URL}' }), userCtx);
+    const thief = await env.waitForCondition({ kind: 'LLM', namespace: 'providers', name: 'thief' }, 'Ready', 'False', 'KASTRA_ALLOWED_ENV_REFS');
+    expect(thief.status?.conditions?.find((condition) => condition.type === 'Ready')).toMatchObject({
+      reason: 'EnvReferenceNotAllowed',
+      message: expect.stringMatching(/^spec\.apiKey names \$\{DATABASE_URL\}, which the operator does not allow LLMs of provider openai to use/),
+    });
   });
 
   it('never shows Ready an Agent that could not run: no model, or an inline model nothing serves; nor its System', async () => {

@@ -115,6 +115,8 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
       KASTRA_LLM_TIMEOUT_MS: '5000',
       // Resolutions cached for a minute: a change seen sooner came through the registry change bus.
       KASTRA_LLM_REGISTRY_CACHE_MS: '60000',
+      // LLM resources' base URLs go through the egress policy: the operator opens the OpenAI mock.
+      KASTRA_EGRESS_ALLOW: new URL(openaiUpstream.origin).host,
     };
     for (const name of PROVIDER_KEYS) delete env[name];
     // The first one migrates the schema alone; the other two start side by side.
@@ -268,9 +270,10 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
     expect(openaiUpstream.requests).toHaveLength(4);
   });
 
-  it('calls an LLM resource applied through the ResourceStore as namespace.name, with its key from the environment', async () => {
+  it('never sends an environment variable to an LLM resource\'s own endpoint: the call is 403 no_key and the upstream sees nothing', async () => {
     const store = await createResourceStore({ pool, databaseUrl: database.url, cipher: new SecretCipher(Buffer.from(MASTER_KEY, 'base64')) });
     try {
+      // Given an LLM resource naming a variable of the proxies' environment, its base URL a server of its writer's choosing
       await store.create(
         {
           apiVersion: 'mastra.ai/v1',
@@ -283,10 +286,14 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
     } finally {
       await store.close();
     }
-    const { choices } = await openai(1).chat.completions.create({ model: 'default.e2e-llm', messages: [{ role: 'user', content: 'from a resource' }] });
-    expect(choices[0].message.content).toContain('from a resource');
-    expect(openaiUpstream.requests[0]).toMatchObject({ body: expect.objectContaining({ model: 'house-model' }) });
-    expect(openaiUpstream.requests[0].headers.authorization).toBe(`Bearer ${KEY_ENV}`);
+    openaiUpstream.reset();
+    // When it is called as namespace.name
+    const failure = await openai(1)
+      .chat.completions.create({ model: 'default.e2e-llm', messages: [{ role: 'user', content: 'from a resource' }] })
+      .then(() => undefined, (error: { status?: number; code?: string; message?: string }) => error);
+    // Then it is refused naming the rule, and the variable's value never left the proxy
+    expect(failure).toMatchObject({ status: 403, code: 'no_key', message: expect.stringContaining('takes keys from Secrets only') });
+    expect(openaiUpstream.requests).toEqual([]);
   });
 
   it('follows a rotated Secret key on all three processes at once, and fails with "no usable API key" once the Secret is deleted', async () => {
@@ -361,7 +368,7 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
       const { rows: found } = await pool.query(`SELECT t::text AS text FROM ${table} t`);
       rows.push(...found.map((row) => row.text));
     }
-    // The keys are in the database (the resources' too: the env key and the missing Secret key), encrypted
+    // The keys are in the database (the resources' too: the refused env reference and the missing Secret key, as rows without a value), encrypted
     expect((await pool.query(`SELECT count(*)::int AS n FROM llm_model_keys`)).rows[0].n).toBe(10);
     const haystacks: Array<[string, string]> = [
       ...logs.map((text, i): [string, string] => [`log of proxy ${i}`, text]),

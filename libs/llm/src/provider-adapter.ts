@@ -8,6 +8,7 @@ import type {
   Usage,
 } from './chat-types';
 import type { CancelSignal } from './cancel-signal';
+import type { EgressPolicy } from '@kastra/egress';
 import type { ProviderError } from './provider-errors';
 
 /** What one upstream call needs besides the request: where, with which key, until when. */
@@ -31,6 +32,12 @@ export interface ProviderCall {
   headers?: Record<string, string>;
   /** Provider-specific settings, e.g. the mock's scripted `responses`. */
   options?: Record<string, unknown>;
+  /**
+   * Set when a resource chose the base URL: every connection of the call (each redirect too)
+   * goes through the egress policy, and a refused address fails the call before the key is sent.
+   * Unset (an operator's endpoint): not checked.
+   */
+  egress?: { policy: EgressPolicy; privateAllowed: boolean };
 }
 
 export interface ChatResult {

@@ -93,31 +93,93 @@ export interface GivenKey {
  * - `own`: with one of its usable keys; `none`: without a key; `default`: with the provider's default key.
  * - `ownKeysUnusable`: it was given keys and none is usable.
  * - `defaultKeyMissing`: it was given none, the provider requires one and `apiKeyEnv` is not set.
+ * - `secretKeyRequired`: it was given none, the provider requires one, and it talks to an endpoint
+ *   of its own, which is never sent the provider's default key.
  */
 export type KeyVerdict =
   | { callable: true; key: 'own' | 'none' | 'default' }
   | { callable: false; missing: 'ownKeysUnusable' }
-  | { callable: false; missing: 'defaultKeyMissing'; variable?: string };
+  | { callable: false; missing: 'defaultKeyMissing'; variable?: string }
+  | { callable: false; missing: 'secretKeyRequired' };
 
 /**
  * The one rule both the controller-manager (is the LLM Ready?) and the llm-proxy (may this model
  * be listed and called?) apply. `defaultKeyAvailable`: the provider's default key is at hand (its
  * `apiKeyEnv` is set, or the proxy holds a key for the provider). `need` overrides the provider's
- * (an admin's model with auth_type `none` needs no key).
+ * (an admin's model with auth_type `none` needs no key). `customEndpoint`: the model's base URL
+ * is not the provider's default, so the default key is not for it.
  */
 export function judgeModelKeys(
   provider: ProviderName,
   given: readonly GivenKey[],
-  options: { defaultKeyAvailable: boolean; need?: ProviderKeyNeed },
+  options: { defaultKeyAvailable: boolean; need?: ProviderKeyNeed; customEndpoint?: boolean },
 ): KeyVerdict {
   const need = options.need ?? PROVIDER_DEFAULTS[provider].apiKey;
   if (given.some((key) => key.usable)) return { callable: true, key: 'own' };
   if (need === 'none') return { callable: true, key: 'none' };
   if (given.length > 0) return { callable: false, missing: 'ownKeysUnusable' };
   if (need === 'optional') return { callable: true, key: 'none' };
+  if (options.customEndpoint) return { callable: false, missing: 'secretKeyRequired' };
   if (options.defaultKeyAvailable) return { callable: true, key: 'default' };
   const variable = PROVIDER_DEFAULTS[provider].apiKeyEnv;
   return { callable: false, missing: 'defaultKeyMissing', ...(variable ? { variable } : {}) };
+}
+
+/**
+ * Whether an LLM of `provider` with `baseURL` (its spec.options.baseURL) talks to the provider's
+ * default endpoint: no base URL, or the default one (trailing slashes aside). Providers without a
+ * default endpoint (azure, openai-compatible) never do.
+ */
+export function usesDefaultEndpoint(provider: ProviderName, baseURL: unknown): boolean {
+  const defaultUrl = PROVIDER_DEFAULTS[provider].baseUrl;
+  if (baseURL === undefined || baseURL === null || baseURL === '') return defaultUrl !== undefined || PROVIDER_DEFAULTS[provider].wireFormat === 'none';
+  return defaultUrl !== undefined && typeof baseURL === 'string' && baseURL.replace(/\/+$/, '') === defaultUrl.replace(/\/+$/, '');
+}
+
+/**
+ * Which `${VAR}` references LLMs may name, per provider (`*`: any provider):
+ * `KASTRA_ALLOWED_ENV_REFS`, comma-separated `provider:VARIABLE` or `VARIABLE` (any provider).
+ * Unset: each provider's own default key variable, for that provider only (OPENAI_API_KEY for
+ * openai, ...). Set but empty: none.
+ */
+export function allowedEnvReferences(env: NodeJS.ProcessEnv = process.env): ReadonlyMap<string, ReadonlySet<string>> {
+  const raw = env.KASTRA_ALLOWED_ENV_REFS;
+  const allowed = new Map<string, Set<string>>();
+  const add = (provider: string, variable: string) => allowed.set(provider, new Set([...(allowed.get(provider) ?? []), variable]));
+  if (raw === undefined) {
+    for (const name of PROVIDER_NAMES) {
+      const variable = PROVIDER_DEFAULTS[name].apiKeyEnv;
+      if (variable) add(name, variable);
+    }
+    return allowed;
+  }
+  for (const entry of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const colon = entry.indexOf(':');
+    const provider = colon < 0 ? '*' : normalizeProviderName(entry.slice(0, colon)) ?? entry.slice(0, colon).trim().toLowerCase();
+    add(provider, colon < 0 ? entry : entry.slice(colon + 1).trim());
+  }
+  return allowed;
+}
+
+/**
+ * Why an LLM of `provider` may not use `${variable}` as a key, or undefined when it may: the
+ * variable must be allowed for the provider (allowedEnvReferences) and the LLM must talk to the
+ * provider's default endpoint — one with a base URL of its own takes keys from Secrets only, so
+ * no principal can have the process's environment sent where it chooses. `field` is where the
+ * reference is written (spec.apiKey, spec.apiKeys[1]).
+ */
+export function envKeyReferenceRefusal(
+  provider: ProviderName,
+  variable: string,
+  options: { baseURL?: unknown; field: string; allowed: ReadonlyMap<string, ReadonlySet<string>> },
+): string | undefined {
+  if (!usesDefaultEndpoint(provider, options.baseURL)) {
+    return `${options.field} names \${${variable}}, but an LLM whose spec.options.baseURL is not provider ${provider}'s default endpoint takes keys from Secrets only: use spec.secretRef`;
+  }
+  if (options.allowed.get(provider)?.has(variable) || options.allowed.get('*')?.has(variable)) return undefined;
+  const names = [...(options.allowed.get(provider) ?? []), ...(options.allowed.get('*') ?? [])];
+  const allowedText = names.length > 0 ? `it allows ${names.join(', ')}` : 'it allows none';
+  return `${options.field} names \${${variable}}, which the operator does not allow LLMs of provider ${provider} to use (KASTRA_ALLOWED_ENV_REFS; ${allowedText}): keep the key in a Secret and use spec.secretRef`;
 }
 
 /** The provider's default key from `env` (its `apiKeyEnv`), if set. A credential: never log it. */

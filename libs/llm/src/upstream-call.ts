@@ -1,6 +1,7 @@
 import { Cancellation, type CancelSignal } from './cancel-signal';
 import type { ProviderCall } from './provider-adapter';
 import { kindOfStatus, ProviderError, redactSecrets, retryAfterMsFrom } from './provider-errors';
+import { egressRefusal } from './upstream-egress';
 
 /**
  * What one upstream call runs under: the caller's signal plus the whole-call deadline.
@@ -69,6 +70,8 @@ export class UpstreamCall {
   toProviderError(error: unknown): ProviderError {
     if (error instanceof ProviderError) return error;
     if (this.cancel.aborted) return this.abortError();
+    const refused = egressRefusal(this.provider, error);
+    if (refused) return refused;
     const secrets = [this.call.apiKey];
     const message = redactSecrets(messageOf(error), secrets);
     const status = statusOf(error);

@@ -1,8 +1,10 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { ProviderCall } from './provider-adapter';
 import { ProviderError } from './provider-errors';
 import { parseSseStream, type SseEvent } from './sse-reader';
 import { errorFromResponse, type UpstreamCall } from './upstream-call';
+import { egressCacheKey, egressRefusal } from './upstream-egress';
 
 /**
  * A small upstream HTTP client on `node:http`/`node:https` for the OpenAI-format fetch
@@ -17,12 +19,19 @@ const AGENT_CACHE_LIMIT = 256;
 
 const agents = new Map<string, http.Agent>();
 
-/** One shared keep-alive Agent per origin, so connections are reused across calls and keys. */
-function agentFor(url: URL): http.Agent {
-  const origin = `${url.protocol}//${url.host}`;
+/**
+ * One shared keep-alive Agent per origin, so connections are reused across calls and keys. A call
+ * under the egress policy gets an Agent of its own kind whose sockets resolve through the policy
+ * (a refused literal address throws EgressRefusedError here), so a socket checked for one rule is
+ * never handed to a call under another.
+ */
+function agentFor(url: URL, egress: ProviderCall['egress']): http.Agent {
+  const origin = `${url.protocol}//${url.host}${egress ? `\u0000${egressCacheKey(egress)}` : ''}`;
   let agent = agents.get(origin);
   if (!agent) {
-    const options: http.AgentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS_PER_ORIGIN, timeout: IDLE_SOCKET_TIMEOUT_MS };
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    const lookup = egress ? egress.policy.connectLookup(url.hostname, port, { privateAllowed: egress.privateAllowed }) : undefined;
+    const options: http.AgentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS_PER_ORIGIN, timeout: IDLE_SOCKET_TIMEOUT_MS, ...(lookup ? { lookup } : {}) };
     agent = url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
     // Dropped agents are not destroyed: calls in flight on them must finish; idle sockets time out.
     if (agents.size >= AGENT_CACHE_LIMIT) agents.delete(agents.keys().next().value as string);
@@ -54,10 +63,16 @@ export function postUpstream(
     if (target.protocol !== 'http:' && target.protocol !== 'https:') {
       return reject(new ProviderError('bad_request', `provider ${upstream.provider} base URL must be http or https`, { provider: upstream.provider }));
     }
+    let agent: http.Agent;
+    try {
+      agent = agentFor(target, upstream.call.egress);
+    } catch (error) {
+      return reject(egressRefusal(upstream.provider, error) ?? error);
+    }
     const payload = Buffer.from(body, 'utf8');
     const request = (target.protocol === 'https:' ? https : http).request(target, {
       method: 'POST',
-      agent: agentFor(target),
+      agent,
       headers: { ...headers, 'content-length': String(payload.length) },
     });
     const onAbort = () => request.destroy(upstream.abortError());

@@ -1,5 +1,14 @@
 import { DEFAULT_NAMESPACE, LLM_PROVIDERS, type Resource } from '@kastra/api';
-import { judgeModelKeys, normalizeProviderName, providerDefaultKey, providerNeedsBaseUrl, type ProviderName } from '@kastra/llm/provider-table';
+import {
+  allowedEnvReferences,
+  envKeyReferenceRefusal,
+  judgeModelKeys,
+  normalizeProviderName,
+  providerDefaultKey,
+  providerNeedsBaseUrl,
+  usesDefaultEndpoint,
+  type ProviderName,
+} from '@kastra/llm/provider-table';
 import type { ResourceStore } from '@kastra/resource-store';
 import type { Assessment, Problem } from '../assessment';
 import type { KindReconciler } from '../kind-reconciler';
@@ -86,9 +95,19 @@ export class LlmReconciler implements KindReconciler {
   private async keyProblems(llm: Resource, spec: Record<string, unknown>, provider: ProviderName): Promise<Problem[]> {
     const problems: Problem[] = [];
     const sources: KeySource[] = [];
+    const baseURL = ((spec.options ?? {}) as { baseURL?: unknown }).baseURL;
+    const allowed = allowedEnvReferences(this.env);
+    // A reference the rule refuses is never read by the proxy: the LLM is not Ready, whatever its other keys.
+    const refused = (variable: string, field: string): boolean => {
+      const refusal = envKeyReferenceRefusal(provider, variable, { baseURL, field, allowed });
+      if (refusal) problems.push({ reason: 'EnvReferenceNotAllowed', message: refusal, recheckAfterMs: this.recheckAfterMs });
+      return refusal !== undefined;
+    };
     if (spec.apiKey !== undefined) {
       const match = typeof spec.apiKey === 'string' ? ENV_REFERENCE.exec(spec.apiKey) : null;
-      if (!match) {
+      if (match && refused(match[1], 'spec.apiKey')) {
+        sources.push({ keys: [{ usable: false }] });
+      } else if (!match) {
         // Never echo the value: it may be a literal key that slipped past validation.
         problems.push({
           reason: 'InvalidAPIKeyReference',
@@ -109,14 +128,19 @@ export class LlmReconciler implements KindReconciler {
     }
     if (Array.isArray(spec.apiKeys) && spec.apiKeys.length > 0) {
       const names = spec.apiKeys.map((ref) => (typeof ref === 'string' ? ENV_REFERENCE.exec(ref)?.[1] : undefined));
-      const missing = names.filter((name): name is string => !!name);
+      const refusedNames = new Set(names.filter((name, i): name is string => !!name && refused(name, `spec.apiKeys[${i}]`)));
+      const missing = names.filter((name): name is string => !!name && !refusedNames.has(name));
       sources.push({
-        keys: names.map((name) => ({ usable: !!name && !!this.env[name] })),
-        problem: {
-          reason: 'APIKeyMissing',
-          message: `none of the environment variables of spec.apiKeys is set (${missing.join(', ')}): set at least one in the environment of Kastra or use spec.secretRef`,
-          recheckAfterMs: this.recheckAfterMs,
-        },
+        keys: names.map((name) => ({ usable: !!name && !refusedNames.has(name) && !!this.env[name] })),
+        ...(missing.length > 0
+          ? {
+              problem: {
+                reason: 'APIKeyMissing',
+                message: `none of the environment variables of spec.apiKeys is set (${missing.join(', ')}): set at least one in the environment of Kastra or use spec.secretRef`,
+                recheckAfterMs: this.recheckAfterMs,
+              },
+            }
+          : {}),
       });
     }
     const secretRef = spec.secretRef as { name?: unknown; key?: unknown } | undefined;
@@ -131,10 +155,19 @@ export class LlmReconciler implements KindReconciler {
 
     const verdict = judgeModelKeys(provider, sources.flatMap((source) => source.keys), {
       defaultKeyAvailable: providerDefaultKey(provider, this.env) !== undefined,
+      customEndpoint: !usesDefaultEndpoint(provider, baseURL),
     });
     if (verdict.callable) return problems;
     if (verdict.missing === 'ownKeysUnusable') {
       for (const source of sources) if (source.problem) problems.push(source.problem);
+      return problems;
+    }
+    if (verdict.missing === 'secretKeyRequired') {
+      problems.push({
+        reason: 'APIKeyMissing',
+        message: `provider ${provider} needs an API key, and an LLM with an endpoint of its own (spec.options.baseURL) is never given the provider's default key: set spec.secretRef`,
+        terminal: true,
+      });
       return problems;
     }
     const example = `\${${verdict.variable ?? `${provider.toUpperCase().replace(/-/g, '_')}_API_KEY`}}`;

@@ -16,7 +16,7 @@ function reasons(assessment: Assessment): string[] {
 describe('LlmReconciler', () => {
   it('needs no key for mock and ollama, and names the variable of an unset ${ENV} key', async () => {
     const store = new InMemoryResourceStore();
-    const llms = new LlmReconciler(store, { env: { SET_KEY: 'sk-1' } });
+    const llms = new LlmReconciler(store, { env: { SET_KEY: 'sk-1', KASTRA_ALLOWED_ENV_REFS: 'openai:SET_KEY,openai:OPENAI_API_KEY' } });
     expect(reasons(await llms.reconcile(object('LLM', 'm', { provider: 'mock', model: 'x' })))).toEqual([]);
     expect(reasons(await llms.reconcile(object('LLM', 'o', { provider: 'ollama', model: 'llama3' })))).toEqual([]);
     expect(reasons(await llms.reconcile(object('LLM', 'set', { provider: 'openai', model: 'x', apiKey: '${SET_KEY}' })))).toEqual([]);
@@ -32,10 +32,11 @@ describe('LlmReconciler', () => {
   });
 
   it('is Ready with a key pool when at least one variable is set', async () => {
-    const llms = new LlmReconciler(new InMemoryResourceStore(), { env: { KEY_B: 'b' } });
+    const allowed = 'openai:KEY_A,openai:KEY_B';
+    const llms = new LlmReconciler(new InMemoryResourceStore(), { env: { KEY_B: 'b', KASTRA_ALLOWED_ENV_REFS: allowed } });
     const pool = { provider: 'openai', model: 'x', apiKeys: ['${KEY_A}', '${KEY_B}'] };
     expect(reasons(await llms.reconcile(object('LLM', 'p', pool)))).toEqual([]);
-    const none = await new LlmReconciler(new InMemoryResourceStore(), { env: {} }).reconcile(object('LLM', 'p', pool));
+    const none = await new LlmReconciler(new InMemoryResourceStore(), { env: { KASTRA_ALLOWED_ENV_REFS: allowed } }).reconcile(object('LLM', 'p', pool));
     expect(none.problems[0]).toMatchObject({ reason: 'APIKeyMissing' });
     expect(none.problems[0].message).toContain('KEY_A, KEY_B');
   });
@@ -82,7 +83,7 @@ describe('LlmReconciler', () => {
   });
 
   it('never lets the provider default key stand in for keys of its own that are all unusable', async () => {
-    const llms = new LlmReconciler(new InMemoryResourceStore(), { env: { OPENAI_API_KEY: 'sk-env' } });
+    const llms = new LlmReconciler(new InMemoryResourceStore(), { env: { OPENAI_API_KEY: 'sk-env', KASTRA_ALLOWED_ENV_REFS: 'openai:OTHER_ACCOUNT_KEY' } });
     const own = await llms.reconcile(object('LLM', 'own', { provider: 'openai', model: 'x', apiKey: '${OTHER_ACCOUNT_KEY}' }));
     expect(own.problems).toEqual([expect.objectContaining({ reason: 'APIKeyMissing' })]);
     expect(own.problems[0].message).toContain('OTHER_ACCOUNT_KEY');
@@ -92,20 +93,56 @@ describe('LlmReconciler', () => {
     // Given an LLM with an unset variable and a Secret that holds the key
     const store = new InMemoryResourceStore();
     store.put({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, data: { 'api-key': 'enc' } });
-    const llms = new LlmReconciler(store, { env: {} });
+    const llms = new LlmReconciler(store, { env: { KASTRA_ALLOWED_ENV_REFS: 'openai:UNSET_KEY' } });
     const llm = object('LLM', 'mixed', { provider: 'openai', model: 'x', apiKey: '${UNSET_KEY}', secretRef: { name: 'creds', key: 'api-key' } });
     // Then it is Ready
     expect(reasons(await llms.reconcile(llm))).toEqual([]);
   });
 
   it('follows the provider table for providers that need no key, or a key only when given one', async () => {
-    const llms = new LlmReconciler(new InMemoryResourceStore(), { env: {} });
-    // mock and ollama are called without a key: an unset one is left out, not a problem
+    const store = new InMemoryResourceStore();
+    const llms = new LlmReconciler(store, { env: { KASTRA_ALLOWED_ENV_REFS: 'mock:UNSET_KEY' } });
+    // mock and ollama are called without a key: an unset one (that may be named) is left out, not a problem
     expect(reasons(await llms.reconcile(object('LLM', 'm', { provider: 'mock', model: 'x', apiKey: '${UNSET_KEY}' })))).toEqual([]);
-    // openai-compatible: no key is fine, a key that is given must be set
+    // openai-compatible: no key is fine, a key that is given must be there (from a Secret: its endpoint is its own)
     const compatible = { provider: 'openai-compatible', model: 'local', options: { baseURL: 'http://127.0.0.1:8000/v1' } };
     expect(reasons(await llms.reconcile(object('LLM', 'c', compatible)))).toEqual([]);
-    expect(reasons(await llms.reconcile(object('LLM', 'c', { ...compatible, apiKey: '${UNSET_KEY}' })))).toEqual(['APIKeyMissing']);
+    expect(reasons(await llms.reconcile(object('LLM', 'c', { ...compatible, secretRef: { name: 'gone', key: 'k' } })))).toEqual(['ReferenceNotFound']);
+  });
+
+  it('is not Ready when it names a ${VAR} the operator does not allow, and says which rule', async () => {
+    // Given the default allow list (each provider's own key variable) and those variables set
+    const env = { DATABASE_URL: 'postgres://admin:pw@db/kastra', KASTRA_JWT_SECRET: 'jwt', OPENAI_API_KEY: 'sk-env' };
+    const llms = new LlmReconciler(new InMemoryResourceStore(), { env });
+    // When LLMs name other variables of the environment
+    for (const [field, spec] of [
+      ['spec.apiKey', { apiKey: '${DATABASE_URL}' }],
+      ['spec.apiKey', { apiKey: '${KASTRA_JWT_SECRET}' }],
+      ['spec.apiKeys[1]', { apiKeys: ['${OPENAI_API_KEY}', '${KASTRA_JWT_SECRET}'] }],
+    ] as const) {
+      const verdict = await llms.reconcile(object('LLM', 'greedy', { provider: 'openai', model: 'x', ...spec }));
+      // Then each is not Ready, naming the field, the variable and KASTRA_ALLOWED_ENV_REFS (never a value)
+      expect(verdict.problems).toEqual([expect.objectContaining({ reason: 'EnvReferenceNotAllowed', recheckAfterMs: 30_000 })]);
+      expect(verdict.problems[0].message).toMatch(new RegExp(`^${field.replace(/[[\]]/g, '\\$&')} names \\$\\{(DATABASE_URL|KASTRA_JWT_SECRET)\\}, which the operator does not allow LLMs of provider openai to use \\(KASTRA_ALLOWED_ENV_REFS; it allows OPENAI_API_KEY\\)`));
+      expect(JSON.stringify(verdict)).not.toMatch(/admin:pw|"jwt"|sk-env/);
+    }
+  });
+
+  it('takes keys from Secrets only when spec.options.baseURL is an endpoint of its own', async () => {
+    // Given OPENAI_API_KEY set (allowed for openai at its default endpoint) and a Secret with a key
+    const store = new InMemoryResourceStore();
+    store.put({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'own', namespace: 'default' }, data: { key: 'enc' } });
+    const llms = new LlmReconciler(store, { env: { OPENAI_API_KEY: 'sk-env' } });
+    const custom = { provider: 'openai', model: 'x', options: { baseURL: 'https://collector.example/v1' } };
+    // Then naming the provider's variable at an endpoint of its own is refused
+    const named = await llms.reconcile(object('LLM', 'named', { ...custom, apiKey: '${OPENAI_API_KEY}' }));
+    expect(named.problems).toEqual([expect.objectContaining({ reason: 'EnvReferenceNotAllowed', message: expect.stringContaining('takes keys from Secrets only: use spec.secretRef') })]);
+    // And no key at all does not borrow the default key there
+    const bare = await llms.reconcile(object('LLM', 'bare', custom));
+    expect(bare.problems).toEqual([expect.objectContaining({ reason: 'APIKeyMissing', message: expect.stringContaining('never given the provider\'s default key: set spec.secretRef') })]);
+    // And a key from a Secret is Ready; so is the variable at the default endpoint
+    expect(reasons(await llms.reconcile(object('LLM', 'secret', { ...custom, secretRef: { name: 'own', key: 'key' } })))).toEqual([]);
+    expect(reasons(await llms.reconcile(object('LLM', 'default', { provider: 'openai', model: 'x', apiKey: '${OPENAI_API_KEY}', options: { baseURL: 'https://api.openai.com/v1' } })))).toEqual([]);
   });
 
   it('asks for an endpoint where the provider has none, and names a provider that is turned off', async () => {

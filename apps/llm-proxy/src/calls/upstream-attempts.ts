@@ -70,6 +70,7 @@ export class UpstreamAttempts {
       const call: ProviderCall = {
         apiKey: key?.apiKey,
         baseUrl: model.baseUrl,
+        ...(model.egress ? { egress: model.egress } : {}),
         apiVersion: model.apiVersion,
         deployment: model.deployment,
         signal: signal.signal,

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { allowedEnvReferences, envKeyReferenceRefusal, PROVIDER_DEFAULTS, usesDefaultEndpoint, type ProviderName } from '@kastra/llm';
 import { SecretDecryptionError, type SecretCipher } from '@kastra/secrets';
 import type { Logger } from '@kastra/telemetry';
 import { LlmModelEntity, LlmModelKeyEntity } from './entities';
@@ -37,10 +38,35 @@ export interface KeySources {
  * stay in the list as missing, so the model has no usable key rather than falling back to the
  * provider's shared key (another account's) or keeping an old one — unless the provider needs
  * no key at all.
+ *
+ * Credentials go only where the operator lets them: a reference the rule of the provider table
+ * refuses (a variable not in KASTRA_ALLOWED_ENV_REFS for the provider, or any variable when
+ * spec.options.baseURL is an endpoint of the LLM's own) is never read, and the LLM gets that
+ * refusal as its only key, so it cannot be called at all (as its readiness says). An LLM with an
+ * endpoint of its own and no key is never lent the provider's default key either.
  */
-export async function wantedKeysOf(spec: LlmSpec, at: { namespace: string; handle: string; keyless: boolean }, sources: KeySources, logger: Logger): Promise<WantedKey[]> {
+export async function wantedKeysOf(
+  spec: LlmSpec,
+  at: { namespace: string; handle: string; keyless: boolean; provider?: ProviderName },
+  sources: KeySources,
+  logger: Logger,
+): Promise<WantedKey[]> {
+  const baseURL = spec.options?.baseURL;
+  const allowed = allowedEnvReferences(sources.env);
+  const references = [spec.apiKey, ...(spec.apiKeys ?? [])];
+  if (at.provider) {
+    for (const [index, reference] of references.entries()) {
+      const variable = typeof reference === 'string' ? ENV_REFERENCE.exec(reference)?.[1] : undefined;
+      const field = index === 0 ? 'spec.apiKey' : `spec.apiKeys[${index - 1}]`;
+      const refusal = variable ? envKeyReferenceRefusal(at.provider, variable, { baseURL, field, allowed }) : undefined;
+      if (refusal) {
+        logger.warn({ llm: at.handle, variable }, 'an LLM names an environment variable it may not use; it is not read and the model cannot be called');
+        return [{ missing: refusal }];
+      }
+    }
+  }
   const wanted: WantedKey[] = [];
-  for (const reference of [spec.apiKey, ...(spec.apiKeys ?? [])]) {
+  for (const reference of references) {
     if (typeof reference !== 'string') continue;
     const variable = ENV_REFERENCE.exec(reference)?.[1];
     const value = variable ? sources.env[variable] : undefined;
@@ -59,6 +85,9 @@ export async function wantedKeysOf(spec: LlmSpec, at: { namespace: string; handl
       logger.warn({ llm: at.handle, secret: name, key, reason: read.missing }, 'the Secret key of an LLM cannot be read; the model has no usable key from it');
       if (!at.keyless) wanted.push(read);
     }
+  }
+  if (wanted.length === 0 && at.provider && PROVIDER_DEFAULTS[at.provider].apiKey === 'required' && !usesDefaultEndpoint(at.provider, baseURL)) {
+    return [{ missing: `provider ${at.provider} needs an API key, and an LLM with an endpoint of its own (spec.options.baseURL) is never given the provider's default key: set spec.secretRef` }];
   }
   const seen = new Set<string>();
   return wanted.filter((entry) => {

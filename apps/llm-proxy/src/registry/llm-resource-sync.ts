@@ -5,16 +5,17 @@ import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DEFAULT_NAMESPACE, parseReference, type Resource, type ResourceKey } from '@kastra/api';
 import { loadConfig } from '@kastra/config';
-import { normalizeProviderName, PROVIDER_DEFAULTS } from '@kastra/llm';
+import { normalizeProviderName, PROVIDER_DEFAULTS, usesDefaultEndpoint } from '@kastra/llm';
 import { PG_POOL } from '@kastra/event-store';
 import { DurableConsumer, NATS_CONNECTION, NATS_PREFIX } from '@kastra/messaging';
 import { createResourceStore, keyOfResourceStream, RESOURCE_STORE, type ResourceStore } from '@kastra/resource-store';
 import type { SecretCipher } from '@kastra/secrets';
+import { denyPrivateEgress, type PrivateEgressResolver } from '@kastra/egress';
 import { createLogger } from '@kastra/telemetry';
 import { LlmModelEntity } from './entities';
 import { type LlmSpec, wantedKeysOf, writeModelKeys } from './llm-resource-keys';
 import { RegistryChangeBus } from './registry-change-bus';
-import { REGISTRY_CIPHER, REGISTRY_DATA_SOURCE, REGISTRY_ENV } from './registry-tokens';
+import { REGISTRY_CIPHER, REGISTRY_DATA_SOURCE, REGISTRY_ENV, REGISTRY_PRIVATE_EGRESS } from './registry-tokens';
 
 const logger = createLogger('llm-proxy').child({ component: 'llm-resource-sync' });
 
@@ -57,6 +58,7 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly changes: RegistryChangeBus,
     @Optional() @Inject(RESOURCE_STORE) private readonly sharedStore?: ResourceStore,
+    @Optional() @Inject(REGISTRY_PRIVATE_EGRESS) private readonly privateEgress: PrivateEgressResolver = denyPrivateEgress,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -140,6 +142,21 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
     return handles;
   }
 
+  /**
+   * Whether the LLM of row `handle` (`namespace.name`) may call a base URL on a private address:
+   * the resolver's answer for the resource as it is now; false when it is gone.
+   */
+  async privateEgressAllowed(handle: string): Promise<boolean> {
+    let key;
+    try {
+      key = parseReference(handle, { kind: 'LLM', defaultNamespace: DEFAULT_NAMESPACE });
+    } catch {
+      return false;
+    }
+    const llm = await (await this.store()).get(key);
+    return llm ? this.privateEgress(llm) : false;
+  }
+
   /** Upserts or removes the row of LLM `namespace/name`; true when the resource exists. */
   async reconcile(namespace: string, name: string): Promise<boolean> {
     const handle = handleOf(namespace, name);
@@ -170,8 +187,11 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
     const provider = normalizeProviderName(String(spec.provider));
     // Providers called without a key (provider table): a key of theirs that cannot be read is left out.
     const keyless = provider !== undefined && PROVIDER_DEFAULTS[provider].apiKey === 'none';
-    const keys = await wantedKeysOf(spec, { namespace, handle, keyless }, { env: this.env, revealSecretValue: (...args) => this.revealSecretValue(...args) }, logger);
+    const keys = await wantedKeysOf(spec, { namespace, handle, keyless, provider }, { env: this.env, revealSecretValue: (...args) => this.revealSecretValue(...args) }, logger);
     const { baseURL, maxTokens, ...options } = spec.options ?? {};
+    // A key-optional provider at an endpoint of the LLM's own is called without a key when given
+    // none: auth_type none, so no shared provider key is ever sent there.
+    const noKeyForOwnEndpoint = provider !== undefined && keys.length === 0 && !usesDefaultEndpoint(provider, baseURL);
     const row = models.merge(existing ?? models.create(), {
       name: llm.metadata.name,
       modelId: handle,
@@ -181,7 +201,7 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
       description: llm.metadata.annotations?.['kastra.ai/description'] ?? '',
       status: 'enabled',
       baseUrl: typeof baseURL === 'string' ? baseURL : null,
-      authType: keyless ? 'none' : 'api_key',
+      authType: keyless || noKeyForOwnEndpoint ? 'none' : 'api_key',
       keyUsageMode: keys.length > 1 ? 'round-robin' : 'single',
       maxTokens: typeof maxTokens === 'number' ? maxTokens : null,
       rpmLimit: spec.rateLimits?.requestsPerMinute ?? null,

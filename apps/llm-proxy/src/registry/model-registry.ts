@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { NotFoundError } from '@kastra/api';
 import type { SecretCipher } from '@kastra/secrets';
+import { EgressPolicy } from '@kastra/egress';
 import { catalogueEntry, judgeModelKeys, type ProviderName, shippedModels } from '@kastra/llm';
 import { createLogger } from '@kastra/telemetry';
 import { labelMetricsWithModel } from '../calls/llm-metrics';
@@ -147,6 +148,11 @@ export class ModelRegistry {
     if (!this.providers.isAvailable(type)) throw modelNotFound(handle, `provider "${type}" of model "${handle}" is not available`);
     const baseUrl = row.baseUrl ?? providerRow?.baseUrl ?? this.providers.defaults(type)?.baseUrl ?? undefined;
     const keys = this.keyStateOf(handle, row, type, providerRow);
+    // A base URL an LLM resource chose is called through the egress policy; an admin's is not.
+    const egress =
+      row.source === 'resource' && row.baseUrl
+        ? { policy: EgressPolicy.fromEnv(this.env), privateAllowed: (await this.resources?.privateEgressAllowed(row.resourceRef ?? row.modelId)) ?? false }
+        : undefined;
     labelMetricsWithModel(row.name);
     return {
       id: row.id,
@@ -154,6 +160,7 @@ export class ModelRegistry {
       provider: type,
       modelId: row.upstreamModel ?? row.modelId,
       ...(baseUrl ? { baseUrl } : {}),
+      ...(egress ? { egress } : {}),
       ...optional('apiVersion', row.apiVersion ?? providerRow?.apiVersion),
       ...optional('deployment', row.deployment),
       options: { ...(providerRow?.config ?? {}), ...row.options },

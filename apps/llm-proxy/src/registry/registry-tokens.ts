@@ -4,3 +4,8 @@ export const REGISTRY_DATA_SOURCE = 'llm-registry';
 export const REGISTRY_CIPHER = 'LLM_REGISTRY_CIPHER';
 /** Injection token of the environment keys are read from (`${ENV}` references, provider env vars). */
 export const REGISTRY_ENV = 'LLM_REGISTRY_ENV';
+/**
+ * Injection token of the PrivateEgressResolver that says whether an LLM resource may call a base
+ * URL on a private address (its writer has `egress-private`). Unbound: none may.
+ */
+export const REGISTRY_PRIVATE_EGRESS = 'LLM_REGISTRY_PRIVATE_EGRESS';

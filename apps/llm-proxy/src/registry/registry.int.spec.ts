@@ -257,6 +257,8 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
   it('mirrors an LLM resource applied through the ResourceStore, keys from the environment, and removes it when deleted', async () => {
     const store = await createResourceStore({ pool, databaseUrl: db.url, cipher: new SecretCipher(Buffer.from(MASTER_KEY, 'base64')) });
     process.env.LLM_TEST_KEY = RESOURCE_KEY;
+    // The operator lets LLMs of provider openai name this variable.
+    process.env.KASTRA_ALLOWED_ENV_REFS = 'openai:LLM_TEST_KEY';
     try {
       // When an LLM resource is created
       await store.create(
@@ -287,6 +289,7 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
       await expect(first.app.get(ModelRegistry).resolve('default.my-llm')).rejects.toThrow(NotFoundError);
     } finally {
       delete process.env.LLM_TEST_KEY;
+      delete process.env.KASTRA_ALLOWED_ENV_REFS;
       await store.close();
     }
   });
@@ -297,6 +300,7 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
     const sharedKey = `sk-shared-${randomBytes(12).toString('hex')}`;
     process.env.OPENAI_API_KEY = sharedKey;
     delete process.env.LLM_TEST_UNSET_KEY;
+    process.env.KASTRA_ALLOWED_ENV_REFS = 'openai:LLM_TEST_UNSET_KEY';
     try {
       // When an LLM names a variable that is not set
       await store.create(
@@ -321,6 +325,7 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
       await store.delete({ kind: 'LLM', namespace: 'default', name: 'unset-llm' }, { actor: 'user:test' });
     } finally {
       delete process.env.OPENAI_API_KEY;
+      delete process.env.KASTRA_ALLOWED_ENV_REFS;
       await store.close();
     }
   });

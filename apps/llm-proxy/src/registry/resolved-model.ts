@@ -1,3 +1,4 @@
+import type { EgressPolicy } from '@kastra/egress';
 /** One key handed out by a KeyPool. `apiKey` is a credential: never log it. */
 export interface PooledKey {
   /** The key row's id (`llm_model_keys.id`), or `provider:<id>` / `env:<VAR>` for shared keys. */
@@ -40,6 +41,8 @@ export interface ResolvedModel {
   /** The model as the provider knows it. */
   modelId: string;
   baseUrl?: string;
+  /** Set when a resource chose `baseUrl`: calls connect through the egress policy (libs/llm ProviderCall.egress). */
+  egress?: { policy: EgressPolicy; privateAllowed: boolean };
   apiVersion?: string;
   deployment?: string;
   /** Default request options (temperature, maxTokens, ...) and adapter settings. */

@@ -5,6 +5,7 @@ import type { ChatResult, ProviderAdapter, ProviderCall } from '../provider-adap
 import { ProviderError } from '../provider-errors';
 import { parseEventJson, readSseEvents } from '../sse-reader';
 import { checkApiKeyWith, runUpstream, UpstreamCall } from '../upstream-call';
+import { egressCacheKey, upstreamFetch } from '../upstream-egress';
 import { type AnthropicUsage, finishReasonOf, toAnthropicRequest, toCompletion, toUsage } from './anthropic-translation';
 import { ANTHROPIC_BASE_URL } from '../provider-table';
 
@@ -140,10 +141,10 @@ export class AnthropicAdapter implements ProviderAdapter {
 
   private client(call: ProviderCall): Anthropic {
     const baseUrl = call.baseUrl ?? ANTHROPIC_BASE_URL;
-    const cacheKey = `${baseUrl}\u0000${call.apiKey ?? ''}`;
+    const cacheKey = `${baseUrl}\u0000${call.apiKey ?? ''}\u0000${egressCacheKey(call.egress)}`;
     let client = this.clients.get(cacheKey);
     if (!client) {
-      client = new Anthropic({ apiKey: call.apiKey ?? 'no-key', baseURL: baseUrl, maxRetries: 0 });
+      client = new Anthropic({ apiKey: call.apiKey ?? 'no-key', baseURL: baseUrl, maxRetries: 0, ...(call.egress ? { fetch: upstreamFetch(call) } : {}) });
       if (this.clients.size >= CLIENT_CACHE_LIMIT) this.clients.delete(this.clients.keys().next().value as string);
       this.clients.set(cacheKey, client);
     }

@@ -1,5 +1,6 @@
 import { AzureOpenAI } from 'openai';
 import { ProviderError } from '../provider-errors';
+import { upstreamFetch } from '../upstream-egress';
 import { OpenAICompatibleAdapter, renameMaxTokensForReasoningModels } from './openai-compatible-adapter';
 
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
@@ -21,6 +22,7 @@ export function createAzureOpenAIAdapter(): OpenAICompatibleAdapter {
         apiVersion: call.apiVersion ?? AZURE_DEFAULT_API_VERSION,
         deployment: call.deployment,
         maxRetries: 0,
+        ...(call.egress ? { fetch: upstreamFetch(call) } : {}),
       });
     },
   });

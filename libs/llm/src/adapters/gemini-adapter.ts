@@ -4,6 +4,7 @@ import type { ChatResult, ProviderAdapter, ProviderCall } from '../provider-adap
 import { ProviderError } from '../provider-errors';
 import { parseEventJson, readSseEvents } from '../sse-reader';
 import { checkApiKeyWith, errorFromResponse, runUpstream, UpstreamCall } from '../upstream-call';
+import { upstreamFetch } from '../upstream-egress';
 import { contentOf, finishReasonOf, type GeminiResponse, toGeminiRequest, toUsage } from './gemini-translation';
 import { GEMINI_BASE_URL } from '../provider-table';
 
@@ -172,13 +173,13 @@ export class GeminiAdapter implements ProviderAdapter {
   }
 
   private async post(upstream: UpstreamCall, url: string, body: unknown): Promise<Response> {
-    const response = await fetch(url, { method: 'POST', headers: this.headers(upstream.call), body: JSON.stringify(body), signal: upstream.signal });
+    const response = await upstreamFetch(upstream.call)(url, { method: 'POST', headers: this.headers(upstream.call), body: JSON.stringify(body), signal: upstream.signal });
     if (!response.ok) throw await errorFromResponse(upstream, response);
     return response;
   }
 
   private async get(upstream: UpstreamCall, url: string): Promise<Response> {
-    const response = await fetch(url, { headers: this.headers(upstream.call), signal: upstream.signal });
+    const response = await upstreamFetch(upstream.call)(url, { headers: this.headers(upstream.call), signal: upstream.signal });
     if (!response.ok) throw await errorFromResponse(upstream, response);
     return response;
   }

@@ -13,6 +13,7 @@ import type { ChatResult, ProviderAdapter, ProviderCall } from '../provider-adap
 import { ProviderError } from '../provider-errors';
 import { parseEventJson, readSseEvents } from '../sse-reader';
 import { checkApiKeyWith, runUpstream, UpstreamCall } from '../upstream-call';
+import { egressCacheKey, upstreamFetch } from '../upstream-egress';
 import { postUpstream, readJson, readSseFromResponse } from '../upstream-http';
 
 export interface OpenAICompatibleOptions {
@@ -187,7 +188,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
 
   private client(call: ProviderCall): OpenAI {
     const baseUrl = call.baseUrl ?? this.options.defaultBaseUrl;
-    const cacheKey = `${baseUrl}\u0000${call.apiKey ?? ''}\u0000${call.apiVersion ?? ''}\u0000${call.deployment ?? ''}`;
+    const cacheKey = `${baseUrl}\u0000${call.apiKey ?? ''}\u0000${call.apiVersion ?? ''}\u0000${call.deployment ?? ''}\u0000${egressCacheKey(call.egress)}`;
     let client = this.clients.get(cacheKey);
     if (!client) {
       if (!baseUrl && !this.options.createClient) {
@@ -195,7 +196,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
       }
       client = this.options.createClient
         ? this.options.createClient(call, baseUrl)
-        : new OpenAI({ apiKey: call.apiKey ?? 'no-key', baseURL: baseUrl, maxRetries: 0 });
+        : new OpenAI({ apiKey: call.apiKey ?? 'no-key', baseURL: baseUrl, maxRetries: 0, ...(call.egress ? { fetch: upstreamFetch(call) } : {}) });
       if (this.clients.size >= CLIENT_CACHE_LIMIT) this.clients.delete(this.clients.keys().next().value as string);
       this.clients.set(cacheKey, client);
     }

@@ -1,0 +1,152 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Pool } from 'pg';
+import type { Resource } from '@kastra/api';
+import { migrate } from '@kastra/event-store';
+import { startMockOpenAIServer, type MockOpenAIServer } from '@kastra/llm/testing';
+import { createResourceStore } from '@kastra/resource-store';
+import { createTestDatabase, deleteTestStreams, testNatsPrefix, type TestDatabase } from '@kastra/testing';
+import { startRegistryProxy, type RegistryProxy } from './registry-proxy';
+import { testHome } from './test-proxy';
+
+/** Assembled at runtime so that no literal in the repository looks like a credential. */
+const secret = (name: string) => ['sk', 'test', 'creds', name, 'z'.repeat(10)].join('-');
+const SERVICE_SECRET = secret('service');
+const PROVIDER_KEY = secret('provider-env');
+const ADMIN_PROVIDER_KEY = secret('admin-provider');
+const USER_SECRET_KEY = secret('users-own');
+/** Variables of the proxy's environment this test sets (saved and restored around it). */
+const VARIABLES: Record<string, string> = { KASTRA_JWT_SECRET_COPY: SERVICE_SECRET, OPENAI_API_KEY: PROVIDER_KEY, KASTRA_EGRESS_ALLOW: '' };
+
+/** A listener that records every connection and request: the attacker's collector. */
+async function collector(): Promise<{ server: Server; url: string; connections: number; headers: IncomingHttpHeaders[] }> {
+  const state = { server: undefined as unknown as Server, url: '', connections: 0, headers: [] as IncomingHttpHeaders[] };
+  state.server = createServer((req, res) => {
+    state.headers.push(req.headers);
+    res.writeHead(500).end();
+  });
+  state.server.on('connection', () => state.connections++);
+  await new Promise<void>((resolve) => state.server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(state.server.address() as AddressInfo).port}/v1`;
+  return state;
+}
+
+/**
+ * No principal can cause a credential it cannot read to be sent to a destination it chooses: an
+ * LLM resource written by a user names variables of the proxy's environment, or points its
+ * base URL at a server of its own, and asks the real llm-proxy (registry, resource sync, call
+ * path) to call it.
+ */
+describe('llm-proxy: what an LLM resource may make the proxy send, and where', () => {
+  let database: TestDatabase;
+  let pool: Pool;
+  let store: Awaited<ReturnType<typeof createResourceStore>>;
+  let proxy: RegistryProxy;
+  let opened: MockOpenAIServer;
+  let attacker: Awaited<ReturnType<typeof collector>>;
+  const prefix = testNatsPrefix('llmcreds');
+  const home = testHome();
+  const saved = Object.fromEntries(Object.keys(VARIABLES).map((name) => [name, process.env[name]]));
+  const user = { actor: 'user:mallory' };
+
+  const chat = async (model: string) => {
+    const response = await fetch(`${proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${home.token('user', 'mallory')}` },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    return { status: response.status, text: await response.text() };
+  };
+  const llm = (name: string, spec: Record<string, unknown>) => store.create({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name, namespace: 'mallory' }, spec } as Resource, user);
+
+  beforeAll(async () => {
+    database = await createTestDatabase('llmcreds');
+    pool = new Pool({ connectionString: database.url, max: 3 });
+    await migrate(pool);
+    store = await createResourceStore({ pool, databaseUrl: database.url, homeDir: home.home });
+    // A server the policy lets LLMs reach (a public endpoint stands in for it: its port is opened), and one it does not
+    opened = await startMockOpenAIServer({ acceptKeys: [USER_SECRET_KEY, PROVIDER_KEY, SERVICE_SECRET, ADMIN_PROVIDER_KEY] });
+    attacker = await collector();
+    // The proxy reads its environment as it runs: the keys, and the operator's opening of the first server only
+    Object.assign(process.env, VARIABLES, { KASTRA_EGRESS_ALLOW: new URL(opened.origin).host });
+    proxy = await startRegistryProxy({ databaseUrl: database.url, prefix, home: home.home, env: { KASTRA_LLM_REGISTRY_CACHE_MS: '0', KASTRA_LLM_MAX_ATTEMPTS: '1' } });
+    // An admin's provider account for openai-compatible, with its key
+    const created = await fetch(`${proxy.url}/api/v1/llm/providers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${home.token('admin')}` },
+      body: JSON.stringify({ name: 'openai-compatible', type: 'openai-compatible', api_key: ADMIN_PROVIDER_KEY }),
+    });
+    expect(created.status).toBe(201);
+    await store.create({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'own-key', namespace: 'mallory' }, stringData: { key: USER_SECRET_KEY } } as Resource, user);
+  });
+
+  afterAll(async () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    await proxy?.close();
+    await store?.close();
+    await pool?.end();
+    await opened?.close();
+    attacker?.server.close();
+    await database?.drop();
+    await deleteTestStreams(prefix).catch(() => undefined);
+    home.remove();
+  });
+
+  beforeEach(() => opened.reset());
+
+  it('never reads a variable the operator did not allow: ${KASTRA_JWT_SECRET_COPY} to a server of its choosing is 403 no_key, nothing sent', async () => {
+    // Given an LLM naming a variable of the proxy's environment, its base URL a server the attacker reads
+    await llm('thief', { provider: 'openai', model: 'gpt-4o', apiKey: '${KASTRA_JWT_SECRET_COPY}', options: { baseURL: opened.baseUrl } });
+    // When it is called
+    const answer = await chat('mallory.thief');
+    // Then the call is refused naming the rule, the server got nothing, and the value appears nowhere
+    expect(answer.status).toBe(403);
+    expect(answer.text).toContain('no_key');
+    expect(answer.text).toContain('takes keys from Secrets only');
+    expect(opened.requests).toHaveLength(0);
+    expect(answer.text).not.toContain(SERVICE_SECRET);
+  });
+
+  it('never sends the provider key of the environment to a base URL of the LLM\'s own, named or as the default', async () => {
+    // Given LLMs at a server of the attacker's: one naming ${OPENAI_API_KEY}, one naming no key (the default key would be used)
+    await llm('named', { provider: 'openai', model: 'gpt-4o', apiKey: '${OPENAI_API_KEY}', options: { baseURL: opened.baseUrl } });
+    await llm('bare', { provider: 'openai', model: 'gpt-4o', options: { baseURL: opened.baseUrl } });
+    // When each is called
+    const named = await chat('mallory.named');
+    const bare = await chat('mallory.bare');
+    // Then both are refused with no_key naming why, and the server never saw a request (so never the key)
+    expect(named).toMatchObject({ status: 403, text: expect.stringContaining('spec.apiKey names ${OPENAI_API_KEY}') });
+    expect(bare).toMatchObject({ status: 403, text: expect.stringContaining("never given the provider's default key") });
+    expect(opened.requests).toHaveLength(0);
+  });
+
+  it('never lends an admin\'s provider key to an LLM at an endpoint of its own: it is called without a key', async () => {
+    // Given the admin's openai-compatible provider with a key, and an LLM of that provider at the attacker's server with no key
+    await llm('borrower', { provider: 'openai-compatible', model: 'house', options: { baseURL: opened.baseUrl } });
+    // When it is called
+    const answer = await chat('mallory.borrower');
+    // Then the server saw one request without any key (and, wanting one, refused it), and the admin's key appears nowhere
+    expect(opened.requests).toHaveLength(1);
+    expect(opened.requests[0].headers.authorization).toBeUndefined();
+    expect(answer.text).not.toContain(ADMIN_PROVIDER_KEY);
+  });
+
+  it('calls its own Secret\'s key at a public endpoint, and refuses a private one before connecting (egress policy)', async () => {
+    // Given the user's own key in a Secret and LLMs pointing at the opened server and at a loopback listener
+    await llm('own', { provider: 'openai-compatible', model: 'house', secretRef: { name: 'own-key', key: 'key' }, options: { baseURL: opened.baseUrl } });
+    await llm('internal', { provider: 'openai-compatible', model: 'house', secretRef: { name: 'own-key', key: 'key' }, options: { baseURL: attacker.url } });
+    // When each is called
+    const own = await chat('mallory.own');
+    const internal = await chat('mallory.internal');
+    // Then the opened server got the user's own key
+    expect(own.status).toBe(200);
+    expect(opened.requests[0].headers.authorization).toBe(`Bearer ${USER_SECRET_KEY}`);
+    // And the loopback one is refused by the egress policy, without a connection
+    expect(internal.status).toBe(400);
+    expect(internal.text).toContain('refused by egress policy: 127.0.0.1 is a loopback address');
+    expect(attacker.connections).toBe(0);
+  });
+});
