@@ -31,6 +31,9 @@ export class SystemReconciler implements KindReconciler {
     // Children check their own references' readiness; here only existence of external ones.
     const problems: Problem[] = await this.references.check(system, { existenceOnly: ['Secret', 'LLM', 'Tool', 'Agent', 'Workflow', 'Network'] });
     const desired = expandSystem(system);
+    // Children are written on behalf of whoever last wrote the System: with that principal's rights, never the controller's.
+    const writer = await this.store.lastWriter(keyOf(system));
+    ctx = writer ? { ...ctx, principal: writer } : ctx;
     const children: Array<{ kind: string; name: string; ready: boolean }> = [];
     const notReady: string[] = [];
     for (const child of desired) {
