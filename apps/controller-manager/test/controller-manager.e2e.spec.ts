@@ -15,7 +15,7 @@ import {
   type TestDatabase,
 } from '@kastra/testing';
 
-const PROVIDER_KEYS = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GOOGLE_API_KEY', 'GROQ_API_KEY', 'MOONSHOT_API_KEY', 'QWEN_API_KEY'];
+const PROVIDER_KEYS = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GROQ_API_KEY', 'MOONSHOT_API_KEY', 'DASHSCOPE_API_KEY'];
 
 describe('controller-manager with the api-gateway, driven by kubectl', () => {
   let database: TestDatabase;
@@ -77,7 +77,7 @@ describe('controller-manager with the api-gateway, driven by kubectl', () => {
     const keyed = ['anthropic-claude', 'google-gemini', 'groq-llama', 'kimi-k2', 'qwen-model'].map((name) => `llm/${name}`);
     expect((await kubectl(['wait', '--for=condition=Ready=False', ...keyed, '--timeout=30s'])).code).toBe(0);
     const messages = await kubectl(['get', 'llms', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}/{.status.conditions[?(@.type=="Ready")].message}{"\\n"}{end}']);
-    for (const variable of ['ANTHROPIC_API_KEY', 'GOOGLE_API_KEY', 'GROQ_API_KEY', 'MOONSHOT_API_KEY', 'QWEN_API_KEY']) {
+    for (const variable of ['ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GROQ_API_KEY', 'MOONSHOT_API_KEY', 'DASHSCOPE_API_KEY']) {
       expect(messages.stdout).toMatch(new RegExp(`=False/[^\\n]*${variable}`));
     }
   });
