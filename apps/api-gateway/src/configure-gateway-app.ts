@@ -1,8 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { JwtAuthority } from '@kastra/auth';
-import { RbacAuthorizer } from '@kastra/rbac';
 import type { Logger } from '@kastra/telemetry';
-import { requestAuthorizationMiddleware } from './auth/request-authorization';
 import { KubernetesStatusFilter } from './errors/kubernetes-status.filter';
 import { RawBodyInterceptor } from './http/raw-body.interceptor';
 import { MAX_BODY_BYTES } from './http/raw-body.middleware';

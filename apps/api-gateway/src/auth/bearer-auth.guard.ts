@@ -6,8 +6,8 @@ import type { AuthenticatedRequest } from './request-principal';
 
 /**
  * Global guard: every request but the health probes carries a valid `Authorization: Bearer <JWT>`
- * (401) and is allowed by RBAC (403). The gateway's middleware has usually decided already,
- * before the body was read; the guard makes sure no route escapes the check.
+ * (401) and is allowed by RBAC (403), before its handler runs and before its body is read (the
+ * body interceptor runs after the guards).
  */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {

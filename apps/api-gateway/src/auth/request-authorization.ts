@@ -1,7 +1,5 @@
-import type { NextFunction, Response } from 'express';
 import { type JwtAuthority, principalFromAuthorizationHeader } from '@kastra/auth';
 import type { RbacAuthorizer } from '@kastra/rbac';
-import { toKubernetesStatus } from '../errors/api-error-status';
 import type { AuthenticatedRequest } from './request-principal';
 import { requestAttributesOf } from './request-info';
 
@@ -10,8 +8,8 @@ export const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * Authenticates a request (401 without a valid bearer token) and authorizes what its method and
- * path ask through RBAC (the apiserver's 403), before any work — and, as a middleware, before its
- * body is read. Sets `req.principal` and `req.attributes`.
+ * path ask through RBAC (the apiserver's 403), before any work: the global guard calls it, and
+ * bodies are read after the guards. Sets `req.principal` and `req.attributes`.
  */
 export function authorizeRequest(req: AuthenticatedRequest, authority: JwtAuthority, authorizer: RbacAuthorizer): void {
   if (req.authorized || PUBLIC_PATHS.has(req.path)) return;
@@ -21,21 +19,4 @@ export function authorizeRequest(req: AuthenticatedRequest, authority: JwtAuthor
   req.attributes = attributes;
   authorizer.assertAllowed(principal, attributes);
   req.authorized = true;
-}
-
-/** The same check as express middleware, placed before the body reader: a refused request's body is never read. */
-export function requestAuthorizationMiddleware(authority: JwtAuthority, authorizer: RbacAuthorizer) {
-  return (req: AuthenticatedRequest, res: Response, next: NextFunction): void => {
-    try {
-      authorizeRequest(req, authority, authorizer);
-    } catch (error) {
-      const status = toKubernetesStatus(error);
-      // The body is not read: close the connection rather than leave it unread on a kept-alive socket.
-      if (req.method !== 'GET' && req.method !== 'HEAD') res.setHeader('Connection', 'close');
-      res.status(status.code).type('application/json').send(JSON.stringify(status));
-      req.resume();
-      return;
-    }
-    next();
-  };
 }
