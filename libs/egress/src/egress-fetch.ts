@@ -25,8 +25,8 @@ export function egressFetch(policy: EgressPolicy, options: EgressOptions & { max
       method: request.method,
       headers,
       ...(body ? { body } : {}),
-      // Request always carries a signal; init's is the caller's.
-      ...(init?.signal ? { signal: init.signal } : {}),
+      // The caller's signal (init's, else the Request's own).
+      signal: request.signal,
       policy,
       privateAllowed: options.privateAllowed,
       redirect: request.redirect === 'follow' ? 'follow' : 'manual',
