@@ -40,7 +40,8 @@ export async function executeTool(tool: Resource, input: unknown, ctx: ToolConte
     case 'mcp':
       return runMcpTool(label, spec.mcp as never, input, { ...ctx, namespace, timeoutMs, connection: await toolConnectionOf(label, tool, ctx) });
     case 'builtin':
-      return runBuiltinTool(label, spec.builtin as string, input, { ...ctx, timeoutMs, connection: await toolConnectionOf(label, tool, ctx) });
+      // Only http-fetch connects: the others do not pay for the egress policy.
+      return runBuiltinTool(label, spec.builtin as string, input, { ...ctx, timeoutMs, connection: () => toolConnectionOf(label, tool, ctx) });
     case 'script': {
       const script = spec.script as { code: string; timeoutMs?: number };
       // The spec limit is the tool author's promise; a caller (a step timeout) may only shorten it.

@@ -10,7 +10,7 @@ import { toolSignal } from './tool-signal';
 export const HTTP_FETCH_MAX_BYTES = 1024 * 1024;
 
 /** The tools built into the runtime (`spec.builtin`); each takes an object input. */
-export async function runBuiltinTool(label: string, name: string, input: unknown, ctx: ToolContext & { timeoutMs: number; connection: ToolConnection }): Promise<unknown> {
+export async function runBuiltinTool(label: string, name: string, input: unknown, ctx: ToolContext & { timeoutMs: number; connection: () => Promise<ToolConnection> }): Promise<unknown> {
   const args = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
   switch (name) {
     case 'current-time':
@@ -41,7 +41,7 @@ function currentTime(label: string, timeZone: unknown) {
  * maxBytes (at most HTTP_FETCH_MAX_BYTES and the tools' response cap). The URL and every redirect
  * go through the egress policy.
  */
-async function httpFetch(label: string, args: Record<string, unknown>, ctx: ToolContext & { timeoutMs: number; connection: ToolConnection }) {
+async function httpFetch(label: string, args: Record<string, unknown>, ctx: ToolContext & { timeoutMs: number; connection: () => Promise<ToolConnection> }) {
   let url: URL;
   try {
     url = new URL(String(args.url));
@@ -51,7 +51,7 @@ async function httpFetch(label: string, args: Record<string, unknown>, ctx: Tool
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ToolExecutionError(label, 'bad_input', `tool ${label}: only http and https URLs can be fetched`);
   }
-  const { policy, privateAllowed, maxResponseBytes } = ctx.connection;
+  const { policy, privateAllowed, maxResponseBytes } = await ctx.connection();
   const limit = Math.min(HTTP_FETCH_MAX_BYTES, maxResponseBytes);
   const maxBytes = typeof args.maxBytes === 'number' && args.maxBytes > 0 ? Math.min(args.maxBytes, limit) : limit;
   const signal = toolSignal(ctx.signal, ctx.timeoutMs);
