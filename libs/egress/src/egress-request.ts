@@ -1,8 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { TooManyRedirectsError } from './egress-errors';
+import { EgressRefusedError, TooManyRedirectsError } from './egress-errors';
 import { endpointOf, type EgressOptions, type EgressPolicy } from './egress-policy';
-import { EgressRefusedError } from './egress-errors';
 
 /** Redirects followed before a request fails. */
 export const MAX_EGRESS_REDIRECTS = 5;
