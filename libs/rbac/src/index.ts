@@ -8,3 +8,4 @@ export * from './rbac-authorizer';
 export * from './rbac-policy-cache';
 export * from './cluster-admin';
 export * from './start-rbac-authorizer';
+export * from './resource-permissions';

@@ -1,0 +1,45 @@
+import { egressPrivateAttributes } from '@kastra/egress';
+import type { ResourceStore } from '@kastra/resource-store';
+import type { RbacAuthorizer } from './rbac-authorizer';
+import { mayLastWriter } from './start-rbac-authorizer';
+
+/** The part of a resource a permission is decided on: its kind, name and namespace. */
+export interface PermissionSubject {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+}
+
+/**
+ * What a resource may use when a service acts on it: the rights of whoever last wrote its spec or
+ * metadata, never of whoever runs it — so no principal can cause a credential it cannot read to be
+ * sent to a destination it chooses.
+ */
+export interface ResourcePermissions {
+  /** Whether the resource may connect to loopback, private, link-local and metadata addresses (`egress-private`). */
+  mayReachPrivate(resource: PermissionSubject): Promise<boolean>;
+  /** Whether the resource may use the value of Secret `secret` (its last writer may `get` it). */
+  mayUseSecret(resource: PermissionSubject, secret: { namespace: string; name: string }): Promise<boolean>;
+}
+
+/** The attributes of reading Secret `namespace/name`: what `edit` lacks and `admin` holds. */
+export function secretReadAttributes(secret: { namespace: string; name: string }) {
+  return { verb: 'get', apiGroup: 'mastra.ai', resource: 'secrets', namespace: secret.namespace, name: secret.name };
+}
+
+/**
+ * Both permissions by the RBAC policy of `authorizer`, asked for the last writer `store` recorded;
+ * a resource with no recorded writer (or gone) may neither.
+ */
+export function lastWriterPermissions(store: Pick<ResourceStore, 'lastWriter'>, authorizer: RbacAuthorizer): ResourcePermissions {
+  const keyOf = (resource: PermissionSubject) => ({ kind: resource.kind, namespace: resource.metadata.namespace ?? 'default', name: resource.metadata.name });
+  return {
+    mayReachPrivate: (resource) => mayLastWriter(store, authorizer, keyOf(resource), egressPrivateAttributes(resource.metadata.namespace ?? 'default')),
+    mayUseSecret: (resource, secret) => mayLastWriter(store, authorizer, keyOf(resource), secretReadAttributes(secret)),
+  };
+}
+
+/** No resource may reach private addresses or use a Secret: the default where no authorizer runs. */
+export const DENY_ALL_PERMISSIONS: ResourcePermissions = {
+  mayReachPrivate: async () => false,
+  mayUseSecret: async () => false,
+};
