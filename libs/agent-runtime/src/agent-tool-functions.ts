@@ -2,6 +2,7 @@ import type { Resource } from '@kastra/api';
 import type { ChatFunctionTool } from './chat-types';
 import { toolLabel } from './execute-tool';
 import { DEFAULT_TOOL_TIMEOUT_MS, type ToolContext } from './tool-context';
+import { toolSecretLookup } from './tool-secret-lookup';
 import type { AgentTool } from './tool-resolver';
 import { listMcpTool, type McpToolListing, type McpToolSpec } from './tools/mcp-tool';
 import { toolConnectionOf } from './tools/tool-connection';
@@ -47,7 +48,7 @@ export async function agentToolFunctions(tools: AgentTool[], options: ListingOpt
 }
 
 /** How listings are asked: the caller's limits, and what a Tool's connection needs (Secrets for a stdio server's env, egress). */
-type ListingOptions = Pick<ToolContext, 'secrets' | 'egress' | 'maxResponseBytes' | 'mcpCommands'> & { signal?: AbortSignal; timeoutMs?: number };
+type ListingOptions = Pick<ToolContext, 'secrets' | 'secretAllowed' | 'egress' | 'maxResponseBytes' | 'mcpCommands'> & { signal?: AbortSignal; timeoutMs?: number };
 
 async function mcpListingOf(tool: Resource, mcp: McpToolSpec, options: ListingOptions): Promise<McpToolListing | undefined> {
   const key = `${tool.metadata.uid ?? toolLabel(tool)}@${tool.metadata.generation ?? tool.metadata.resourceVersion ?? ''}:${JSON.stringify(mcp)}`;
@@ -58,7 +59,8 @@ async function mcpListingOf(tool: Resource, mcp: McpToolSpec, options: ListingOp
     const pending = toolConnectionOf(label, tool, options).then((connection) =>
       listMcpTool(label, mcp, {
         namespace: tool.metadata.namespace ?? 'default',
-        secrets: options.secrets,
+        // A stdio server started to list its tools gets only the Secrets the Tool may use, as a run does.
+        secrets: toolSecretLookup(label, tool, options),
         connection,
         ...(options.mcpCommands ? { mcpCommands: options.mcpCommands } : {}),
         timeoutMs: Math.min(options.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS, MAX_LISTING_MS),

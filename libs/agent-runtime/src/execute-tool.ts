@@ -1,6 +1,7 @@
 import { toolExecutorsOf, type Resource } from '@kastra/api';
 import { DEFAULT_TOOL_TIMEOUT_MS, type ToolContext } from './tool-context';
 import { ToolExecutionError, ToolInputError } from './tool-errors';
+import { toolSecretLookup } from './tool-secret-lookup';
 import { jsonSchemaCauses } from './validate-json';
 import { runBuiltinTool } from './tools/builtin-tool';
 import { runHttpTool } from './tools/http-tool';
@@ -17,9 +18,12 @@ export function toolLabel(tool: Resource): string {
 /**
  * Runs a Tool resource on `input` and resolves to its output. The input is checked against
  * `spec.inputSchema` first (ToolInputError; the tool does not run). Failures of the run itself —
- * timeouts, cancellation, bad status, script errors — are ToolExecutionError.
+ * timeouts, cancellation, bad status, script errors, a Secret the Tool may not use — are
+ * ToolExecutionError.
  */
-export async function executeTool(tool: Resource, input: unknown, ctx: ToolContext): Promise<unknown> {
+export async function executeTool(tool: Resource, input: unknown, context: ToolContext): Promise<unknown> {
+  // Every Secret read of the run is checked against the Tool's last writer first.
+  const ctx: ToolContext = { ...context, secrets: toolSecretLookup(toolLabel(tool), tool, context) };
   const spec = (tool.spec ?? {}) as Record<string, unknown>;
   const label = toolLabel(tool);
   const inputSchema = spec.inputSchema as Record<string, unknown> | undefined;

@@ -40,7 +40,13 @@ export async function runAgent(agent: Resource, input: AgentInput, deps: AgentDe
   if (newMessages.length === 0) throw new AgentConfigurationError(label, `agent ${label}: give a prompt or messages`);
 
   const tools = await deps.tools.toolsOf(agent);
-  const functions = await agentToolFunctions(tools, { signal: deps.signal, timeoutMs: deps.toolTimeoutMs, secrets: deps.tools.secrets, egress: deps.tools.egress });
+  const functions = await agentToolFunctions(tools, {
+    signal: deps.signal,
+    timeoutMs: deps.toolTimeoutMs,
+    secrets: deps.tools.secrets,
+    secretAllowed: deps.tools.secretAllowed,
+    egress: deps.tools.egress,
+  });
 
   const thread: MemoryThread | undefined =
     spec.memory?.enabled && input.threadId && deps.memory ? { namespace, agent: agent.metadata.name, threadId: input.threadId } : undefined;
@@ -160,6 +166,7 @@ async function runToolCall(call: ChatToolCall, index: number, step: number, tool
       signal: deps.signal,
       idempotencyKey: deps.idempotencyKey ? `${deps.idempotencyKey}:${step}:${index}` : undefined,
       secrets: deps.tools.secrets,
+      secretAllowed: deps.tools.secretAllowed,
       egress: deps.tools.egress,
       timeoutMs: deps.toolTimeoutMs,
     });

@@ -1,8 +1,17 @@
-import type { McpStdioCommands } from '@kastra/api';
+import type { McpStdioCommands, Resource } from '@kastra/api';
 import type { EgressPolicy, PrivateEgressResolver } from '@kastra/egress';
 
 /** Reads one key of a Secret in clear (for http header values); undefined when missing. */
 export type SecretLookup = (namespace: string, name: string, key: string) => Promise<string | undefined>;
+
+/**
+ * Whether `resource` may use the value of Secret `secret`: true when whoever last wrote the
+ * resource may read that Secret (`lastWriterPermissions(...).mayUseSecret` of `@kastra/rbac`).
+ */
+export type SecretUseResolver = (resource: Resource, secret: { namespace: string; name: string }) => Promise<boolean>;
+
+/** No Tool may use any Secret: the default where nobody decides. */
+export const denySecretUse: SecretUseResolver = async () => false;
 
 /** What a tool run may use and must respect. */
 export interface ToolContext {
@@ -14,6 +23,12 @@ export interface ToolContext {
    */
   idempotencyKey?: string;
   secrets: SecretLookup;
+  /**
+   * Asked before every Secret read of the run (http headers, MCP env), for the running Tool: a
+   * Secret it may not use fails the run `secret_forbidden` before anything is sent.
+   * @default no Tool may use any Secret
+   */
+  secretAllowed?: SecretUseResolver;
   /** Wall-clock limit of one run. @default 30000 (script tools: their spec.script.timeoutMs, default 1000) */
   timeoutMs?: number;
   /**

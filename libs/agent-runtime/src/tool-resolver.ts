@@ -12,6 +12,8 @@ export interface ToolResolver {
   /** The agent's `spec.tools` resolved to Tool resources; a missing Tool is a NotFoundError. */
   toolsOf(agent: Resource): Promise<AgentTool[]>;
   secrets: SecretLookup;
+  /** Which Secrets each Tool may use. @default ToolContext's default: none */
+  secretAllowed?: ToolContext['secretAllowed'];
   /** Where the tools may connect. @default ToolContext's default (KASTRA_EGRESS_ALLOW, no private egress) */
   egress?: ToolContext['egress'];
 }
@@ -22,9 +24,14 @@ export interface ToolSource {
   revealSecretValue?(namespace: string, name: string, key: string): Promise<string | undefined>;
 }
 
-/** Resolves an agent's tools from a resource store. */
-export function storeToolResolver(store: ToolSource): ToolResolver {
+/**
+ * Resolves an agent's tools from a resource store; `access` says which Secrets and addresses its
+ * Tools may use (without it: no Secret, no private address).
+ */
+export function storeToolResolver(store: ToolSource, access: Pick<ToolResolver, 'secretAllowed' | 'egress'> = {}): ToolResolver {
   return {
+    ...(access.secretAllowed ? { secretAllowed: access.secretAllowed } : {}),
+    ...(access.egress ? { egress: access.egress } : {}),
     async toolsOf(agent) {
       const namespace = agent.metadata.namespace ?? 'default';
       const entries = ((agent.spec ?? {}) as { tools?: Array<{ name: string; refName?: string }> }).tools ?? [];

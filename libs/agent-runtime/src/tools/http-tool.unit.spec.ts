@@ -21,7 +21,8 @@ describe('http tools', () => {
   let opened: EgressPolicy;
   const seen: Seen[] = [];
   const secrets = async (namespace: string, name: string, key: string) => (namespace === 'shop' && name === 'api' && key === 'token' ? 'Bearer s3cret' : undefined);
-  const allowed = () => ({ secrets, egress: { policy: opened } });
+  // The Tools' last writer may read their Secrets (the rule itself: tool-secret-lookup.unit.spec.ts).
+  const allowed = () => ({ secrets, secretAllowed: async () => true, egress: { policy: opened } });
 
   beforeAll(async () => {
     server = createServer(async (req, res) => {
@@ -147,7 +148,7 @@ describe('http tools under the egress policy (attacks of a confined user)', () =
     process.env.KASTRA_EGRESS_ALLOW = `127.0.0.1:${redirector.port}`;
     const tool = resource('Tool', 'hop', { http: { url: `${redirector.url}/start`, headers: { authorization: { secretRef: { name: 'a', key: 'b' } } } } });
     // When it runs
-    const failure = executeTool(tool, { x: 1 }, { secrets });
+    const failure = executeTool(tool, { x: 1 }, { secrets, secretAllowed: async () => true });
     // Then the hop is refused and the internal listener was never reached
     await expect(failure).rejects.toMatchObject({ reason: 'egress_refused', message: expect.stringContaining('127.0.0.1 is a loopback address') });
     expect(redirector.requests).toHaveLength(1);

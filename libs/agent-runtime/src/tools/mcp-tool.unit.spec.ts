@@ -131,7 +131,7 @@ server.connect(new StdioServerTransport());
     // Given a Tool naming the configured server and setting TOKEN from a Secret
     const tool = resource('Tool', 'stdio', { mcp: { server: { stdio: 'whoami', env: { TOKEN: { secretRef: { name: 'mcp', key: 'token' } } } }, tool: 'whoami' } });
     // When it is called
-    const output = (await executeTool(tool, {}, { secrets, mcpCommands: commands, timeoutMs: 10000 })) as { pid: number; uid: number; env: Record<string, string> };
+    const output = (await executeTool(tool, {}, { secrets, secretAllowed: async () => true, mcpCommands: commands, timeoutMs: 10000 })) as { pid: number; uid: number; env: Record<string, string> };
     // Then another process answered, with exactly the granted environment (nothing of this process's)
     expect(output.pid).not.toBe(process.pid);
     expect(output.env).toEqual({ FIXED: 'by-operator', TOKEN: 'tool-token' });
