@@ -22,9 +22,13 @@ describe('lastWriterPermissions', () => {
     'Tool/team-m/by-ada': { sub: 'ada', groups: ['system:authenticated'] },
     'Tool/team-m/by-root': { sub: 'root', groups: ['system:masters'] },
   };
-  const store = { lastWriter: async (key: { kind: string; namespace: string; name: string }) => writers[`${key.kind}/${key.namespace}/${key.name}`] };
+  const stored = (name: string, generation = 1) => ({ apiVersion: 'mastra.ai/v1', kind: 'Tool', metadata: { name, namespace: 'team-m', uid: `uid-${name}`, generation } });
+  const store = {
+    lastWriter: async (key: { kind: string; namespace: string; name: string }) => writers[`${key.kind}/${key.namespace}/${key.name}`],
+    get: async (key: { kind: string; namespace: string; name: string }) => (writers[`${key.kind}/${key.namespace}/${key.name}`] ? stored(key.name) : undefined),
+  };
   const permissions = lastWriterPermissions(store, new RbacAuthorizer(() => policy));
-  const tool = (name: string) => ({ kind: 'Tool', metadata: { name, namespace: 'team-m' } });
+  const tool = (name: string) => stored(name);
   const adminKey = { namespace: 'team-m', name: 'admin-key' };
 
   it('lets a resource use a Secret only when its last writer may get it', async () => {
@@ -41,6 +45,16 @@ describe('lastWriterPermissions', () => {
     expect(await permissions.mayReachPrivate(tool('by-root'))).toBe(true);
     expect(await permissions.mayReachPrivate(tool('by-ada'))).toBe(false);
     expect(await permissions.mayReachPrivate(tool('by-mallory'))).toBe(false);
+  });
+
+  it('refuses a resource read before its last write: another generation or incarnation is not what the writer vouched for', async () => {
+    // Given ada's Tool as a service read it before (generation 0), and as another incarnation of the name
+    const older = { ...tool('by-ada'), metadata: { ...tool('by-ada').metadata, generation: 0 } };
+    const recreated = { ...tool('by-ada'), metadata: { ...tool('by-ada').metadata, uid: 'another-uid' } };
+    // Then neither may use the Secret ada may read, nor reach what root's may
+    expect(await permissions.mayUseSecret(older, adminKey)).toBe(false);
+    expect(await permissions.mayUseSecret(recreated, adminKey)).toBe(false);
+    expect(await permissions.mayReachPrivate({ ...tool('by-root'), metadata: { ...tool('by-root').metadata, generation: 7 } })).toBe(false);
   });
 
   it('DENY_ALL_PERMISSIONS refuses both', async () => {
