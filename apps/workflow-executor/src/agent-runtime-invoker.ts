@@ -9,6 +9,7 @@ import {
   type ToolSource,
 } from '@kastra/agent-runtime';
 import type { EventStore } from '@kastra/event-store';
+import { DENY_ALL_PERMISSIONS, type ResourcePermissions } from '@kastra/rbac';
 import { llmUserOf } from './run/run-creator';
 import { NonRetryableStepError, type CallContext, type StepInvoker } from './step-invoker';
 
@@ -21,20 +22,34 @@ export interface AgentRuntimeInvokerOptions {
   events?: EventStore;
   /** Per tool call limit inside agents and of tool steps without a step timeout. @default 30000 */
   toolTimeoutMs?: number;
+  /**
+   * Which Secrets a Tool may use and whether it may reach private addresses: the rights of its
+   * last writer (lastWriterPermissions). @default none may do either
+   */
+  permissions?: ResourcePermissions;
 }
 
 /**
  * Agent and tool steps through @kastra/agent-runtime: `runAgent` (the model loop over the
  * llm-proxy) and `executeTool` (http, mcp, builtin, script), with the step's idempotency key.
+ * Every Tool runs with what its last writer may: its Secrets and private egress.
  */
 export class AgentRuntimeInvoker implements StepInvoker {
-  constructor(private readonly options: AgentRuntimeInvokerOptions) {}
+  private readonly access: { secretAllowed: ResourcePermissions['mayUseSecret']; egress: { privateAllowed: ResourcePermissions['mayReachPrivate'] } };
+
+  constructor(private readonly options: AgentRuntimeInvokerOptions) {
+    const permissions = options.permissions ?? DENY_ALL_PERMISSIONS;
+    this.access = {
+      secretAllowed: (tool, secret) => permissions.mayUseSecret(tool, secret),
+      egress: { privateAllowed: (tool) => permissions.mayReachPrivate(tool) },
+    };
+  }
 
   async callAgent(key: ResourceKey, input: unknown, ctx: CallContext): Promise<unknown> {
     const agent = await this.load(key, ctx);
     const result = await runAgent(agent, { ...agentInput(input), threadId: `run-${ctx.run.uid}` }, {
       llm: this.options.llm,
-      tools: storeToolResolver((ctx.resources as ToolSource | undefined) ?? this.options.store),
+      tools: storeToolResolver((ctx.resources as ToolSource | undefined) ?? this.options.store, this.access),
       memory: this.options.events ? new EventStoreAgentMemory(this.options.events) : undefined,
       // Limited and billed as whoever created the run, never as the executor's own identity.
       user: llmUserOf(ctx.actingAs ?? EXECUTOR_PRINCIPAL),
@@ -54,6 +69,7 @@ export class AgentRuntimeInvoker implements StepInvoker {
       signal: ctx.signal,
       idempotencyKey: ctx.idempotencyKey,
       secrets: async (namespace, name, secretKey) => this.options.store.revealSecretValue?.(namespace, name, secretKey),
+      ...this.access,
       timeoutMs: this.options.toolTimeoutMs,
     });
   }

@@ -8,7 +8,7 @@ import { NatsLlmClient, type ToolSource } from '@kastra/agent-runtime';
 import { allowLoopbackEgress } from '@kastra/egress/testing';
 import { EventStore, readStream } from '@kastra/event-store';
 import { CoreTestEnvironmentHolder, createCoreTestEnvironment, eventually, REPO, type CoreTestEnvironment } from '@kastra/testing';
-import { AgentRuntimeInvoker } from '../agent-runtime-invoker';
+import { AgentRuntimeInvoker, type AgentRuntimeInvokerOptions } from '../agent-runtime-invoker';
 import { runStreamId } from '../run/run-events';
 import { WorkflowExecutor, type WorkflowExecutorOptions } from '../workflow-executor';
 
@@ -34,9 +34,10 @@ export class ExecutorTestEnvironment extends CoreTestEnvironmentHolder {
     return new ExecutorTestEnvironment(await createCoreTestEnvironment(label, { poolSize: 30 }));
   }
 
-  async startExecutor(options: Partial<WorkflowExecutorOptions> = {}): Promise<WorkflowExecutor> {
-    const invoker = new AgentRuntimeInvoker({ store: this.store as unknown as ToolSource, llm: new NatsLlmClient({ nc: this.nc, prefix: this.prefix, timeoutMs: 5000 }), events: new EventStore(this.pool) });
-    const executor = new WorkflowExecutor({ store: this.store, pool: this.pool, nc: this.nc, prefix: this.prefix, invoker, ackWaitMs: 3000, ...options });
+  /** An executor of this environment; `invoker` adds to its agent runtime's options (e.g. the Tools' permissions). */
+  async startExecutor(options: Partial<WorkflowExecutorOptions> = {}, invoker: Partial<AgentRuntimeInvokerOptions> = {}): Promise<WorkflowExecutor> {
+    const runtime = new AgentRuntimeInvoker({ store: this.store as unknown as ToolSource, llm: new NatsLlmClient({ nc: this.nc, prefix: this.prefix, timeoutMs: 5000 }), events: new EventStore(this.pool), ...invoker });
+    const executor = new WorkflowExecutor({ store: this.store, pool: this.pool, nc: this.nc, prefix: this.prefix, invoker: runtime, ackWaitMs: 3000, ...options });
     this.executors.push(executor);
     await executor.start();
     return executor;
