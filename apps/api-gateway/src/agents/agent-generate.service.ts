@@ -13,16 +13,22 @@ import {
 } from '@kastra/agent-runtime';
 import { EventStore } from '@kastra/event-store';
 import { NATS_CONNECTION, NATS_PREFIX } from '@kastra/messaging';
+import { lastWriterPermissions, RbacAuthorizer } from '@kastra/rbac';
 import { RESOURCE_STORE, type ResourceStore } from '@kastra/resource-store';
 import { agentCallError } from './agent-call-errors';
 
 export type GenerateAnswer = Pick<AgentResult, 'text' | 'object' | 'toolCalls' | 'usage' | 'steps'>;
 
-/** Direct agent calls: the Agent and its Tools from the store, the model through the llm-proxy. */
+/**
+ * Direct agent calls: the Agent and its Tools from the store, the model through the llm-proxy.
+ * Each Tool uses the Secrets and private addresses its last writer may, by the gateway's own RBAC
+ * authorizer — never the caller's rights.
+ */
 @Injectable()
 export class AgentGenerateService implements OnModuleDestroy {
   private readonly llm: NatsLlmClient;
   private readonly memory: EventStoreAgentMemory;
+  private readonly toolAccess: Parameters<typeof storeToolResolver>[1];
   private readonly inFlight = new Set<AbortController>();
 
   constructor(
@@ -30,9 +36,15 @@ export class AgentGenerateService implements OnModuleDestroy {
     @Inject(NATS_CONNECTION) nc: NatsConnection,
     @Inject(NATS_PREFIX) prefix: string,
     events: EventStore,
+    authorizer: RbacAuthorizer,
   ) {
     this.llm = new NatsLlmClient({ nc, prefix });
     this.memory = new EventStoreAgentMemory(events);
+    const permissions = lastWriterPermissions(store, authorizer);
+    this.toolAccess = {
+      secretAllowed: (tool, secret) => permissions.mayUseSecret(tool, secret),
+      egress: { privateAllowed: (tool) => permissions.mayReachPrivate(tool) },
+    };
   }
 
   /** The Agent, which must be Ready (its model, tools and secrets checked by the controller). */
@@ -56,7 +68,7 @@ export class AgentGenerateService implements OnModuleDestroy {
       // The Postgres store reveals Secret values for http tool headers; answers never carry them.
       const result = await runAgent(agent, input, {
         llm: this.llm,
-        tools: storeToolResolver(this.store as ResourceStore & ToolSource),
+        tools: storeToolResolver(this.store as ResourceStore & ToolSource, this.toolAccess),
         memory: this.memory,
         user: options.user,
         signal: controller.signal,
