@@ -1,6 +1,7 @@
 import { formatKey, keyOf, KINDS } from '@kastra/api';
 import { SessionAdvisoryLocks, type RecordedEvent } from '@kastra/event-store';
 import { DurableConsumer, natsNames } from '@kastra/messaging';
+import { lastWriterPermissions, RbacAuthorizer, RbacPolicyCache, type ResourcePermissions } from '@kastra/rbac';
 import type { ResourceStore, WriteContext } from '@kastra/resource-store';
 import type { Logger } from '@kastra/telemetry';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -8,6 +9,7 @@ import type { Pool } from 'pg';
 import type { KindReconciler } from './kind-reconciler';
 import { reconcileDuration, reconcileTotal, workqueueDepth } from './reconcile-metrics';
 import { ReconcileLoop, type LoopOutcome } from './reconcile-loop';
+import { rbacChangeRequests } from './rbac-change-requests';
 import { parseQueueKey, reconcileRequestsFor } from './reconcile-requests';
 import { ResourceReconciler } from './resource-reconciler';
 import { AgentReconciler } from './reconcilers/agent-reconciler';
@@ -41,10 +43,11 @@ export interface ControllerManagerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function defaultReconcilers(store: ResourceStore, env?: NodeJS.ProcessEnv): KindReconciler[] {
+/** `permissions`: what Tools and LLMs may use by their last writer's rights (@default none may use a Secret or reach private addresses). */
+export function defaultReconcilers(store: ResourceStore, env?: NodeJS.ProcessEnv, permissions?: ResourcePermissions): KindReconciler[] {
   return [
-    new LlmReconciler(store, { env }),
-    new ToolReconciler(store),
+    new LlmReconciler(store, { env, permissions }),
+    new ToolReconciler(store, { permissions }),
     new AgentReconciler(store, { env }),
     new WorkflowReconciler(store),
     new NetworkReconciler(store, { env }),
@@ -55,10 +58,12 @@ export function defaultReconcilers(store: ResourceStore, env?: NodeJS.ProcessEnv
 /**
  * The controller-manager's engine: resource events from the shared durable consumer (and a
  * periodic full resync) become keys in a work queue; workers reconcile each key under a
- * Postgres advisory lock so replicas never reconcile one resource at the same time.
+ * Postgres advisory lock so replicas never reconcile one resource at the same time. Tools and
+ * LLMs are judged by their last writer's rights, from the RBAC policy this process keeps.
  */
 export class ControllerManager {
   private readonly queue: WorkQueue;
+  private readonly rbac: RbacPolicyCache;
   private readonly loop: ReconcileLoop;
   private readonly lock: SessionAdvisoryLocks;
   private readonly reconciler: ResourceReconciler;
@@ -71,7 +76,10 @@ export class ControllerManager {
     this.queue = new WorkQueue({ ...options.backoff, onDepthChange: (depth) => workqueueDepth.set(depth) });
     // Reconciles are idempotent and their status writes fenced by resourceVersion: a lost lock session only needs saying.
     this.lock = new SessionAdvisoryLocks(options.pool, (error) => options.logger?.warn({ err: String(error) }, 'controller lock session lost'));
-    this.reconciler = new ResourceReconciler(options.store, options.reconcilers ?? defaultReconcilers(options.store, options.env), ctx, options.logger);
+    // Loaded in start(), before the first reconcile.
+    this.rbac = new RbacPolicyCache(options.store, options.logger);
+    const permissions = lastWriterPermissions(options.store, new RbacAuthorizer(() => this.rbac.policy));
+    this.reconciler = new ResourceReconciler(options.store, options.reconcilers ?? defaultReconcilers(options.store, options.env, permissions), ctx, options.logger);
     this.loop = new ReconcileLoop({
       queue: this.queue,
       concurrency: options.concurrency ?? 4,
@@ -86,6 +94,7 @@ export class ControllerManager {
   }
 
   async start(): Promise<void> {
+    await this.rbac.start();
     this.loop.start();
     this.consumer = new DurableConsumer({
       nc: this.options.nc,
@@ -112,6 +121,7 @@ export class ControllerManager {
     await this.consumer?.stop();
     await this.loop.stop();
     await this.lock.close();
+    await this.rbac.stop();
   }
 
   /** Lists every kind and enqueues every object (this also finds orphans left by a crash). */
@@ -129,6 +139,7 @@ export class ControllerManager {
 
   private async enqueueFor(event: RecordedEvent): Promise<void> {
     for (const key of await reconcileRequestsFor(event, this.options.store)) this.queue.add(formatKey(key));
+    for (const key of await rbacChangeRequests(event, this.options.store, this.rbac)) this.queue.add(formatKey(key));
   }
 
   private async process(queueKey: string): Promise<LoopOutcome> {

@@ -9,12 +9,14 @@ import {
   usesDefaultEndpoint,
   type ProviderName,
 } from '@kastra/llm/provider-table';
+import { DENY_ALL_PERMISSIONS, type ResourcePermissions } from '@kastra/rbac';
 import type { ResourceStore } from '@kastra/resource-store';
 import type { Assessment, Problem } from '../assessment';
 import type { KindReconciler } from '../kind-reconciler';
 import { ReferenceChecker } from '../reference-checker';
 import { providerDisabledProblem } from './provider-disabled-problem';
 import { secretKeyProblem } from './secret-key-problem';
+import { secretUseProblem } from './secret-use-problem';
 
 const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 /** How often a problem only the environment can fix is looked at again. */
@@ -33,6 +35,8 @@ export interface LlmReconcilerOptions {
    * @default 30 s
    */
   envRecheckMs?: number;
+  /** Which Secrets an LLM may use: those its last writer may read, as the llm-proxy decides. @default none */
+  permissions?: ResourcePermissions;
 }
 
 /** One source of keys of the spec (apiKey, apiKeys, secretRef): its keys, and what to say when none is usable. */
@@ -146,11 +150,14 @@ export class LlmReconciler implements KindReconciler {
     const secretRef = spec.secretRef as { name?: unknown; key?: unknown } | undefined;
     if (secretRef && typeof secretRef.name === 'string' && typeof secretRef.key === 'string') {
       const namespace = llm.metadata.namespace ?? DEFAULT_NAMESPACE;
+      // The proxy never reads a Secret the LLM may not use and refuses every call (no_key), whatever its other keys.
+      const forbidden = await secretUseProblem(this.options.permissions ?? DENY_ALL_PERMISSIONS, llm, { namespace, name: secretRef.name }, 'spec.secretRef', this.recheckAfterMs);
+      if (forbidden) problems.push(forbidden);
       const selector = { name: secretRef.name, key: secretRef.key };
       const exists = await this.store.get({ kind: 'Secret', namespace, name: selector.name });
       // A missing Secret is already ReferenceNotFound; a Secret without the key is SecretKeyMissing.
       const problem = exists ? await secretKeyProblem(this.store, namespace, selector, 'spec.secretRef.key') : undefined;
-      sources.push({ keys: [{ usable: !!exists && !problem }], ...(problem ? { problem } : {}) });
+      sources.push({ keys: [{ usable: !forbidden && !!exists && !problem }], ...(problem ? { problem } : {}) });
     }
 
     const verdict = judgeModelKeys(provider, sources.flatMap((source) => source.keys), {

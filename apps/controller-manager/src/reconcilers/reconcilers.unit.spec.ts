@@ -1,4 +1,5 @@
 import type { Resource } from '@kastra/api';
+import type { ResourcePermissions } from '@kastra/rbac';
 import { recheckDelay, type Assessment } from '../assessment';
 import { InMemoryResourceStore } from '../test/in-memory-resource-store';
 import { AgentReconciler } from './agent-reconciler';
@@ -8,6 +9,9 @@ import { NetworkReconciler } from './network-reconciler';
 function object(kind: string, name: string, spec: Record<string, unknown>, extra: Partial<Resource> = {}): Resource {
   return { apiVersion: 'mastra.ai/v1', kind, metadata: { name, namespace: 'default' }, spec, ...extra };
 }
+
+/** The LLMs' last writers may read every Secret (the rule itself: 'SecretForbidden' below). */
+const MAY_USE_SECRETS: ResourcePermissions = { mayUseSecret: async () => true, mayReachPrivate: async () => false };
 
 function reasons(assessment: Assessment): string[] {
   return assessment.problems.map((problem) => problem.reason);
@@ -53,7 +57,7 @@ describe('LlmReconciler', () => {
   it('checks that the Secret of secretRef exists and holds the key', async () => {
     // Given an LLM reading its key from a Secret
     const store = new InMemoryResourceStore();
-    const llms = new LlmReconciler(store, { env: {} });
+    const llms = new LlmReconciler(store, { env: {}, permissions: MAY_USE_SECRETS });
     const llm = object('LLM', 's', { provider: 'openai', model: 'x', secretRef: { name: 'creds', key: 'api-key' } });
     // When the Secret does not exist: ReferenceNotFound naming it
     const absent = await llms.reconcile(llm);
@@ -93,7 +97,7 @@ describe('LlmReconciler', () => {
     // Given an LLM with an unset variable and a Secret that holds the key
     const store = new InMemoryResourceStore();
     store.put({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, data: { 'api-key': 'enc' } });
-    const llms = new LlmReconciler(store, { env: { KASTRA_ALLOWED_ENV_REFS: 'openai:UNSET_KEY' } });
+    const llms = new LlmReconciler(store, { env: { KASTRA_ALLOWED_ENV_REFS: 'openai:UNSET_KEY' }, permissions: MAY_USE_SECRETS });
     const llm = object('LLM', 'mixed', { provider: 'openai', model: 'x', apiKey: '${UNSET_KEY}', secretRef: { name: 'creds', key: 'api-key' } });
     // Then it is Ready
     expect(reasons(await llms.reconcile(llm))).toEqual([]);
@@ -101,7 +105,7 @@ describe('LlmReconciler', () => {
 
   it('follows the provider table for providers that need no key, or a key only when given one', async () => {
     const store = new InMemoryResourceStore();
-    const llms = new LlmReconciler(store, { env: { KASTRA_ALLOWED_ENV_REFS: 'mock:UNSET_KEY' } });
+    const llms = new LlmReconciler(store, { env: { KASTRA_ALLOWED_ENV_REFS: 'mock:UNSET_KEY' }, permissions: MAY_USE_SECRETS });
     // mock and ollama are called without a key: an unset one (that may be named) is left out, not a problem
     expect(reasons(await llms.reconcile(object('LLM', 'm', { provider: 'mock', model: 'x', apiKey: '${UNSET_KEY}' })))).toEqual([]);
     // openai-compatible: no key is fine, a key that is given must be there (from a Secret: its endpoint is its own)
@@ -132,7 +136,7 @@ describe('LlmReconciler', () => {
     // Given OPENAI_API_KEY set (allowed for openai at its default endpoint) and a Secret with a key
     const store = new InMemoryResourceStore();
     store.put({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'own', namespace: 'default' }, data: { key: 'enc' } });
-    const llms = new LlmReconciler(store, { env: { OPENAI_API_KEY: 'sk-env' } });
+    const llms = new LlmReconciler(store, { env: { OPENAI_API_KEY: 'sk-env' }, permissions: MAY_USE_SECRETS });
     const custom = { provider: 'openai', model: 'x', options: { baseURL: 'https://collector.example/v1' } };
     // Then naming the provider's variable at an endpoint of its own is refused
     const named = await llms.reconcile(object('LLM', 'named', { ...custom, apiKey: '${OPENAI_API_KEY}' }));
@@ -143,6 +147,32 @@ describe('LlmReconciler', () => {
     // And a key from a Secret is Ready; so is the variable at the default endpoint
     expect(reasons(await llms.reconcile(object('LLM', 'secret', { ...custom, secretRef: { name: 'own', key: 'key' } })))).toEqual([]);
     expect(reasons(await llms.reconcile(object('LLM', 'default', { provider: 'openai', model: 'x', apiKey: '${OPENAI_API_KEY}', options: { baseURL: 'https://api.openai.com/v1' } })))).toEqual([]);
+  });
+
+  it('is not Ready (SecretForbidden, looked at again) when its last writer may not read the Secret of secretRef, whatever its other keys', async () => {
+    // Given a Secret with the key, and permissions letting only the LLM "trusted" use it
+    const store = new InMemoryResourceStore();
+    store.put({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'admin-key', namespace: 'default' }, data: { token: 'enc' } });
+    const asked: string[] = [];
+    const permissions: ResourcePermissions = {
+      mayUseSecret: async (llm, secret) => (asked.push(`${llm.metadata.name}:${secret.namespace}/${secret.name}`), llm.metadata.name === 'trusted'),
+      mayReachPrivate: async () => false,
+    };
+    const llms = new LlmReconciler(store, { env: { OPENAI_API_KEY: 'sk-env' }, permissions });
+    const spec = { provider: 'openai', model: 'x', secretRef: { name: 'admin-key', key: 'token' } };
+    // When an LLM another wrote uses it, even beside a usable key of the environment
+    const stolen = await llms.reconcile(object('LLM', 'stolen', { ...spec, options: { baseURL: 'https://collector.example/v1' } }));
+    const mixed = await llms.reconcile(object('LLM', 'mixed', { ...spec, apiKey: '${OPENAI_API_KEY}' }));
+    // Then both are not Ready, naming the Secret, the field and the rule, and are looked at again
+    for (const verdict of [stolen, mixed]) {
+      expect(verdict.problems).toEqual([expect.objectContaining({ reason: 'SecretForbidden', recheckAfterMs: 30_000 })]);
+      expect(verdict.problems[0].message).toBe(
+        'Secret "default/admin-key" (spec.secretRef) may not be used: whoever last wrote this LLM may not get that Secret, and a resource uses only Secrets its last writer may read; have someone who may read it write the LLM',
+      );
+    }
+    // And the one whose writer may read it is Ready
+    expect(reasons(await llms.reconcile(object('LLM', 'trusted', spec)))).toEqual([]);
+    expect(asked).toEqual(['stolen:default/admin-key', 'mixed:default/admin-key', 'trusted:default/admin-key']);
   });
 
   it('asks for an endpoint where the provider has none, and names a provider that is turned off', async () => {

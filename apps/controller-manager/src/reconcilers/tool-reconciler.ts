@@ -1,12 +1,14 @@
 import { Script } from 'node:vm';
 import { BUILTIN_TOOLS, DEFAULT_NAMESPACE, mcpStdioCommandsFromEnv, resolveMcpStdioServer, toolExecutorsOf, type McpStdioCommands, type Resource } from '@kastra/api';
-import { denyPrivateEgress, EgressPolicy, type PrivateEgressResolver } from '@kastra/egress';
+import { EgressPolicy, type PrivateEgressResolver } from '@kastra/egress';
+import { DENY_ALL_PERMISSIONS, type ResourcePermissions } from '@kastra/rbac';
 import type { ResourceStore } from '@kastra/resource-store';
 import type { Assessment, Problem } from '../assessment';
 import type { KindReconciler } from '../kind-reconciler';
 import { ReferenceChecker } from '../reference-checker';
 import { probeTcp } from '../tcp-probe';
 import { secretKeyProblem } from './secret-key-problem';
+import { secretUseProblem } from './secret-use-problem';
 
 export interface ToolReconcilerOptions {
   /** TCP connect timeout of the reachability check. @default 2 s */
@@ -15,9 +17,14 @@ export interface ToolReconcilerOptions {
   unreachableRecheckMs?: number;
   /**
    * The egress policy the executors apply, applied before probing. @default the policy of this
-   * process's KASTRA_EGRESS_ALLOW, and no Tool may reach private addresses
+   * process's KASTRA_EGRESS_ALLOW, and private addresses as `permissions` say
    */
   egress?: { policy?: EgressPolicy; privateAllowed?: PrivateEgressResolver };
+  /**
+   * What a Tool may use, by its last writer's rights (as the executors decide): its Secrets, and
+   * private addresses unless `egress.privateAllowed` says otherwise. @default neither
+   */
+  permissions?: ResourcePermissions;
   /** The stdio MCP servers Tools may start. @default this process's KASTRA_MCP_COMMANDS */
   mcpCommands?: McpStdioCommands;
 }
@@ -25,7 +32,8 @@ export interface ToolReconcilerOptions {
 /**
  * A Tool is Ready when its one executor is valid: an http or MCP URL the egress policy allows and
  * that accepts a connection (an address the policy refuses is not probed, so readiness tells
- * nothing about ports a Tool may not reach), a stdio MCP server the operator configured.
+ * nothing about ports a Tool may not reach), a stdio MCP server the operator configured, and
+ * Secrets its last writer may read (the executors refuse the others: SecretForbidden).
  */
 export class ToolReconciler implements KindReconciler {
   readonly kind = 'Tool';
@@ -70,9 +78,11 @@ export class ToolReconciler implements KindReconciler {
     for (const [header, value] of Object.entries((http.headers ?? {}) as Record<string, unknown>)) {
       const secretRef = (value as { secretRef?: { name?: unknown; key?: unknown } } | null)?.secretRef;
       if (typeof secretRef?.name !== 'string' || typeof secretRef.key !== 'string') continue;
-      const field = `spec.http.headers.${header}.secretRef.key`;
-      const problem = await secretKeyProblem(this.store, namespace, { name: secretRef.name, key: secretRef.key }, field);
+      const field = `spec.http.headers.${header}.secretRef`;
+      const problem = await secretKeyProblem(this.store, namespace, { name: secretRef.name, key: secretRef.key }, `${field}.key`);
       if (problem) problems.push(problem);
+      const forbidden = await secretUseProblem(this.permissions, tool, { namespace, name: secretRef.name }, field, this.recheckMs);
+      if (forbidden) problems.push(forbidden);
     }
     const unreachable = await this.reachability(tool, String(http.url), 'spec.http.url');
     return unreachable ? [...problems, unreachable] : problems;
@@ -98,8 +108,11 @@ export class ToolReconciler implements KindReconciler {
     for (const [name, value] of Object.entries(server.env ?? {})) {
       const secretRef = (value as { secretRef?: { name?: unknown; key?: unknown } } | null)?.secretRef;
       if (typeof secretRef?.name !== 'string' || typeof secretRef.key !== 'string') continue;
-      const problem = await secretKeyProblem(this.store, namespace, { name: secretRef.name, key: secretRef.key }, `spec.mcp.server.env.${name}.secretRef.key`);
+      const field = `spec.mcp.server.env.${name}.secretRef`;
+      const problem = await secretKeyProblem(this.store, namespace, { name: secretRef.name, key: secretRef.key }, `${field}.key`);
       if (problem) problems.push(problem);
+      const forbidden = await secretUseProblem(this.permissions, tool, { namespace, name: secretRef.name }, field, this.recheckMs);
+      if (forbidden) problems.push(forbidden);
     }
     return problems;
   }
@@ -112,7 +125,7 @@ export class ToolReconciler implements KindReconciler {
     } catch (error) {
       return { reason: 'InvalidConfiguration', message: `${(error as Error).message}; ask an operator to correct it`, recheckAfterMs: this.recheckMs };
     }
-    const privateAllowed = await (this.options.egress?.privateAllowed ?? denyPrivateEgress)(tool);
+    const privateAllowed = await (this.options.egress?.privateAllowed ?? ((resource) => this.permissions.mayReachPrivate(resource)))(tool);
     const outcome = await probeTcp(url, { policy, privateAllowed, timeoutMs: this.options.probeTimeoutMs ?? 2000 });
     if ('refused' in outcome) {
       return {
@@ -127,6 +140,10 @@ export class ToolReconciler implements KindReconciler {
       message: `${url} (${field}) is unreachable: ${outcome.because}; start the server or correct the URL`,
       recheckAfterMs: this.recheckMs,
     };
+  }
+
+  private get permissions(): ResourcePermissions {
+    return this.options.permissions ?? DENY_ALL_PERMISSIONS;
   }
 
   private get recheckMs(): number {

@@ -69,7 +69,7 @@ describe('ToolReconciler', () => {
     const store = new InMemoryResourceStore();
     store.put({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, data: { token: 'dG9r' } });
     const mcpCommands = new Map<string, McpStdioCommand>([['github', { command: '/usr/local/bin/github-mcp', args: ['stdio'], env: {}, secretEnv: ['TOKEN'] }]]);
-    const tools = new ToolReconciler(store, { mcpCommands });
+    const tools = new ToolReconciler(store, { mcpCommands, permissions: { mayUseSecret: async () => true, mayReachPrivate: async () => false } });
     const mcp = (server: Record<string, unknown>) => tool('stdio', { mcp: { server, tool: 't' } });
     // Then the configured server (by name, or by its exact command and args) is Ready
     expect(reasons(await tools.reconcile(mcp({ stdio: 'github', env: { TOKEN: { secretRef: { name: 'creds', key: 'token' } } } })))).toEqual([]);
@@ -90,6 +90,31 @@ describe('ToolReconciler', () => {
     // And with nothing configured, no stdio server is allowed
     const none = new ToolReconciler(store, { mcpCommands: new Map() });
     expect((await none.reconcile(mcp({ stdio: 'github' }))).problems[0].message).toContain('none is configured');
+  });
+
+  it('judges a Tool by its last writer: a header or env Secret it may not read is SecretForbidden, private addresses only with egress-private', async () => {
+    // Given a Secret, and permissions granting both rights to the Tool "trusted" only (as its writer's RBAC would)
+    const store = new InMemoryResourceStore();
+    store.put({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'admin-key', namespace: 'default' }, data: { token: 'dG9r' } });
+    const trustedOnly = async (resource: { metadata: { name: string } }) => resource.metadata.name === 'trusted';
+    const mcpCommands = new Map<string, McpStdioCommand>([['github', { command: '/usr/local/bin/github-mcp', args: [], env: {}, secretEnv: ['TOKEN'] }]]);
+    const tools = new ToolReconciler(store, { probeTimeoutMs: 500, mcpCommands, egress: { policy: new EgressPolicy() }, permissions: { mayUseSecret: trustedOnly, mayReachPrivate: trustedOnly } });
+    const http = { url: `http://127.0.0.1:${openPort}/`, headers: { authorization: { secretRef: { name: 'admin-key', key: 'token' } } } };
+    const before = connections;
+    // When another's Tool sends the Secret to a loopback listener, and sets it as a stdio server's variable
+    const thief = await tools.reconcile(tool('thief', { http }));
+    const envThief = await tools.reconcile(tool('env-thief', { mcp: { server: { stdio: 'github', env: { TOKEN: { secretRef: { name: 'admin-key', key: 'token' } } } }, tool: 't' } }));
+    // Then it is not Ready, naming the Secret, the field and the rule, looked at again; the listener is not probed
+    expect(reasons(thief)).toEqual(['SecretForbidden', 'EgressRefused']);
+    expect(thief.problems[0]).toMatchObject({
+      recheckAfterMs: 30_000,
+      message: 'Secret "default/admin-key" (spec.http.headers.authorization.secretRef) may not be used: whoever last wrote this Tool may not get that Secret, and a resource uses only Secrets its last writer may read; have someone who may read it write the Tool',
+    });
+    expect(envThief.problems).toEqual([expect.objectContaining({ reason: 'SecretForbidden', message: expect.stringContaining('(spec.mcp.server.env.TOKEN.secretRef)') })]);
+    expect(connections).toBe(before);
+    // And the trusted Tool may use the Secret and reach the loopback listener (probed)
+    expect(reasons(await tools.reconcile(tool('trusted', { http })))).toEqual([]);
+    expect(connections).toBe(before + 1);
   });
 
   it('rejects unknown builtins and scripts that do not compile; accepts valid ones', async () => {
