@@ -4,6 +4,7 @@ import {
   envKeyReferenceRefusal,
   judgeModelKeys,
   normalizeProviderName,
+  PROVIDER_DEFAULTS,
   providerDefaultKey,
   providerNeedsBaseUrl,
   usesDefaultEndpoint,
@@ -150,8 +151,11 @@ export class LlmReconciler implements KindReconciler {
     const secretRef = spec.secretRef as { name?: unknown; key?: unknown } | undefined;
     if (secretRef && typeof secretRef.name === 'string' && typeof secretRef.key === 'string') {
       const namespace = llm.metadata.namespace ?? DEFAULT_NAMESPACE;
-      // The proxy never reads a Secret the LLM may not use and refuses every call (no_key), whatever its other keys.
-      const forbidden = await secretUseProblem(this.options.permissions ?? DENY_ALL_PERMISSIONS, llm, { namespace, name: secretRef.name }, 'spec.secretRef', this.recheckAfterMs);
+      // The proxy never reads a Secret the LLM may not use and refuses every call (no_key), whatever its other
+      // keys; a provider called without a key sends none anyway.
+      const forbidden = PROVIDER_DEFAULTS[provider].apiKey === 'none'
+        ? undefined
+        : await secretUseProblem(this.options.permissions ?? DENY_ALL_PERMISSIONS, llm, { namespace, name: secretRef.name }, 'spec.secretRef', this.recheckAfterMs);
       if (forbidden) problems.push(forbidden);
       const selector = { name: secretRef.name, key: secretRef.key };
       const exists = await this.store.get({ kind: 'Secret', namespace, name: selector.name });

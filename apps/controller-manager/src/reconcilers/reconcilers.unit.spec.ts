@@ -170,8 +170,9 @@ describe('LlmReconciler', () => {
         'Secret "default/admin-key" (spec.secretRef) may not be used: whoever last wrote this LLM may not get that Secret, and a resource uses only Secrets its last writer may read; have someone who may read it write the LLM',
       );
     }
-    // And the one whose writer may read it is Ready
+    // And the one whose writer may read it is Ready, as is one of a provider called without a key (it sends none)
     expect(reasons(await llms.reconcile(object('LLM', 'trusted', spec)))).toEqual([]);
+    expect(reasons(await llms.reconcile(object('LLM', 'keyless', { ...spec, provider: 'mock' })))).toEqual([]);
     expect(asked).toEqual(['stolen:default/admin-key', 'mixed:default/admin-key', 'trusted:default/admin-key']);
   });
 
