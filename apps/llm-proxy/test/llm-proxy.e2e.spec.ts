@@ -301,7 +301,8 @@ describe('llm-proxy e2e (3 processes, admin API, official SDKs, no key leaks)', 
     const nc = await connect({ servers: TEST_NATS_URL });
     const relay = await startEventRelay({ pool, nc, prefix, databaseUrl: database.url });
     const store = await createResourceStore({ pool, databaseUrl: database.url, cipher: new SecretCipher(Buffer.from(MASTER_KEY, 'base64')) });
-    const actor = { actor: 'user:e2e' };
+    // A cluster-admin writes the LLM and its Secret: an LLM uses only Secrets its last writer may read.
+    const actor = { actor: 'user:e2e', principal: { sub: 'e2e', groups: ['system:masters'] } };
     const keySecret = (value: string) => ({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'e2e-keys', namespace: 'default' }, stringData: { 'api-key': value } });
     const ask = (index: number, content: string) => openai(index).chat.completions.create({ model: 'default.secret-llm', messages: [{ role: 'user', content }] });
     /** Calls through proxy `index` until the upstream sees `key` (each process caches the model for a minute). */

@@ -1,11 +1,13 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Pool } from 'pg';
 import type { Resource } from '@kastra/api';
 import { migrate } from '@kastra/event-store';
 import { startMockOpenAIServer, type MockOpenAIServer } from '@kastra/llm/testing';
+import { startEventRelay, type EventRelay } from '@kastra/messaging';
 import { createResourceStore } from '@kastra/resource-store';
-import { createTestDatabase, deleteTestStreams, testNatsPrefix, type TestDatabase } from '@kastra/testing';
+import { createTestDatabase, deleteTestStreams, eventually, TEST_NATS_URL, testNatsPrefix, type TestDatabase } from '@kastra/testing';
 import { startRegistryProxy, type RegistryProxy } from './registry-proxy';
 import { testHome } from './test-proxy';
 
@@ -15,6 +17,7 @@ const SERVICE_SECRET = secret('service');
 const PROVIDER_KEY = secret('provider-env');
 const ADMIN_PROVIDER_KEY = secret('admin-provider');
 const USER_SECRET_KEY = secret('users-own');
+const ADMIN_SECRET_KEY = secret('admins');
 /** Variables of the proxy's environment this test sets (saved and restored around it). */
 const VARIABLES: Record<string, string> = { KASTRA_JWT_SECRET_COPY: SERVICE_SECRET, OPENAI_API_KEY: PROVIDER_KEY, KASTRA_EGRESS_ALLOW: '' };
 
@@ -44,10 +47,16 @@ describe('llm-proxy: what an LLM resource may make the proxy send, and where', (
   let proxy: RegistryProxy;
   let opened: MockOpenAIServer;
   let attacker: Awaited<ReturnType<typeof collector>>;
+  let nc: NatsConnection;
+  let relay: EventRelay;
   const prefix = testNatsPrefix('llmcreds');
   const home = testHome();
   const saved = Object.fromEntries(Object.keys(VARIABLES).map((name) => [name, process.env[name]]));
   const user = { actor: 'user:mallory' };
+  const root = { actor: 'user:root', principal: { sub: 'root', groups: ['system:masters'] } };
+  /** Binds mallory to ClusterRole `role` in `namespace`, as an admin would. */
+  const bind = (role: string, namespace: string) =>
+    store.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `mallory-${role}`, namespace }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'mallory' }] } as unknown as Resource, root);
 
   const chat = async (model: string) => {
     const response = await fetch(`${proxy.url}/v1/chat/completions`, {
@@ -65,7 +74,14 @@ describe('llm-proxy: what an LLM resource may make the proxy send, and where', (
     await migrate(pool);
     store = await createResourceStore({ pool, databaseUrl: database.url, homeDir: home.home });
     // A server the policy lets LLMs reach (a public endpoint stands in for it: its port is opened), and one it does not
-    opened = await startMockOpenAIServer({ acceptKeys: [USER_SECRET_KEY, PROVIDER_KEY, SERVICE_SECRET, ADMIN_PROVIDER_KEY] });
+    opened = await startMockOpenAIServer({ acceptKeys: [USER_SECRET_KEY, PROVIDER_KEY, SERVICE_SECRET, ADMIN_PROVIDER_KEY, ADMIN_SECRET_KEY] });
+    // mallory administers her own namespace (she may read its Secrets) and edits team-m, whose Secret admin-key is an admin's
+    await bind('admin', 'mallory');
+    await bind('edit', 'team-m');
+    await store.create({ apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name: 'admin-key', namespace: 'team-m' }, stringData: { token: ADMIN_SECRET_KEY } } as Resource, root);
+    // The proxy follows LLM changes through the event log relayed to NATS (the gateway relays it in a deployment)
+    nc = await connect({ servers: TEST_NATS_URL });
+    relay = await startEventRelay({ pool, nc, prefix, databaseUrl: database.url });
     attacker = await collector();
     // The proxy reads its environment as it runs: the keys, and the operator's opening of the first server only
     Object.assign(process.env, VARIABLES, { KASTRA_EGRESS_ALLOW: new URL(opened.origin).host });
@@ -86,6 +102,8 @@ describe('llm-proxy: what an LLM resource may make the proxy send, and where', (
       else process.env[name] = value;
     }
     await proxy?.close();
+    await relay?.stop();
+    await nc?.close();
     await store?.close();
     await pool?.end();
     await opened?.close();
@@ -148,5 +166,75 @@ describe('llm-proxy: what an LLM resource may make the proxy send, and where', (
     expect(internal.status).toBe(400);
     expect(internal.text).toContain('refused by egress policy: 127.0.0.1 is a loopback address');
     expect(attacker.connections).toBe(0);
+  });
+
+  it('never sends an admin\'s Secret to a base URL of the user\'s choosing: her LLM naming it is 403 no_key naming the rule, nothing sent', async () => {
+    // Given mallory's LLM in team-m (she edits it, and may not read its Secrets) taking its key from admin-key, at a server that would take it
+    await store.create({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'skim', namespace: 'team-m' }, spec: { provider: 'openai-compatible', model: 'house', secretRef: { name: 'admin-key', key: 'token' }, options: { baseURL: opened.baseUrl } } } as Resource, user);
+    // When it is called
+    const answer = await chat('team-m.skim');
+    // Then it is refused naming the Secret and the rule, the server saw no request, and the key is nowhere
+    expect(answer.status).toBe(403);
+    expect(answer.text).toContain('no_key');
+    expect(answer.text).toContain('spec.secretRef names Secret \\"admin-key\\" in namespace \\"team-m\\", which whoever last wrote this LLM may not get');
+    expect(opened.requests).toHaveLength(0);
+    expect(answer.text).not.toContain(ADMIN_SECRET_KEY);
+  });
+
+  it('calls with the admin\'s Secret for an LLM the admin wrote, and stops once mallory re-points it (she becomes its last writer)', async () => {
+    // Given the admin's LLM using admin-key at the opened server
+    const key = { kind: 'LLM', namespace: 'team-m', name: 'house' };
+    await store.create({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'house', namespace: 'team-m' }, spec: { provider: 'openai-compatible', model: 'house', secretRef: { name: 'admin-key', key: 'token' }, options: { baseURL: opened.baseUrl } } } as Resource, root);
+    // When it is called, Then the server gets the admin's key
+    expect((await chat('team-m.house')).status).toBe(200);
+    expect(opened.requests.map((request) => request.headers.authorization)).toEqual([`Bearer ${ADMIN_SECRET_KEY}`]);
+    // When mallory patches its base URL (another path of a server she reads)
+    await store.patch(key, (current) => ({ ...current!, spec: { ...current!.spec, options: { baseURL: `${opened.origin}/mallory/v1` } } }), user);
+    // Then, once the proxy has the change, calls are refused naming the rule, and her path never sees a request
+    const refused = await eventually(async () => {
+      const answer = await chat('team-m.house');
+      return answer.status === 403 ? answer : undefined;
+    });
+    expect(refused.text).toContain('which whoever last wrote this LLM may not get');
+    expect(opened.requests.filter((request) => request.path.startsWith('/mallory'))).toHaveLength(0);
+    expect(refused.text).not.toContain(ADMIN_SECRET_KEY);
+  });
+
+  it('lets an LLM cluster-admin wrote call a loopback server nobody opened (egress-private), and refuses it once mallory wrote it', async () => {
+    // Given a model server on loopback that KASTRA_EGRESS_ALLOW does not open, and root's LLM calling it
+    const internal = await startMockOpenAIServer();
+    try {
+      const key = { kind: 'LLM', namespace: 'team-m', name: 'internal' };
+      await store.create({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'internal', namespace: 'team-m' }, spec: { provider: 'openai-compatible', model: 'house', options: { baseURL: internal.baseUrl } } } as Resource, root);
+      // When it is called, Then the server answers it
+      expect((await chat('team-m.internal')).status).toBe(200);
+      expect(internal.requests).toHaveLength(1);
+      // When mallory rewrites it (the same endpoint), Then the egress policy refuses it before connecting
+      await store.patch(key, (current) => ({ ...current!, metadata: { ...current!.metadata, labels: { touched: 'mallory' } } }), user);
+      const refused = await eventually(async () => {
+        const answer = await chat('team-m.internal');
+        return answer.status === 400 ? answer : undefined;
+      });
+      expect(refused.text).toContain('refused by egress policy: 127.0.0.1 is a loopback address');
+      expect(internal.requests).toHaveLength(1);
+    } finally {
+      await internal.close();
+    }
+  });
+
+  it('follows mallory\'s rights as they change: a RoleBinding letting her read team-m\'s Secrets makes her LLM callable, its deletion refuses it again', async () => {
+    // Given mallory's LLM using admin-key at the opened server, refused
+    await store.create({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'later', namespace: 'team-m' }, spec: { provider: 'openai-compatible', model: 'house', secretRef: { name: 'admin-key', key: 'token' }, options: { baseURL: opened.baseUrl } } } as Resource, user);
+    expect((await chat('team-m.later')).status).toBe(403);
+    // When an admin makes her an admin of team-m, Then the LLM is called with the key, nothing else done
+    await bind('admin', 'team-m');
+    await eventually(async () => (await chat('team-m.later')).status === 200);
+    expect(opened.requests.at(-1)?.headers.authorization).toBe(`Bearer ${ADMIN_SECRET_KEY}`);
+    // When the binding is deleted, Then it is refused again and the server gets nothing more
+    await store.delete({ kind: 'RoleBinding', namespace: 'team-m', name: 'mallory-admin' }, root);
+    await eventually(async () => (await chat('team-m.later')).status === 403);
+    opened.reset();
+    expect((await chat('team-m.later')).status).toBe(403);
+    expect(opened.requests).toHaveLength(0);
   });
 });

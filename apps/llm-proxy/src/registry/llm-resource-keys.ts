@@ -30,6 +30,8 @@ export type WantedKey = { value: string } | { missing: string };
 export interface KeySources {
   env: NodeJS.ProcessEnv;
   revealSecretValue(namespace: string, name: string, dataKey: string): Promise<string | undefined>;
+  /** Whether the LLM may use Secret `secret`: its last writer may read it. Asked before any read. */
+  mayUseSecret(secret: { namespace: string; name: string }): Promise<boolean>;
 }
 
 /**
@@ -42,8 +44,9 @@ export interface KeySources {
  * Credentials go only where the operator lets them: a reference the rule of the provider table
  * refuses (a variable not in KASTRA_ALLOWED_ENV_REFS for the provider, or any variable when
  * spec.options.baseURL is an endpoint of the LLM's own) is never read, and the LLM gets that
- * refusal as its only key, so it cannot be called at all (as its readiness says). An LLM with an
- * endpoint of its own and no key is never lent the provider's default key either.
+ * refusal as its only key, so it cannot be called at all (as its readiness says). So does a
+ * `secretRef` to a Secret whose value the LLM's last writer may not read: it is never read. An LLM
+ * with an endpoint of its own and no key is never lent the provider's default key either.
  */
 export async function wantedKeysOf(
   spec: LlmSpec,
@@ -78,7 +81,11 @@ export async function wantedKeysOf(
     if (!at.keyless) wanted.push({ missing: `environment variable ${variable ?? reference} is not set in llm-proxy` });
   }
   const { name, key } = spec.secretRef ?? {};
-  if (name && key) {
+  if (name && key && !(await sources.mayUseSecret({ namespace: at.namespace, name }))) {
+    logger.warn({ llm: at.handle, secret: name }, 'an LLM names a Secret its last writer may not read; it is not read and the model cannot be called');
+    // A provider called without a key sends none: there is nothing to refuse.
+    if (!at.keyless) return [{ missing: `spec.secretRef names Secret "${name}" in namespace "${at.namespace}", which whoever last wrote this LLM may not get: an LLM uses only Secrets its last writer may read` }];
+  } else if (name && key) {
     const read = await readSecretKey(sources, at.namespace, name, key);
     if ('value' in read) wanted.push(read);
     else {

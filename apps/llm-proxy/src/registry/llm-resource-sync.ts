@@ -1,20 +1,19 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DEFAULT_NAMESPACE, parseReference, type Resource, type ResourceKey } from '@kastra/api';
-import { loadConfig } from '@kastra/config';
 import { normalizeProviderName, PROVIDER_DEFAULTS, usesDefaultEndpoint } from '@kastra/llm';
-import { PG_POOL } from '@kastra/event-store';
 import { DurableConsumer, NATS_CONNECTION, NATS_PREFIX } from '@kastra/messaging';
-import { createResourceStore, keyOfResourceStream, RESOURCE_STORE, type ResourceStore } from '@kastra/resource-store';
+import { RBAC_KIND_NAMES } from '@kastra/rbac';
+import { keyOfResourceStream } from '@kastra/resource-store';
 import type { SecretCipher } from '@kastra/secrets';
 import { denyPrivateEgress, type PrivateEgressResolver } from '@kastra/egress';
 import { createLogger } from '@kastra/telemetry';
 import { LlmModelEntity } from './entities';
 import { type LlmSpec, wantedKeysOf, writeModelKeys } from './llm-resource-keys';
 import { RegistryChangeBus } from './registry-change-bus';
+import { RegistryResourceAccess } from './registry-resource-access';
 import { REGISTRY_CIPHER, REGISTRY_DATA_SOURCE, REGISTRY_ENV, REGISTRY_PRIVATE_EGRESS } from './registry-tokens';
 
 const logger = createLogger('llm-proxy').child({ component: 'llm-resource-sync' });
@@ -23,6 +22,8 @@ const logger = createLogger('llm-proxy').child({ component: 'llm-resource-sync' 
 export const LLM_RESOURCE_CONSUMER = 'llm-proxy-registry';
 /** The same for Secret events: one replica reconciles the LLMs using the Secret. */
 export const LLM_SECRET_CONSUMER = 'llm-proxy-registry-secrets';
+/** The same for each RBAC kind (`llm-proxy-registry-rbac-RoleBinding`...): a changed right re-reconciles the LLMs using Secrets. */
+export const LLM_RBAC_CONSUMER_PREFIX = 'llm-proxy-registry-rbac';
 /**
  * Serializes the reconciles of one LLM across replicas (LLM event, Secret event, resolve on
  * the spot, start): each reads the resource and its Secret after taking the lock, so one that
@@ -30,24 +31,19 @@ export const LLM_SECRET_CONSUMER = 'llm-proxy-registry-secrets';
  */
 const RECONCILE_LOCK_SQL = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
 
-/** What the sync needs of a resource store: reads, referrers, and the one place Secret values are revealed. */
-type ResourceReader = Pick<ResourceStore, 'get' | 'list' | 'referrers'> & {
-  revealSecretValue(namespace: string, name: string, dataKey: string): Promise<string | undefined>;
-};
-
 /**
  * Mirrors LLM resources into the registry as `source: resource` rows (model_id = the resource's
  * `namespace.name`), level-based: each LLM event only names the resource, which is then read from
  * the store and upserted, or removed when it is gone. Each Secret event reconciles the LLMs of
  * its namespace that refer to it, so a rotated or deleted key takes effect at once. Keys are
- * resolved here — `${ENV}` from this process's environment, Secrets through the store — and
- * stored encrypted like admin keys. Every write tells all replicas (RegistryChangeBus), which
- * drop their cached resolutions.
+ * resolved here — `${ENV}` from this process's environment, Secrets through the store, only those
+ * the LLM's last writer may read — and stored encrypted like admin keys. A Role or binding event
+ * reconciles every LLM using a Secret (a right granted or taken away). Every write tells all
+ * replicas (RegistryChangeBus), which drop their cached resolutions.
  */
 @Injectable()
 export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly consumers: DurableConsumer[] = [];
-  private ownStore?: ResourceReader & { close(): Promise<void> };
 
   constructor(
     @InjectDataSource(REGISTRY_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -55,9 +51,8 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(REGISTRY_ENV) private readonly env: NodeJS.ProcessEnv,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(NATS_PREFIX) private readonly prefix: string,
-    @Inject(PG_POOL) private readonly pool: Pool,
     private readonly changes: RegistryChangeBus,
-    @Optional() @Inject(RESOURCE_STORE) private readonly sharedStore?: ResourceStore,
+    private readonly resources: RegistryResourceAccess,
     @Optional() @Inject(REGISTRY_PRIVATE_EGRESS) private readonly privateEgress: PrivateEgressResolver = denyPrivateEgress,
   ) {}
 
@@ -78,13 +73,28 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
     this.consumers.push(
       consume(LLM_RESOURCE_CONSUMER, 'LLM', (key) => this.reconcile(key.namespace, key.name)),
       consume(LLM_SECRET_CONSUMER, 'Secret', (key) => this.reconcileUsersOf(key)),
+      ...RBAC_KIND_NAMES.map(
+        (kind) =>
+          new DurableConsumer({
+            nc: this.nc,
+            prefix: this.prefix,
+            durableName: `${LLM_RBAC_CONSUMER_PREFIX}-${kind}`,
+            filterSubject: `${this.prefix}.events.resource.${kind}.>`,
+            logger,
+            handle: async (event) => {
+              const object = (event.data as { object?: Resource } | undefined)?.object;
+              // Applied before reconciling: this process's watch of the policy may not have it yet.
+              if (object) await this.resources.observeRbac({ ...object, metadata: { ...object.metadata, resourceVersion: event.globalPosition } }, event.type === 'ResourceDeleted');
+              await this.reconcileSecretUsers();
+            },
+          }),
+      ),
     );
     for (const consumer of this.consumers) await consumer.start();
   }
 
   async onModuleDestroy(): Promise<void> {
     for (const consumer of this.consumers) await consumer.stop();
-    await this.ownStore?.close();
   }
 
   /** Reconciles every LLM resource and removes rows of resources that no longer exist. */
@@ -142,6 +152,16 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
     return handles;
   }
 
+  /** Reconciles every LLM that takes a key from a Secret: whether it may use it rests on its last writer's rights. */
+  async reconcileSecretUsers(): Promise<string[]> {
+    const { items } = await (await this.store()).list({ kind: 'LLM' });
+    const users = items.filter((llm) => (llm.spec as LlmSpec | undefined)?.secretRef?.name);
+    for (const llm of users) await this.reconcile(llm.metadata.namespace ?? DEFAULT_NAMESPACE, llm.metadata.name);
+    const handles = users.map((llm) => handleOf(llm.metadata.namespace ?? DEFAULT_NAMESPACE, llm.metadata.name));
+    if (handles.length > 0) logger.info({ llms: handles }, 'an RBAC object changed; the LLMs using Secrets were reconciled');
+    return handles;
+  }
+
   /**
    * Whether the LLM of row `handle` (`namespace.name`) may call a base URL on a private address:
    * the resolver's answer for the resource as it is now; false when it is gone.
@@ -187,7 +207,13 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
     const provider = normalizeProviderName(String(spec.provider));
     // Providers called without a key (provider table): a key of theirs that cannot be read is left out.
     const keyless = provider !== undefined && PROVIDER_DEFAULTS[provider].apiKey === 'none';
-    const keys = await wantedKeysOf(spec, { namespace, handle, keyless, provider }, { env: this.env, revealSecretValue: (...args) => this.revealSecretValue(...args) }, logger);
+    const permissions = await this.resources.permissions();
+    const keys = await wantedKeysOf(
+      spec,
+      { namespace, handle, keyless, provider },
+      { env: this.env, revealSecretValue: (...args) => this.revealSecretValue(...args), mayUseSecret: (secret) => permissions.mayUseSecret(llm, secret) },
+      logger,
+    );
     const { baseURL, maxTokens, ...options } = spec.options ?? {};
     // A key-optional provider at an endpoint of the LLM's own is called without a key when given
     // none: auth_type none, so no shared provider key is ever sent there.
@@ -220,13 +246,8 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
     return (await this.store()).revealSecretValue(namespace, name, dataKey);
   }
 
-  private async store(): Promise<ResourceReader> {
-    const shared = this.sharedStore as (ResourceStore & Partial<ResourceReader>) | undefined;
-    if (shared && typeof shared.revealSecretValue === 'function') return shared as ResourceReader;
-    if (!this.ownStore) {
-      this.ownStore = await createResourceStore({ pool: this.pool, databaseUrl: loadConfig(0, this.env).databaseUrl, cipher: this.cipher });
-    }
-    return this.ownStore;
+  private store() {
+    return this.resources.store();
   }
 }
 

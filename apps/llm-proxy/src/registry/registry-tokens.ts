@@ -6,6 +6,7 @@ export const REGISTRY_CIPHER = 'LLM_REGISTRY_CIPHER';
 export const REGISTRY_ENV = 'LLM_REGISTRY_ENV';
 /**
  * Injection token of the PrivateEgressResolver that says whether an LLM resource may call a base
- * URL on a private address (its writer has `egress-private`). Unbound: none may.
+ * URL on a private address (its last writer has `egress-private`; RegistryModule binds it to
+ * RegistryResourceAccess). Unbound: none may.
  */
 export const REGISTRY_PRIVATE_EGRESS = 'LLM_REGISTRY_PRIVATE_EGRESS';

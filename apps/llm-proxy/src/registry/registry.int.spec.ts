@@ -332,7 +332,8 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
 
   it('follows the Secret of an LLM resource on every replica at once: rotated, deleted, re-created; other Secrets reconcile nothing', async () => {
     const store = await createResourceStore({ pool, databaseUrl: db.url, cipher: new SecretCipher(Buffer.from(MASTER_KEY, 'base64')) });
-    const actor = { actor: 'user:test' };
+    // A cluster-admin writes the LLM and its Secret: an LLM uses only Secrets its last writer may read.
+    const actor = { actor: 'user:test', principal: { sub: 'test', groups: ['system:masters'] } };
     const secret = (namespace: string, name: string, value: string) => ({
       apiVersion: 'mastra.ai/v1', kind: 'Secret', metadata: { name, namespace }, stringData: { 'api-key': value },
     });

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { JwtAuthority, loadDevelopmentSecrets } from '@kastra/auth';
 import { loadConfig } from '@kastra/config';
+import type { PrivateEgressResolver } from '@kastra/egress';
 import { SecretCipher } from '@kastra/secrets';
 import { USER_LIMIT_OVERRIDES } from '../limits/user-limits';
 import { AdminRoleGuard } from './admin/admin-role.guard';
@@ -20,7 +21,8 @@ import { ModelRegistry } from './model-registry';
 import { ProviderDirectory } from './provider-directory';
 import { RegistryChangeBus } from './registry-change-bus';
 import { registryDataSourceOptions } from './registry-data-source-options';
-import { REGISTRY_CIPHER, REGISTRY_DATA_SOURCE, REGISTRY_ENV } from './registry-tokens';
+import { RegistryResourceAccess } from './registry-resource-access';
+import { REGISTRY_CIPHER, REGISTRY_DATA_SOURCE, REGISTRY_ENV, REGISTRY_PRIVATE_EGRESS } from './registry-tokens';
 import { StoredUserLimits } from './stored-user-limits';
 
 /**
@@ -46,6 +48,13 @@ import { StoredUserLimits } from './stored-user-limits';
     { provide: JwtAuthority, useFactory: () => new JwtAuthority(loadDevelopmentSecrets(loadConfig(0).homeDir).jwtSecret) },
     { provide: ProviderDirectory, useClass: LlmProviderDirectory },
     RegistryChangeBus,
+    RegistryResourceAccess,
+    // An LLM resource's base URL may be on a private address when its last writer holds egress-private.
+    {
+      provide: REGISTRY_PRIVATE_EGRESS,
+      useFactory: (access: RegistryResourceAccess) => async (llm: Parameters<PrivateEgressResolver>[0]) => (await access.permissions()).mayReachPrivate(llm),
+      inject: [RegistryResourceAccess],
+    },
     LlmResourceSync,
     ModelRegistry,
     ModelAdmin,
