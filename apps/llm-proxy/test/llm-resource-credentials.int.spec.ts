@@ -237,4 +237,24 @@ describe('llm-proxy: what an LLM resource may make the proxy send, and where', (
     expect((await chat('team-m.later')).status).toBe(403);
     expect(opened.requests).toHaveLength(0);
   });
+
+  it('never lets a later writer\'s egress-private cover a base URL an earlier writer chose, while the proxy still has the earlier row', async () => {
+    // Given mallory's LLM at a loopback server nobody opened, mirrored into the registry (and refused)
+    const internal = await startMockOpenAIServer();
+    try {
+      await store.create({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'swap', namespace: 'team-m' }, spec: { provider: 'openai-compatible', model: 'house', options: { baseURL: internal.baseUrl } } } as Resource, user);
+      expect((await chat('team-m.swap')).status).toBe(400);
+      // When cluster-admin rewrites it to another endpoint while the proxy has not yet seen that write (the relay is paused)
+      await relay.stop();
+      await store.patch({ kind: 'LLM', namespace: 'team-m', name: 'swap' }, (current) => ({ ...current!, spec: { ...current!.spec, options: { baseURL: `${opened.origin}/admin/v1` } } }), root);
+      const answer = await chat('team-m.swap');
+      // Then the row mallory's write left is still refused, and her endpoint never saw a request
+      expect(answer.status).toBe(400);
+      expect(answer.text).toContain('refused by egress policy');
+      expect(internal.requests).toHaveLength(0);
+    } finally {
+      relay = await startEventRelay({ pool, nc, prefix, databaseUrl: database.url });
+      await internal.close();
+    }
+  });
 });

@@ -163,10 +163,12 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   /**
-   * Whether the LLM of row `handle` (`namespace.name`) may call a base URL on a private address:
-   * the resolver's answer for the resource as it is now; false when it is gone.
+   * Whether the LLM of row `handle` (`namespace.name`) may call `baseUrl`, the row's, on a private
+   * address: the resolver's answer for the resource as it is now; false when it is gone, or when
+   * it names another base URL now (the row is older than its last write, whose writer's rights
+   * must not cover the URL an earlier writer chose).
    */
-  async privateEgressAllowed(handle: string): Promise<boolean> {
+  async privateEgressAllowed(handle: string, baseUrl: string): Promise<boolean> {
     let key;
     try {
       key = parseReference(handle, { kind: 'LLM', defaultNamespace: DEFAULT_NAMESPACE });
@@ -174,7 +176,8 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
       return false;
     }
     const llm = await (await this.store()).get(key);
-    return llm ? this.privateEgress(llm) : false;
+    if (!llm || (llm.spec as LlmSpec | undefined)?.options?.baseURL !== baseUrl) return false;
+    return this.privateEgress(llm);
   }
 
   /** Upserts or removes the row of LLM `namespace/name`; true when the resource exists. */

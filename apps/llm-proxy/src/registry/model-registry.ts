@@ -151,7 +151,7 @@ export class ModelRegistry {
     // A base URL an LLM resource chose is called through the egress policy; an admin's is not.
     const egress =
       row.source === 'resource' && row.baseUrl
-        ? { policy: EgressPolicy.fromEnv(this.env), privateAllowed: (await this.resources?.privateEgressAllowed(row.resourceRef ?? row.modelId)) ?? false }
+        ? { policy: EgressPolicy.fromEnv(this.env), privateAllowed: (await this.resources?.privateEgressAllowed(row.resourceRef ?? row.modelId, row.baseUrl)) ?? false }
         : undefined;
     labelMetricsWithModel(row.name);
     return {
