@@ -1,4 +1,5 @@
 import { evaluateStepCondition, parseReference, type ResourceKey } from '@kastra/api';
+import { ToolExecutionError } from '@kastra/agent-runtime';
 import { evaluateTemplate, InputMappingError, resolveInput, runContext } from './input-mapping';
 import type { StepError } from './run-events';
 import type { RunState, StepActivation } from './run-state';
@@ -35,6 +36,23 @@ export interface StepExecutionContext {
 /** Errors (of the agent runtime) that another attempt cannot fix: bad input or configuration. */
 const NON_RETRYABLE = ['ToolInputError', 'AgentConfigurationError'];
 
+/**
+ * Tool failures no attempt can fix, whatever the step's retry policy says: a policy refusal
+ * (a Secret the Tool's writer may not read, an address it may not reach, a command the operator
+ * did not configure), broken configuration, or a limit the same input will exceed again.
+ */
+const PERMANENT_TOOL_FAILURES = new Set([
+  'secret_forbidden',
+  'egress_refused',
+  'mcp_command_not_allowed',
+  'configuration',
+  'unsupported',
+  'response_too_large',
+  'output_too_large',
+  'memory',
+  'stack',
+]);
+
 class StepTimeoutError extends Error {
   override readonly name = 'Timeout';
 }
@@ -65,8 +83,12 @@ export async function executeStepAttempt(ctx: StepExecutionContext, deps: StepEx
   }
 }
 
-function failure(error: unknown): AttemptResult {
+/** The attempt result of a step that threw `error`: retried by the step's policy unless no attempt can fix it. */
+export function failure(error: unknown): AttemptResult {
   if (error instanceof NonRetryableStepError) return { ok: false, error: { type: error.type, message: error.message }, retryable: false };
+  if (error instanceof ToolExecutionError && PERMANENT_TOOL_FAILURES.has(error.reason)) {
+    return { ok: false, error: { type: error.name, message: error.message }, retryable: false };
+  }
   if (error instanceof InputMappingError) return { ok: false, error: { type: 'InputMappingError', message: error.message }, retryable: false };
   const named = error as { name?: string; message?: string };
   const type = named.name && named.name !== 'Error' ? named.name : 'Error';
