@@ -82,10 +82,10 @@ describe('workflow steps use what the Tool\'s last writer may', () => {
     // When runs of both are created
     const direct = await run('steal-1', 'steal');
     const byAgent = await run('steal-2', 'steal-by-agent');
-    // Then the tool step failed, every attempt, naming the Secret and the rule
+    // Then the tool step failed at its first attempt (its retry policy allows 3: a refusal is final), naming the Secret and the rule
     expect(direct.status).toMatchObject({
       phase: 'Failed',
-      steps: { send: { state: 'Failed', attempts: 3, error: { type: 'ToolExecutionError', message: 'tool team-m.thief may not use Secret team-m.admin-key: whoever last wrote the Tool may not read it' } } },
+      steps: { send: { state: 'Failed', attempts: 1, error: { type: 'ToolExecutionError', message: 'tool team-m.thief may not use Secret team-m.admin-key: whoever last wrote the Tool may not read it' } } },
     });
     // And the agent's tool call failed secret_forbidden (the model was told)
     expect((byAgent.status?.steps as Record<string, { output?: { toolCalls?: unknown[] } }>).ask.output?.toolCalls).toEqual([
