@@ -7,7 +7,7 @@ import { EVENTS_APPENDED_CHANNEL } from './append-to-stream';
  */
 export class EventNotifier {
   private client?: Client;
-  private waiters = new Set<() => void>();
+  private waiters = new Map<() => void, ReadonlySet<string> | undefined>();
   private stopped = false;
 
   constructor(private readonly databaseUrl: string) {}
@@ -15,7 +15,7 @@ export class EventNotifier {
   async start(): Promise<void> {
     if (this.stopped) return;
     const client = new Client({ connectionString: this.databaseUrl });
-    client.on('notification', () => this.wakeAll());
+    client.on('notification', (message) => this.wake(message.payload));
     client.on('error', () => {
       this.client = undefined;
       if (!this.stopped) setTimeout(() => void this.start().catch(() => undefined), 1000).unref();
@@ -27,12 +27,15 @@ export class EventNotifier {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wakeAll();
+    this.wake(undefined);
     await this.client?.end().catch(() => undefined);
   }
 
-  /** Resolves on the next append, after `timeoutMs`, or when `signal` aborts. */
-  wait(signal: AbortSignal, timeoutMs: number): Promise<void> {
+  /**
+   * Resolves on the next append (of one of `categories`, when given), after `timeoutMs`, or when
+   * `signal` aborts. A tailer of resource events is not woken by each usage or run append.
+   */
+  wait(signal: AbortSignal, timeoutMs: number, categories?: ReadonlySet<string>): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -42,11 +45,14 @@ export class EventNotifier {
       };
       const timer = setTimeout(done, timeoutMs);
       signal.addEventListener('abort', done);
-      this.waiters.add(done);
+      this.waiters.set(done, categories);
     });
   }
 
-  private wakeAll(): void {
-    for (const wake of [...this.waiters]) wake();
+  /** Wakes the waiters of `category`; an unknown category (or none: stopping) wakes every one. */
+  private wake(category: string | undefined): void {
+    for (const [wake, categories] of [...this.waiters]) {
+      if (!category || !categories || categories.has(category)) wake();
+    }
   }
 }

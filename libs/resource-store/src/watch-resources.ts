@@ -11,6 +11,7 @@ import { listAtHead } from './list-at-head';
 import { checkWatchResourceVersion } from './watch-resource-version';
 
 const BATCH = 500;
+const RESOURCE_CATEGORIES: ReadonlySet<string> = new Set([RESOURCE_CATEGORY]);
 /** Longest a watch waits without a notification before it looks at the log anyway. */
 const POLL_MS = 1000;
 
@@ -70,6 +71,6 @@ export async function* watchResources(
       if (signal.aborted) return;
       yield { type: WATCH_TYPES[event.type] ?? 'MODIFIED', object: redactSecret(object) };
     }
-    if (batch.length < BATCH) await deps.notifier.wait(signal, POLL_MS);
+    if (batch.length < BATCH) await deps.notifier.wait(signal, POLL_MS, RESOURCE_CATEGORIES);
   }
 }

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { readStream, type EventNotifier, type RecordedEvent } from '@kastra/event-store';
+import { categoryOf, readStream, type EventNotifier, type RecordedEvent } from '@kastra/event-store';
 
 /** The events after which a run's stream gets nothing more. */
 export const TERMINAL_RUN_EVENTS: ReadonlySet<string> = new Set(['RunSucceeded', 'RunFailed', 'RunCancelled']);
@@ -42,6 +42,6 @@ export async function* tailRunEvents(options: RunEventTailOptions): AsyncGenerat
     if (events.length > 0) continue;
     if (options.follow === false) return;
     if (options.stillThere && !(await options.stillThere())) return;
-    await options.notifier.wait(options.signal, pollMs);
+    await options.notifier.wait(options.signal, pollMs, new Set([categoryOf(options.streamId)]));
   }
 }
