@@ -14,6 +14,7 @@ import { shippedModels } from '../model-catalogue';
 import type { ChatResult, ProviderAdapter, ProviderCall } from '../provider-adapter';
 import { ProviderError, type ProviderErrorKind } from '../provider-errors';
 import type { CancelSignal } from '../cancel-signal';
+import { mockRouteDecision, routeMembersOf } from './mock-router';
 
 /** One scripted turn: a plain answer, or content and/or tool calls (arguments as object or JSON). */
 export type MockResponse =
@@ -32,7 +33,9 @@ export interface MockOptions {
 
 /**
  * The offline provider: deterministic, no network. Examples and tests use it so that an agent
- * with tools runs end to end — the default reply calls the first tool once, then echoes.
+ * with tools runs end to end — the default reply calls the first tool once, then echoes. A
+ * network router's request (the `route` schema) gets a routing decision: each member once, in
+ * order, then done (mock-router.ts).
  */
 export class MockAdapter implements ProviderAdapter {
   readonly provider = 'mock';
@@ -127,6 +130,8 @@ function turnIndex(request: ChatRequest): number {
 function replyFor(request: ChatRequest, options: MockOptions): Turn {
   const index = turnIndex(request);
   if (options.responses?.length) return scripted(options.responses[index % options.responses.length], index);
+  const members = routeMembersOf(request);
+  if (members) return { content: JSON.stringify(mockRouteDecision(members, request.messages)), toolCalls: [] };
   const lastUser = lastUserText(request.messages);
   const hasToolResult = request.messages.some((m) => m.role === 'tool');
   const tool = request.tool_choice === 'none' ? undefined : request.tools?.[0];
