@@ -10,7 +10,7 @@ import {
 } from '@kastra/agent-runtime';
 import type { EventStore } from '@kastra/event-store';
 import { DENY_ALL_PERMISSIONS, type ResourcePermissions } from '@kastra/rbac';
-import { llmUserOf } from './run/run-creator';
+import { llmUserOf } from '@kastra/run-engine';
 import { NonRetryableStepError, type CallContext, type StepInvoker } from './step-invoker';
 
 /** Who model calls of a run are made for when the run does not know its creator (recorded before it was kept). */

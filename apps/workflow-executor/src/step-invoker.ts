@@ -1,5 +1,5 @@
 import type { ResourceKey } from '@kastra/api';
-import type { ResourceSource } from './run/resource-cache';
+import type { ResourceSource } from '@kastra/run-engine';
 
 /** What one call of an agent or tool gets besides its input. */
 export interface CallContext {

@@ -1,3 +1,5 @@
+import { RUN_KINDS, runStreamIdOf } from '@kastra/run-engine';
+
 /**
  * The events of a run's stream `run:<namespace>:<name>:<uid>`. The stream is the run: status is
  * a projection of it, and an executor that picks a run up (after a crash) folds it to know what
@@ -132,10 +134,10 @@ export type RunEvent =
 /** A run event with the time it was recorded (from the log). */
 export type TimedRunEvent = RunEvent & { at: string };
 
-export const RUN_CATEGORY = 'run';
+export const RUN_CATEGORY = RUN_KINDS.WorkflowRun.streamCategory;
 
 export function runStreamId(namespace: string, name: string, uid: string): string {
-  return `${RUN_CATEGORY}:${namespace}:${name}:${uid}`;
+  return runStreamIdOf('WorkflowRun', namespace, name, uid);
 }
 
 /** `<run uid>:<step id>` — shared by every attempt; a revisited step (graph cycle) adds its visit. */

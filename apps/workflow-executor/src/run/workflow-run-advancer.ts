@@ -1,31 +1,37 @@
 import { API_GROUP_VERSION, parseReference, type Resource, type ResourceKey } from '@kastra/api';
 import { EventStore, readStream, type RecordedEvent } from '@kastra/event-store';
 import type { ResourceStore, WriteContext } from '@kastra/resource-store';
+import {
+  childRunName,
+  CoalescingStatusWriter,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  isRefusedByLog,
+  outputProblem,
+  ResourceCache,
+  RUN_KINDS,
+  runCreator,
+  RunOutputError,
+  StepGate,
+  type AdvanceOutcome,
+  type RunAdvancer,
+} from '@kastra/run-engine';
 import type { Logger } from '@kastra/telemetry';
 import type { Pool } from 'pg';
 import { runStreamId, type RunEvent, type TimedRunEvent } from './run-events';
-import { current, foldRunEvents, isTerminal, type StepActivation } from './run-state';
-import { StatusWriter } from './status-writer';
+import { current, foldRunEvents, isTerminal, type RunState, type StepActivation } from './run-state';
+import { runStatus } from './run-status';
 import { afterAttempt, decide, DEFAULT_MAX_CRASHES, type AttemptResult, type Decision, type RunControl } from './step-scheduler';
 import { executeStepAttempt, type StepExecutionDeps } from './step-execution';
-import type { SessionAdvisoryLocks } from '@kastra/event-store';
 import type { StepInvoker } from '../step-invoker';
-import { childRunName, childRunResult } from './child-runs';
-import { ResourceCache } from './resource-cache';
-import { EXECUTOR_ACTOR, runCreator } from './run-creator';
-import { StepGate } from './step-gate';
-import { DEFAULT_MAX_OUTPUT_BYTES, isRefusedByLog, outputProblem, refusedResult, StepOutputError } from './step-output-limits';
+import { childRunResult } from './child-runs';
+import { refusedResult } from './refused-result';
 import type { WorkflowStep } from './workflow-step';
 
-export { EXECUTOR_ACTOR } from './run-creator';
+/** Who the executor's own writes are made by (child runs among them). */
+export const EXECUTOR_ACTOR = RUN_KINDS.WorkflowRun.engineActor;
 
-/** How one advance ended: finished or waiting on the resource (ack), back at a time (delay), or another replica has it. */
-export type AdvanceOutcome = { kind: 'done' } | { kind: 'idle' } | { kind: 'wait'; delayMs: number } | { kind: 'locked' } | { kind: 'stopped' };
-
-export interface RunAdvancerOptions {
+export interface WorkflowRunAdvancerOptions {
   pool: Pool;
-  /** The replica's run locks (one dedicated session, never a pool client). */
-  locks: SessionAdvisoryLocks;
   store: ResourceStore;
   invoker: StepInvoker;
   replica: string;
@@ -54,18 +60,18 @@ interface PendingResult {
 }
 
 /**
- * Advances one run as far as it can go under its lock: read the stream, decide, append, execute,
- * append — until the run ends, waits (retry backoff), or needs the world (resume, a child run).
- * Every append names the stream version it was decided on, so a replica that lost its lock
- * without knowing (a paused process) cannot write over another's progress.
+ * Advances one WorkflowRun as far as it can go under its lock (held by the run engine): read the
+ * stream, decide, append, execute, append — until the run ends, waits (retry backoff), or needs
+ * the world (resume, a child run). Every append names the stream version it was decided on, so a
+ * replica that lost its lock without knowing (a paused process) cannot write over another's progress.
  */
-export class RunAdvancer {
+export class WorkflowRunAdvancer implements RunAdvancer {
   private readonly events: EventStore;
   private readonly ctx: WriteContext = { actor: EXECUTOR_ACTOR };
   /** Which steps of this process are in flight together (a suspect step runs alone). */
   readonly gate = new StepGate();
 
-  constructor(private readonly options: RunAdvancerOptions) {
+  constructor(private readonly options: WorkflowRunAdvancerOptions) {
     this.events = new EventStore(options.pool);
   }
 
@@ -78,13 +84,7 @@ export class RunAdvancer {
    * work message came for it while this advance held it (a spec patch: resume, cancel; a child
    * run ended). The run is then read again before the next decision, and before the lock goes.
    */
-  advance(key: ResourceKey, signal: AbortSignal, recheck: () => boolean = () => false): Promise<AdvanceOutcome> {
-    return this.options.locks.withLock(`workflowrun:${key.namespace}/${key.name}`, () => this.advanceLocked(key, signal, recheck)).then((result) =>
-      result.acquired ? result.value : { kind: 'locked' },
-    );
-  }
-
-  private async advanceLocked(key: ResourceKey, signal: AbortSignal, recheck: () => boolean): Promise<AdvanceOutcome> {
+  async advance(key: ResourceKey, signal: AbortSignal, recheck: () => boolean = () => false): Promise<AdvanceOutcome> {
     const held: HeldRun = { log: [], resources: new ResourceCache(this.options.store), streamStale: true };
     try {
       return await this.advanceHeld(key, signal, recheck, held);
@@ -119,7 +119,7 @@ export class RunAdvancer {
       if (held.uid !== uid) {
         // First pass (or the run was recreated under the same name): start from its whole stream.
         await held.writer?.flush().catch(() => undefined);
-        Object.assign(held, { uid, streamId, log: [], writer: new StatusWriter(this.options.store, key, run, this.ctx), streamStale: true });
+        Object.assign(held, { uid, streamId, log: [], writer: new CoalescingStatusWriter<RunState>(this.options.store, key, run, this.ctx, runStatus), streamStale: true });
         carried = undefined;
       }
       const writer = held.writer!;
@@ -291,7 +291,7 @@ export class RunAdvancer {
             fenced ??= error;
             throw error;
           }
-          throw new StepOutputError('OutputNotStorable', `the output of ${item} could not be recorded: ${(error as Error).message}`);
+          throw new RunOutputError('OutputNotStorable', `the output of ${item} could not be recorded: ${(error as Error).message}`);
         });
       },
     };
@@ -392,7 +392,7 @@ interface HeldRun {
   /** This advance holds the process's step gate (a step of the run is, or may be, in flight). */
   gate?: 'shared' | 'isolated';
   log: RecordedEvent[];
-  writer?: StatusWriter;
+  writer?: CoalescingStatusWriter<RunState>;
   /** Agents and Tools, read once per advance. */
   resources: ResourceCache;
   /** The stream may have events `log` does not (first pass, re-check, items recorded). */

@@ -1,7 +1,8 @@
-import type { Resource, ResourceKey } from '@kastra/api';
+import type { Condition, Resource, ResourceKey, ResourceStatus } from '@kastra/api';
 import type { ResourceStore, WriteContext } from '@kastra/resource-store';
-import type { RunState } from './run-state';
-import { runStatus } from './run-status';
+
+/** A run's status as a projection of its folded state (`previous`: the conditions written before, for transition times). */
+export type StatusProjection<S> = (state: S, previous: readonly Condition[] | undefined) => ResourceStatus | Promise<ResourceStatus>;
 
 /**
  * Writes a run's status projection off the run's critical path. A status write is a resource
@@ -12,8 +13,8 @@ import { runStatus } from './run-status';
  * `flush()` before the run's lock is released: the next owner starts from a written status, and
  * a failed write surfaces there (the run is then advanced again, which rewrites it).
  */
-export class StatusWriter {
-  private latest?: RunState;
+export class CoalescingStatusWriter<S> {
+  private latest?: S;
   private writing?: Promise<void>;
   private failure?: unknown;
   private current: Resource['status'];
@@ -23,12 +24,13 @@ export class StatusWriter {
     private readonly key: ResourceKey,
     run: Resource,
     private readonly ctx: WriteContext,
+    private readonly project: StatusProjection<S>,
   ) {
     this.current = run.status;
   }
 
   /** The run is at `state`: its status will be written soon (or a newer one instead). */
-  offer(state: RunState): void {
+  offer(state: S): void {
     this.latest = state;
     this.writing ??= this.drain();
   }
@@ -45,12 +47,12 @@ export class StatusWriter {
     // Yield first: `writing` is assigned before the loop can end and clear it.
     await null;
     try {
-      while (this.latest) {
+      while (this.latest !== undefined) {
         const state = this.latest;
         this.latest = undefined;
-        const status = runStatus(state, this.current?.conditions);
-        if (JSON.stringify(status) === JSON.stringify(this.current ?? {})) continue;
         try {
+          const status = await this.project(state, this.current?.conditions);
+          if (JSON.stringify(status) === JSON.stringify(this.current ?? {})) continue;
           this.current = (await this.store.updateStatus(this.key, status, this.ctx)).status;
         } catch (error) {
           this.failure ??= error;

@@ -1,11 +1,10 @@
 import { StreamVersionConflictError } from '@kastra/event-store';
-import type { AttemptResult } from './step-scheduler';
 
-/** A step or item output larger than this (as JSON) fails the attempt. @default 8 MiB */
+/** A step, item or member output larger than this (as JSON) fails the attempt. @default 8 MiB */
 export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 
-/** A step's (or item's) output that the run's log cannot hold: the attempt fails, as any step error. */
-export class StepOutputError extends Error {
+/** An output that a run's log cannot hold: the attempt that produced it fails, as any error of it would. */
+export class RunOutputError extends Error {
   constructor(
     override readonly name: 'OutputTooLarge' | 'OutputNotStorable',
     message: string,
@@ -19,15 +18,15 @@ export class StepOutputError extends Error {
  * Checked before the append, so an oversized output costs one serialisation, not a round trip
  * that Postgres refuses after receiving it.
  */
-export function outputProblem(output: unknown, maxBytes: number): StepOutputError | undefined {
+export function outputProblem(output: unknown, maxBytes: number): RunOutputError | undefined {
   let json: string | undefined;
   try {
     json = JSON.stringify(output);
   } catch (error) {
-    return new StepOutputError('OutputNotStorable', `the output is not JSON: ${(error as Error).message}`);
+    return new RunOutputError('OutputNotStorable', `the output is not JSON: ${(error as Error).message}`);
   }
   const bytes = json === undefined ? 0 : Buffer.byteLength(json);
-  if (bytes > maxBytes) return new StepOutputError('OutputTooLarge', `the output is ${bytes} bytes as JSON, over the ${maxBytes}-byte limit of a step output`);
+  if (bytes > maxBytes) return new RunOutputError('OutputTooLarge', `the output is ${bytes} bytes as JSON, over the ${maxBytes}-byte limit of a step output`);
   return undefined;
 }
 
@@ -44,10 +43,3 @@ export function isRefusedByLog(error: unknown): boolean {
   if (typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code)) return true;
   return error instanceof RangeError || (error instanceof TypeError && /JSON|BigInt|circular/i.test(error.message));
 }
-
-/** The attempt's failure when the log refused its result. */
-export function refusedResult(error: unknown): AttemptResult {
-  const message = `the output could not be recorded: ${(error as Error).message ?? String(error)}`;
-  return { ok: false, error: { type: 'OutputNotStorable', message }, retryable: true };
-}
-

@@ -1,0 +1,82 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { ResourceKey } from '@kastra/api';
+
+/**
+ * Where the runs of one kind wait to be advanced: a JetStream WorkQueue stream of run keys shared
+ * by every replica through one consumer, and a core NATS subject on which cancels are broadcast
+ * (whichever replica advances the run aborts what it is doing).
+ */
+export interface RunWorkQueueNames {
+  /** The run kind whose keys the queue carries, e.g. `WorkflowRun`. */
+  kind: string;
+  stream: string;
+  /** The subjects the stream holds (must not overlap another stream's). */
+  streamSubjects: string;
+  /** Where work for one run is published. */
+  subject: string;
+  /** The consumer every replica shares. */
+  consumer: string;
+  /** Core NATS subject of cancel broadcasts: `{namespace, name}` of the run. */
+  cancelSubject: string;
+}
+
+/** Creates the WorkQueue stream and the shared consumer if missing (safe from several processes). */
+export async function ensureRunWorkQueue(nc: NatsConnection, names: RunWorkQueueNames, ackWaitMs: number): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  try {
+    await jsm.streams.info(names.stream);
+  } catch {
+    try {
+      await jsm.streams.add({ name: names.stream, subjects: [names.streamSubjects], retention: RetentionPolicy.Workqueue, storage: StorageType.File });
+    } catch (error) {
+      if (!/already in use|exists/i.test(String(error))) throw error;
+    }
+  }
+  const config = {
+    durable_name: names.consumer,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: ackWaitMs * 1_000_000,
+    max_deliver: -1,
+    max_ack_pending: 10_000,
+  };
+  try {
+    await jsm.consumers.add(names.stream, config);
+  } catch (error) {
+    if (!/already|exists/i.test(String(error))) throw error;
+  }
+}
+
+export async function publishRunWork(nc: NatsConnection, names: RunWorkQueueNames, key: ResourceKey): Promise<void> {
+  await jetstream(nc).publish(names.subject, encodeRunKey(key));
+}
+
+/** Tells every replica to abort what it does for the run (core NATS: only live replicas care). */
+export function broadcastRunCancel(nc: NatsConnection, names: RunWorkQueueNames, key: ResourceKey): void {
+  nc.publish(names.cancelSubject, encodeRunKey(key));
+}
+
+export function decodeRunWork(names: RunWorkQueueNames, message: JsMsg): ResourceKey | undefined {
+  return decodeRunKey(names.kind, message.data);
+}
+
+/** `{namespace, name}` as JSON → the key of a run of `kind`; undefined when malformed. */
+export function decodeRunKey(kind: string, data: Uint8Array): ResourceKey | undefined {
+  try {
+    const body = JSON.parse(new TextDecoder().decode(data)) as { namespace?: unknown; name?: unknown };
+    if (typeof body.namespace !== 'string' || typeof body.name !== 'string') return undefined;
+    return { kind, namespace: body.namespace, name: body.name };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function consumeRunWork(nc: NatsConnection, names: RunWorkQueueNames, maxMessages: number): Promise<ConsumerMessages> {
+  const consumer = await jetstream(nc).consumers.get(names.stream, names.consumer);
+  return consumer.consume({ max_messages: maxMessages });
+}
+
+function encodeRunKey(key: ResourceKey): string {
+  return JSON.stringify({ namespace: key.namespace, name: key.name });
+}
