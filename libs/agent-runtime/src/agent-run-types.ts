@@ -1,7 +1,8 @@
 import type { ChatMessage, Usage } from './chat-types';
 import type { AgentMemory } from './agent-memory';
 import type { LlmClient } from './llm-client';
-import type { ToolResolver } from './tool-resolver';
+import type { ToolContext } from './tool-context';
+import type { AgentTool, ToolResolver } from './tool-resolver';
 
 /** What the agent is asked: a prompt or a conversation, optionally in a memory thread. */
 export interface AgentInput {
@@ -29,6 +30,13 @@ export interface AgentDeps {
   onEvent?: (event: AgentEvent) => void;
   /** Per tool call limit. @default 30000 */
   toolTimeoutMs?: number;
+  /**
+   * Tools given in memory besides the agent's own (a network member's state tools,
+   * `networkAgentDeps`); an own tool of the same name wins.
+   */
+  extraTools?: AgentTool[];
+  /** The network the agent runs in as a member: what its state tools read and write. */
+  network?: ToolContext['network'];
 }
 
 /** One tool call the model made and what came of it. */

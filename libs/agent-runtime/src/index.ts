@@ -15,3 +15,4 @@ export { runAgent, DEFAULT_MAX_STEPS, DEFAULT_LAST_MESSAGES } from './run-agent'
 export { parseStructuredOutput, type StructuredOutput } from './structured-output';
 export { DEFAULT_SCRIPT_TIMEOUT_MS, SCRIPT_MAX_MEMORY_MB, SCRIPT_MAX_OUTPUT_BYTES } from './tools/script-sandbox-limits';
 export { HTTP_FETCH_MAX_BYTES } from './tools/builtin-tool';
+export { networkStateTools, networkAgentDeps, NETWORK_STATE_GET, NETWORK_STATE_SET } from './network-state-tools';

@@ -39,7 +39,8 @@ export async function runAgent(agent: Resource, input: AgentInput, deps: AgentDe
   if (input.prompt !== undefined) newMessages.push({ role: 'user', content: input.prompt });
   if (newMessages.length === 0) throw new AgentConfigurationError(label, `agent ${label}: give a prompt or messages`);
 
-  const tools = await deps.tools.toolsOf(agent);
+  const own = await deps.tools.toolsOf(agent);
+  const tools = [...own, ...(deps.extraTools ?? []).filter((extra) => !own.some((tool) => tool.name === extra.name))];
   const functions = await agentToolFunctions(tools, {
     signal: deps.signal,
     timeoutMs: deps.toolTimeoutMs,
@@ -169,6 +170,7 @@ async function runToolCall(call: ChatToolCall, index: number, step: number, tool
       secretAllowed: deps.tools.secretAllowed,
       egress: deps.tools.egress,
       timeoutMs: deps.toolTimeoutMs,
+      ...(deps.network ? { network: deps.network } : {}),
     });
     emit({ type: 'tool-result', ...base, output });
     return { ...base, input, output };

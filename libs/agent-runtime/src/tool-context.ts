@@ -1,5 +1,6 @@
 import type { McpStdioCommands, Resource } from '@kastra/api';
 import type { EgressPolicy, PrivateEgressResolver } from '@kastra/egress';
+import type { NetworkState } from '@kastra/network-state';
 
 /** Reads one key of a Secret in clear (for http header values); undefined when missing. */
 export type SecretLookup = (namespace: string, name: string, key: string) => Promise<string | undefined>;
@@ -40,6 +41,11 @@ export interface ToolContext {
   maxResponseBytes?: number;
   /** The stdio MCP servers Tools may start. @default this process's KASTRA_MCP_COMMANDS */
   mcpCommands?: McpStdioCommands;
+  /**
+   * The network the agent runs in, when it is a member of one: `network-state-get` and
+   * `network-state-set` read and write its state (outside a network they fail `not_in_network`).
+   */
+  network?: { state: NetworkState };
 }
 
 export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;

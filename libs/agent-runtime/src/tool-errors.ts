@@ -13,7 +13,7 @@ export class ToolExecutionError extends Error {
   override readonly name = 'ToolExecutionError';
   constructor(
     readonly tool: string,
-    /** timeout | cancelled | http_status | network | script | mcp | bad_output | unsupported | secret_missing | secret_forbidden | egress_refused … */
+    /** timeout | cancelled | http_status | network | script | mcp | bad_output | unsupported | secret_missing | secret_forbidden | egress_refused | not_in_network | state_conflict … */
     readonly reason: string,
     message: string,
     /** Whether running it again may succeed (timeouts, 5xx, network errors). */

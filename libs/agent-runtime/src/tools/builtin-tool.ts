@@ -3,13 +3,18 @@ import { openEgressResponse, readCappedBody } from '@kastra/egress';
 import type { ToolContext } from '../tool-context';
 import { ToolExecutionError } from '../tool-errors';
 import { connectionFailure } from './connection-failure';
+import { NETWORK_STATE_GET, NETWORK_STATE_SET, networkStateGet, networkStateSet } from './network-state-builtins';
 import type { ToolConnection } from './tool-connection';
 import { toolSignal } from './tool-signal';
 
 /** Largest body http-fetch returns. @default 1 MiB */
 export const HTTP_FETCH_MAX_BYTES = 1024 * 1024;
 
-/** The tools built into the runtime (`spec.builtin`); each takes an object input. */
+/**
+ * The tools built into the runtime (`spec.builtin`); each takes an object input. The
+ * network-state ones are given to the members of a network (network-state-tools.ts), not
+ * declared by Tools.
+ */
 export async function runBuiltinTool(label: string, name: string, input: unknown, ctx: ToolContext & { timeoutMs: number; connection: () => Promise<ToolConnection> }): Promise<unknown> {
   const args = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
   switch (name) {
@@ -19,6 +24,10 @@ export async function runBuiltinTool(label: string, name: string, input: unknown
       return httpFetch(label, args, ctx);
     case 'json-path':
       return jsonPath(label, args);
+    case NETWORK_STATE_GET:
+      return networkStateGet(label, args, ctx);
+    case NETWORK_STATE_SET:
+      return networkStateSet(label, args, ctx);
     default:
       throw new ToolExecutionError(label, 'unsupported', `tool ${label}: unknown builtin ${JSON.stringify(name)}`);
   }
