@@ -14,6 +14,7 @@ import { CoreV1Controller } from './discovery/core-v1.controller';
 import { DiscoveryController } from './discovery/discovery.controller';
 import { GATEWAY_LOGGER } from './gateway-logger';
 import { GrpcApiModule } from './grpc/grpc-api.module';
+import { NetworkStateModule } from './networks/network-state.module';
 import { OpenApiController } from './openapi/openapi.controller';
 import { ResourceReadsController } from './resources/resource-reads.controller';
 import { ResourceWritesController } from './resources/resource-writes.controller';
@@ -42,6 +43,7 @@ export class RestApiModule {}
     RestApiModule,
     AgentsModule,
     RunsModule,
+    NetworkStateModule,
     GrpcApiModule,
   ],
   providers: [EventRelayHost],

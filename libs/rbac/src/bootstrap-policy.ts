@@ -45,20 +45,24 @@ function actionsOf(kinds: KindDefinition[], verb: string): string[] {
   return kinds.flatMap((kind) => (kind.subresources ?? []).filter((sub) => sub.verbs.includes(verb)).map((sub) => `${kind.plural}/${sub.name}`));
 }
 
+/** A Network's shared state per thread (`.../networks/NAME/state`): read with get (and its watch), written with patch. */
+const NETWORK_STATE = 'networks/state';
+
 /**
- * view: read everything but Secrets — every Kastra kind, its status and run events, and the
- * namespaces and events kubectl reads.
+ * view: read everything but Secrets — every Kastra kind, its status and run events, network
+ * state, and the namespaces and events kubectl reads.
  */
 function viewRules(): PolicyRule[] {
   const readable = kastraKinds().filter((kind) => kind.kind !== 'Secret');
   return [
     { apiGroups: [API_GROUP], resources: [...readable.map((kind) => kind.plural), ...statusOf(readable), ...actionsOf(readable, 'get')], verbs: READ },
+    { apiGroups: [API_GROUP], resources: [NETWORK_STATE], verbs: ['get'] },
     { apiGroups: [''], resources: ['namespaces', 'events'], verbs: READ },
   ];
 }
 
 /**
- * edit: view, plus writing every Kastra kind and running them (execute, generate, resume). Secrets
+ * edit: view, plus writing every Kastra kind and network state, and running them (execute, generate, resume). Secrets
  * can be written, never read: Kastra's edit may not read a Secret (Kubernetes' may), so what an
  * editor writes cannot use a credential it was not given.
  */
@@ -68,6 +72,7 @@ function editRules(): PolicyRule[] {
     ...viewRules(),
     { apiGroups: [API_GROUP], resources: kinds.map((kind) => kind.plural), verbs: WRITE },
     { apiGroups: [API_GROUP], resources: actionsOf(kinds, 'create'), verbs: ['create'] },
+    { apiGroups: [API_GROUP], resources: [NETWORK_STATE], verbs: ['patch'] },
   ];
 }
 
