@@ -10,6 +10,7 @@ import { systemKind } from './kinds/system-kind';
 import { toolKind } from './kinds/tool-kind';
 import { workflowKind } from './kinds/workflow-kind';
 import { workflowRunKind } from './kinds/workflow-run-kind';
+import { networkRunKind } from './kinds/network-run-kind';
 import { DEFAULT_NAMESPACE, type Resource, type ResourceKey } from './resource';
 
 /** The built-in kinds: Kastra's own (mastra.ai/v1) and Kubernetes RBAC (rbac.authorization.k8s.io/v1). */
@@ -22,6 +23,7 @@ export const BUILTIN_KINDS: readonly BuiltinKind[] = [
   systemKind,
   secretKind,
   workflowRunKind,
+  networkRunKind,
   ...RBAC_KINDS,
 ];
 

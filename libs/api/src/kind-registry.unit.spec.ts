@@ -6,7 +6,7 @@ import { evaluateJsonPath } from './json-path';
 describe('the kind registry', () => {
   it('serves the built-in kinds under their REST plurals', () => {
     expect(KINDS.map((kind) => kind.plural)).toEqual([
-      'llms', 'tools', 'agents', 'workflows', 'networks', 'systems', 'secrets', 'workflowruns',
+      'llms', 'tools', 'agents', 'workflows', 'networks', 'systems', 'secrets', 'workflowruns', 'networkruns',
       'roles', 'clusterroles', 'rolebindings', 'clusterrolebindings',
     ]);
     expect(findKindByPlural('workflows')?.kind).toBe('Workflow');
@@ -53,7 +53,7 @@ describe('the kind registry', () => {
     for (const kind of KINDS.filter((k) => k.group === 'mastra.ai')) {
       const cells = Object.fromEntries(kind.printerColumns.map((column) => [column.name, evaluateJsonPath(object, column.jsonPath)]));
       expect(cells.Age).toBe('2024-01-01T00:00:00Z');
-      if (kind.kind === 'WorkflowRun') expect(cells.Succeeded).toBe('False');
+      if (kind.kind === 'WorkflowRun' || kind.kind === 'NetworkRun') expect(cells.Succeeded).toBe('False');
       else if (kind.kind !== 'Secret') expect(cells.Ready).toBe('True');
       expect(kind.hasStatus).toBe(kind.kind !== 'Secret');
     }

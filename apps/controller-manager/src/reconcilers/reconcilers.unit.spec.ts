@@ -1,4 +1,4 @@
-import type { Resource } from '@kastra/api';
+import type { Resource, ResourceStatus } from '@kastra/api';
 import type { ResourcePermissions } from '@kastra/rbac';
 import { recheckDelay, type Assessment } from '../assessment';
 import { InMemoryResourceStore } from '../test/in-memory-resource-store';
@@ -255,5 +255,27 @@ describe('NetworkReconciler', () => {
     expect(reasons(await networks.reconcile(network({ provider: 'mock', name: 'mock-1' })))).toEqual([]);
     const keyed = await networks.reconcile(network({ provider: 'anthropic', name: 'claude' }));
     expect(keyed.problems[0].message).toContain('no Ready LLM serves anthropic/claude (spec.router.model) and ANTHROPIC_API_KEY is not set');
+  });
+
+  it('is Ready only when its workflow members are, as its agents', async () => {
+    // Given a Ready agent and a workflow member that is not Ready yet
+    const store = new InMemoryResourceStore();
+    const ready: ResourceStatus = { conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: '', lastTransitionTime: '' }] };
+    const broken: ResourceStatus = { conditions: [{ type: 'Ready', status: 'False', reason: 'ReferenceNotFound', message: 'Tool "default/t" not found', lastTransitionTime: '' }] };
+    store.put(object('Agent', 'search', { model: { provider: 'mock', name: 'm' }, instructions: 'x' }, { status: ready }));
+    store.put(object('Workflow', 'etl', { steps: [{ id: 'a', tool: 't' }] }, { status: broken }));
+    const networks = new NetworkReconciler(store, { env: {} });
+    const network = object('Network', 'n', { agents: [{ name: 'search' }], workflows: [{ name: 'load', ref: 'etl' }, { name: 'missing' }], router: { model: { provider: 'mock', name: 'm' } } });
+    // When it is reconciled
+    const verdict = await networks.reconcile(network);
+    // Then the workflow that is not Ready and the one that does not exist are its problems
+    expect(verdict.problems.map((problem) => [problem.reason, problem.message])).toEqual([
+      ['ReferenceNotReady', 'Workflow "default/etl" is not Ready: Tool "default/t" not found'],
+      ['ReferenceNotFound', 'Workflow "default/missing" not found (spec.workflows[1].name): create it or correct the reference'],
+    ]);
+    // And once the workflow is Ready (and the missing member removed) the network is
+    store.put(object('Workflow', 'etl', { steps: [{ id: 'a', tool: 't' }] }, { status: ready }));
+    const healed = await networks.reconcile({ ...network, spec: { ...network.spec, workflows: [{ name: 'load', ref: 'etl' }] } });
+    expect(healed).toMatchObject({ problems: [], readyMessage: 'router model and 1 agent and 1 workflow are Ready' });
   });
 });

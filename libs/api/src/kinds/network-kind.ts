@@ -9,11 +9,28 @@ import { modelSelectorCauses, modelSelectorReferences } from './model-selector';
 import { ageColumn, readyColumn, resourceSchema } from './resource-schema';
 import { modelSelectorSchema, positiveInteger, referenceStringSchema } from './spec-schemas';
 
-const DESCRIPTION = 'Agents that collaborate: a router model picks the next agent each step, sharing network state.';
+const DESCRIPTION = 'Agents (and workflows) that collaborate: a router model picks the next member each step, sharing network state.';
+
+/** The router's answer when no member should work any more; no member may be called so. */
+export const NETWORK_DONE = 'done';
+
+function memberSchema(description: string, refDescription: string, kind: 'Agent' | 'Workflow'): JsonSchema {
+  return {
+    type: 'object',
+    description,
+    required: ['name'],
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', minLength: 1, description: `Name the router sees; also the ${kind} name when ref is unset. Unique among agents and workflows; not \`${NETWORK_DONE}\`.` },
+      ref: referenceStringSchema(refDescription),
+      description: { type: 'string', description: `When to pick this member; shown to the router. @default the ${kind === 'Agent' ? "Agent's instructions" : "Workflow's description"}` },
+    },
+  };
+}
 
 export const networkSpecSchema: JsonSchema = {
   type: 'object',
-  description: 'The agents, the router and the shared state.',
+  description: 'The members (agents, workflows), the router and the shared state.',
   required: ['agents', 'router'],
   additionalProperties: false,
   properties: {
@@ -22,26 +39,21 @@ export const networkSpecSchema: JsonSchema = {
       type: 'array',
       minItems: 1,
       description: 'The agents the router can pick.',
-      items: {
-        type: 'object',
-        description: 'An agent under the name the router sees.',
-        required: ['name'],
-        additionalProperties: false,
-        properties: {
-          name: { type: 'string', minLength: 1, description: 'Name the router sees; also the Agent name when ref is unset.' },
-          ref: referenceStringSchema('The Agent: `namespace.name`, `name` or `agents/name`. @default name'),
-          description: { type: 'string', description: 'When to pick this agent; shown to the router.' },
-        },
-      },
+      items: memberSchema('An agent under the name the router sees.', 'The Agent: `namespace.name`, `name` or `agents/name`. @default name', 'Agent'),
+    },
+    workflows: {
+      type: 'array',
+      description: 'Workflows the router can pick besides the agents; each runs as a child WorkflowRun of the NetworkRun.',
+      items: memberSchema('A workflow under the name the router sees.', 'The Workflow: `namespace.name`, `name` or `workflows/name`. @default name', 'Workflow'),
     },
     router: {
       type: 'object',
-      description: 'The model that routes between agents.',
+      description: 'The model that routes between the members.',
       required: ['model'],
       additionalProperties: false,
       properties: {
         model: modelSelectorSchema,
-        maxSteps: positiveInteger('Most agent calls per run. @default 10'),
+        maxSteps: positiveInteger('Most member turns per run. @default 10'),
       },
     },
     state: {
@@ -56,33 +68,43 @@ export const networkSpecSchema: JsonSchema = {
   },
 };
 
+/** The lists of members and the kind each refers to. */
+const MEMBER_LISTS = [
+  ['agents', 'Agent'],
+  ['workflows', 'Workflow'],
+] as const;
+
 function rawReferences(spec: Record<string, unknown>, at: FieldPathSegment[]): RawReference[] {
   const refs: RawReference[] = [];
-  asArray(spec.agents).forEach((value, i) => {
-    const agent = asRecord(value);
-    if (!agent) return;
-    if (agent.ref !== undefined) refs.push({ kind: 'Agent', ref: agent.ref, at: [...at, 'agents', i, 'ref'] });
-    else if (agent.name !== undefined) refs.push({ kind: 'Agent', ref: agent.name, at: [...at, 'agents', i, 'name'] });
-  });
+  for (const [list, kind] of MEMBER_LISTS) {
+    asArray(spec[list]).forEach((value, i) => {
+      const member = asRecord(value);
+      if (!member) return;
+      if (member.ref !== undefined) refs.push({ kind, ref: member.ref, at: [...at, list, i, 'ref'] });
+      else if (member.name !== undefined) refs.push({ kind, ref: member.name, at: [...at, list, i, 'name'] });
+    });
+  }
   refs.push(...modelSelectorReferences(asRecord(spec.router)?.model, [...at, 'router', 'model']));
   return refs;
 }
 
 function specCauses(spec: Record<string, unknown>, at: FieldPathSegment[]): FieldCause[] {
   const causes = modelSelectorCauses(asRecord(spec.router)?.model, [...at, 'router', 'model']);
+  // The router names members by name alone, agents and workflows alike.
   const seen = new Set<string>();
-  asArray(spec.agents).forEach((value, i) => {
-    const name = asRecord(value)?.name;
-    if (typeof name !== 'string') return;
-    if (seen.has(name)) {
-      causes.push({
-        reason: 'FieldValueDuplicate',
-        field: formatFieldPath([...at, 'agents', i, 'name']),
-        message: `Duplicate value: ${JSON.stringify(name)}`,
-      });
-    }
-    seen.add(name);
-  });
+  for (const [list] of MEMBER_LISTS) {
+    asArray(spec[list]).forEach((value, i) => {
+      const name = asRecord(value)?.name;
+      if (typeof name !== 'string') return;
+      const field = formatFieldPath([...at, list, i, 'name']);
+      if (name === NETWORK_DONE) {
+        causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(name)}: the router answers "${NETWORK_DONE}" when the task is finished, so no member may be called so` });
+      } else if (seen.has(name)) {
+        causes.push({ reason: 'FieldValueDuplicate', field, message: `Duplicate value: ${JSON.stringify(name)}` });
+      }
+      seen.add(name);
+    });
+  }
   return causes;
 }
 
