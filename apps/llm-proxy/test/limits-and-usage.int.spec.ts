@@ -146,6 +146,21 @@ describe('llm-proxy limits across replicas, usage report and NATS subjects', () 
     }
   });
 
+  it("sends a run's idempotency key upstream and keeps its run uid on the usage event", async () => {
+    // Given a call over NATS naming its key and its run
+    const body = { request: { model: 'usage-model', messages: [{ role: 'user', content: 'for a run' }] }, user: 'hedda', idempotencyKey: 'run-uid-7:router:1:1', runUid: 'run-uid-7' };
+    const reply = (await nc.request(llmChatSubject(prefix), JSON.stringify(body), { timeout: 5000 })).json<{ ok: boolean }>();
+    expect(reply.ok).toBe(true);
+    // Then the upstream was sent the key
+    const sent = upstream.requests.filter((request) => JSON.stringify(request.body).includes('for a run'));
+    expect(sent.map((request) => request.headers['idempotency-key'])).toEqual(['run-uid-7:router:1:1']);
+    // And the call's usage event names the run
+    for (const replica of replicas) await replica.flushUsage();
+    const pool = database.pool();
+    const { rows } = await pool.query(`SELECT data FROM kastra_events WHERE category = 'usage' AND data->>'user' = 'hedda'`);
+    expect(rows.map((row: { data: Record<string, unknown> }) => row.data)).toEqual([expect.objectContaining({ runUid: 'run-uid-7', status: 'ok', model: 'usage-model' })]);
+  });
+
   it('answers chat and model requests on the NATS subjects', async () => {
     const reply = await nc.request(llmChatSubject(prefix), JSON.stringify({ request: { model: 'usage-model', messages: [{ role: 'user', content: 'over nats' }] }, user: 'erin' }), { timeout: 5000 });
     const answer = reply.json<{ ok: boolean; completion: { choices: Array<{ message: { content: string } }> } }>();
@@ -156,6 +171,9 @@ describe('llm-proxy limits across replicas, usage report and NATS subjects', () 
     expect(bad).toEqual({ ok: false, error: expect.objectContaining({ status: 404, type: 'model_not_found' }) });
     const noUser = (await nc.request(llmChatSubject(prefix), JSON.stringify({ request: { model: 'usage-model', messages: [] } }), { timeout: 5000 })).json<{ ok: boolean; error: { status: number } }>();
     expect(noUser).toMatchObject({ ok: false, error: { status: 400 } });
+
+    const badKey = (await nc.request(llmChatSubject(prefix), JSON.stringify({ request: { model: 'usage-model', messages: [] }, user: 'erin', idempotencyKey: 'has space' }), { timeout: 5000 })).json<{ ok: boolean; error: { status: number } }>();
+    expect(badKey).toMatchObject({ ok: false, error: { status: 400 } });
 
     const models = (await nc.request(llmModelsSubject(prefix), '', { timeout: 5000 })).json<{ ok: boolean; models: Array<{ id: string }> }>();
     expect(models.ok).toBe(true);

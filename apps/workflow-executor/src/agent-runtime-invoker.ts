@@ -55,6 +55,8 @@ export class AgentRuntimeInvoker implements StepInvoker {
       user: llmUserOf(ctx.actingAs ?? EXECUTOR_PRINCIPAL),
       signal: ctx.signal,
       idempotencyKey: ctx.idempotencyKey,
+      // Its model calls' usage events name the run.
+      runUid: ctx.run.uid,
       toolTimeoutMs: this.options.toolTimeoutMs,
     });
     const output: Record<string, unknown> = { text: result.text, usage: result.usage };

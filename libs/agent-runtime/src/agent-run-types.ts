@@ -23,9 +23,12 @@ export interface AgentDeps {
   signal?: AbortSignal;
   /**
    * Stable key of this agent call (a workflow step's `<run uid>:<step id>`): every tool call gets
-   * `<key>:<model step>:<tool call index>` so a re-run of the same call reuses the same keys.
+   * `<key>:<model step>:<tool call index>` and every model call `<key>:model:<model step>`, so a
+   * re-run of the same call reuses the same keys.
    */
   idempotencyKey?: string;
+  /** The run the agent works for (its uid): each model call names it, so its usage is the run's. */
+  runUid?: string;
   /** Live progress, e.g. for SSE. Must not throw. */
   onEvent?: (event: AgentEvent) => void;
   /** Per tool call limit. @default 30000 */

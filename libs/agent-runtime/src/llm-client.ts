@@ -4,6 +4,13 @@ export interface LlmCallOptions {
   /** The principal the call is made for (usage is recorded against it). */
   user: string;
   signal?: AbortSignal;
+  /**
+   * Stable key of this model call across re-runs of the same logical call (a run's step after a
+   * crash): the llm-proxy sends it upstream as `Idempotency-Key`.
+   */
+  idempotencyKey?: string;
+  /** The uid of the run the call is made for: the llm-proxy records it on the call's usage event. */
+  runUid?: string;
 }
 
 /** How the runtime reaches a model: the llm-proxy, or a scripted fake in tests. */

@@ -42,6 +42,23 @@ describe('NatsLlmClient', () => {
     }
   });
 
+  it("sends the call's idempotency key and run uid when it has them", async () => {
+    // Given a proxy that records what it is sent
+    const seen: unknown[] = [];
+    const sub = respond((body) => {
+      seen.push(body);
+      return { ok: true, completion: completion({ text: 'ok' }) };
+    });
+    try {
+      // When a call names its key and run
+      await new NatsLlmClient({ nc, prefix }).chat({ model: 'm', messages: [] }, { user: 'ann', idempotencyKey: 'uid-1:router:2:1', runUid: 'uid-1' });
+      // Then both travel with the request
+      expect(seen).toEqual([expect.objectContaining({ user: 'ann', idempotencyKey: 'uid-1:router:2:1', runUid: 'uid-1' })]);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
   it('turns a contract error reply into LlmCallError with its status and type', async () => {
     const sub = respond(() => ({ ok: false, error: { status: 429, type: 'rate_limit', message: 'slow down' } }));
     try {

@@ -25,10 +25,10 @@ export class NatsLlmClient implements LlmClient {
     this.timeoutMs = options.timeoutMs ?? 120_000;
   }
 
-  async chat(request: ChatRequest, { user, signal }: LlmCallOptions): Promise<ChatCompletion> {
+  async chat(request: ChatRequest, { user, signal, idempotencyKey, runUid }: LlmCallOptions): Promise<ChatCompletion> {
     if (signal?.aborted) throw new LlmCallError(499, 'cancelled', 'llm call cancelled');
     const h = injectTraceContext(headers());
-    const payload = JSON.stringify({ request: { ...request, stream: false }, user });
+    const payload = JSON.stringify({ request: { ...request, stream: false }, user, ...(idempotencyKey ? { idempotencyKey } : {}), ...(runUid ? { runUid } : {}) });
     const reply = this.options.nc.request(this.subject, payload, { timeout: this.timeoutMs, headers: h });
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {

@@ -73,7 +73,12 @@ export async function runAgent(agent: Resource, input: AgentInput, deps: AgentDe
   const callModel = async (step: number): Promise<{ text: string; calls: ChatToolCall[]; finish: string | null; used: Usage }> => {
     if (deps.signal?.aborted) throw new AgentCancelledError(label);
     emit({ type: 'step-start', step });
-    const completion = await deps.llm.chat(request(), { user: deps.user, signal: deps.signal });
+    const completion = await deps.llm.chat(request(), {
+      user: deps.user,
+      signal: deps.signal,
+      ...(deps.idempotencyKey ? { idempotencyKey: `${deps.idempotencyKey}:model:${step}` } : {}),
+      ...(deps.runUid ? { runUid: deps.runUid } : {}),
+    });
     const choice = firstChoice(completion);
     const used = usageOf(completion);
     usage.prompt_tokens += used.prompt_tokens;

@@ -136,9 +136,11 @@ describe('runAgent', () => {
         completion({ text: 'ok' }),
       ]);
       // When the agent runs as part of a workflow step with key run-1:step-a
-      await runAgent(agent({ tools: [{ name: 'hook' }] }), { prompt: 'go' }, { llm, tools: staticToolResolver([{ name: 'hook', tool: hook }], {}, egress), user: 'u', idempotencyKey: 'run-1:step-a' });
-      // Then every call carried a key of its own, stable for a re-run of the same step
+      await runAgent(agent({ tools: [{ name: 'hook' }] }), { prompt: 'go' }, { llm, tools: staticToolResolver([{ name: 'hook', tool: hook }], {}, egress), user: 'u', idempotencyKey: 'run-1:step-a', runUid: 'run-1' });
+      // Then every tool call carried a key of its own, stable for a re-run of the same step
       expect(keys.sort()).toEqual(['run-1:step-a:1:0', 'run-1:step-a:2:0', 'run-1:step-a:2:1']);
+      // And every model call a key of its own too, with the run it is made for
+      expect(llm.options).toEqual([1, 2, 3].map((step) => ({ user: 'u', idempotencyKey: `run-1:step-a:model:${step}`, runUid: 'run-1' })));
     } finally {
       server.close();
     }

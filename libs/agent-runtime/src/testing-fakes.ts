@@ -27,9 +27,12 @@ export function completion(answer: { text?: string | null; toolCalls?: Array<{ i
 /** An LlmClient that answers from a script, one completion per call, recording every request. */
 export class ScriptedLlmClient implements LlmClient {
   readonly requests: ChatRequest[] = [];
+  /** The options of each call (who for, idempotency key, run), in order. */
+  readonly options: Array<Omit<LlmCallOptions, 'signal'>> = [];
   constructor(private readonly answers: Array<ChatCompletion | ((request: ChatRequest) => ChatCompletion)>) {}
-  async chat(request: ChatRequest, _options: LlmCallOptions): Promise<ChatCompletion> {
+  async chat(request: ChatRequest, { signal: _signal, ...options }: LlmCallOptions): Promise<ChatCompletion> {
     this.requests.push(structuredClone(request));
+    this.options.push(options);
     const next = this.answers.shift();
     if (!next) throw new Error(`scripted LLM ran out of answers after ${this.requests.length - 1} calls`);
     return typeof next === 'function' ? next(request) : next;

@@ -19,6 +19,8 @@ CREATE TABLE IF NOT EXISTS kastra_events (
   CONSTRAINT kastra_events_stream_version_unique UNIQUE (stream_id, stream_version)
 );
 CREATE INDEX IF NOT EXISTS kastra_events_read_order ON kastra_events (transaction_id, global_position);
+-- The usage events of a run's model calls (the llm-proxy records the run's uid): a run's usage.
+CREATE INDEX IF NOT EXISTS kastra_events_usage_run ON kastra_events ((data->>'runUid')) WHERE category = 'usage' AND data ? 'runUid';
 
 -- Where each log reader (relay, projections) has got to.
 CREATE TABLE IF NOT EXISTS kastra_checkpoints (

@@ -7,6 +7,10 @@ export interface CallContext {
   /** Aborted when the client disconnects: the upstream call is cancelled with it. */
   signal: CancelSignal;
   traceparent?: string;
+  /** The caller's key of this call, the same when it calls again for the same work: sent upstream as `Idempotency-Key`. */
+  idempotencyKey?: string;
+  /** The uid of the run (WorkflowRun, NetworkRun) the call is made for: kept on its usage event. */
+  runUid?: string;
   /** Started when the request reached the proxy; the pipeline adds upstream waits to it. */
   clock: CallClock;
 }

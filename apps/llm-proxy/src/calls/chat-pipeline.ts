@@ -61,7 +61,7 @@ export class ChatPipeline {
     const call = await this.begin(request.model, ctx, estimatePromptTokens(request), completionReserve(request, this.settings), false);
     try {
       const result = await this.withFallbacks(call, (model) =>
-        this.attempts.run(model, ctx.signal, call.clock, (adapter, upstream) => adapter.chat(upstreamRequest(request, model), upstream), { stream: false, traceparent: ctx.traceparent }),
+        this.attempts.run(model, ctx.signal, call.clock, (adapter, upstream) => adapter.chat(upstreamRequest(request, model), upstream), { stream: false, traceparent: ctx.traceparent, idempotencyKey: ctx.idempotencyKey }),
       );
       const completion = { ...result.value.completion, model: request.model };
       this.finish(call, result.keyId, 'ok', result.value.usage);
@@ -85,7 +85,7 @@ export class ChatPipeline {
             const iterator = adapter.chatStream({ ...upstreamRequest(request, model), stream: true, stream_options: { include_usage: true } }, upstream)[Symbol.asyncIterator]();
             return { iterator, first: await iterator.next() };
           },
-          { stream: true, traceparent: ctx.traceparent },
+          { stream: true, traceparent: ctx.traceparent, idempotencyKey: ctx.idempotencyKey },
         ),
       );
     } catch (error) {
@@ -345,6 +345,7 @@ export class ChatPipeline {
       ...(errorKind ? { errorKind } : {}),
       stream: call.stream,
       ...(call.fallbackFrom ? { fallbackFrom: call.fallbackFrom } : {}),
+      ...(call.ctx.runUid ? { runUid: call.ctx.runUid } : {}),
     };
     this.usage.record(event, call.ctx.traceparent);
   }

@@ -47,7 +47,7 @@ export class UpstreamAttempts {
     clientSignal: CancelSignal,
     clock: UpstreamClock,
     invoke: (adapter: ProviderAdapter, call: ProviderCall) => Promise<T>,
-    options: { stream: boolean; traceparent?: string },
+    options: { stream: boolean; traceparent?: string; idempotencyKey?: string },
   ): Promise<AttemptResult<T>> {
     // The registry found the model but no key to call it with: a 403 for the client (OpenAI answers
     // 403 to a project without access to a model), never an upstream call without the key.
@@ -75,7 +75,7 @@ export class UpstreamAttempts {
         deployment: model.deployment,
         signal: signal.signal,
         options: model.options,
-        ...(options.traceparent ? { headers: { traceparent: options.traceparent } } : {}),
+        ...upstreamHeaders(options),
       };
       const started = performance.now();
       try {
@@ -158,4 +158,13 @@ export class UpstreamAttempts {
       throw new ProviderError('cancelled', 'the client closed the connection', { provider });
     }
   }
+}
+
+/** What the proxy forwards of the caller's request: its trace context and its idempotency key. */
+function upstreamHeaders(options: { traceparent?: string; idempotencyKey?: string }): { headers?: Record<string, string> } {
+  const headers: Record<string, string> = {
+    ...(options.traceparent ? { traceparent: options.traceparent } : {}),
+    ...(options.idempotencyKey ? { 'Idempotency-Key': options.idempotencyKey } : {}),
+  };
+  return Object.keys(headers).length > 0 ? { headers } : {};
 }

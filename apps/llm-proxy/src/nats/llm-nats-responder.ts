@@ -57,7 +57,7 @@ export class LlmNatsResponder implements OnApplicationBootstrap, OnModuleDestroy
   private async answerChat(msg: Msg): Promise<void> {
     const clock = startClock();
     try {
-      let body: { request?: unknown; user?: unknown };
+      let body: { request?: unknown; user?: unknown; idempotencyKey?: unknown; runUid?: unknown };
       const text = msg.string();
       // Checked on the text, before parsing: a deep body never reaches recursive code (token estimate, stringify).
       if (jsonTextNestsDeeperThan(text)) throw new LlmCallError(400, 'invalid_request', nestingTooDeepMessage('the request'));
@@ -67,6 +67,8 @@ export class LlmNatsResponder implements OnApplicationBootstrap, OnModuleDestroy
         throw new LlmCallError(400, 'invalid_request', 'the request is not valid JSON');
       }
       if (typeof body.user !== 'string' || body.user === '') throw new LlmCallError(400, 'invalid_request', 'user (the calling principal) is required');
+      const idempotencyKey = optionalToken(body.idempotencyKey, 'idempotencyKey', 255);
+      const runUid = optionalToken(body.runUid, 'runUid', 64);
       const request = { ...parseChatRequest(body.request), stream: false };
       const traceparent = msg.headers?.get('traceparent');
       const { completion } = await this.pipeline.complete(request, {
@@ -75,6 +77,8 @@ export class LlmNatsResponder implements OnApplicationBootstrap, OnModuleDestroy
         signal: new Cancellation(),
         clock,
         ...(traceparent ? { traceparent } : {}),
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+        ...(runUid ? { runUid } : {}),
       });
       msg.respond(JSON.stringify({ ok: true, completion }));
     } catch (error) {
@@ -92,4 +96,13 @@ export class LlmNatsResponder implements OnApplicationBootstrap, OnModuleDestroy
       msg.respond(JSON.stringify({ ok: false, error: { status: failure.status, type: failure.type, message: failure.message } }));
     }
   }
+}
+
+/** An optional printable token of the request (no spaces or control characters: it becomes a header). */
+function optionalToken(value: unknown, field: string, maxLength: number): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength || !/^[\x21-\x7e]+$/.test(value)) {
+    throw new LlmCallError(400, 'invalid_request', `${field} must be 1-${maxLength} printable characters without spaces`);
+  }
+  return value;
 }

@@ -25,6 +25,8 @@ export interface LlmCallRecorded {
   stream: boolean;
   /** The model first asked for, when a fallback answered. */
   fallbackFrom?: string;
+  /** The run (its uid) the call was made for, when the caller named one: a run's usage is the sum of its events. */
+  runUid?: string;
 }
 
 /** `usage:2025-01-31` — one stream per UTC day. */
