@@ -35,19 +35,26 @@ export interface ProviderDefaults {
   embeddings: boolean;
   /** The wire format its upstream speaks (which mock server stands in for it in tests). */
   wireFormat: 'openai' | 'anthropic' | 'gemini' | 'none';
+  /**
+   * How a JSON schema answer is asked of it: `json_schema`, it honours `response_format`
+   * json_schema (the answer conforms); `prompt`, it does not (Anthropic's adapter can only
+   * instruct; Kimi and Qwen's compatible modes know json_object at most), so a caller puts the
+   * schema in the prompt and checks the answer itself.
+   */
+  structuredOutput: 'json_schema' | 'prompt';
 }
 
 export const PROVIDER_DEFAULTS: Readonly<Record<ProviderName, ProviderDefaults>> = {
-  openai: { baseUrl: OPENAI_BASE_URL, apiKey: 'required', apiKeyEnv: 'OPENAI_API_KEY', disableEnv: 'KASTRA_DISABLE_OPENAI_PROVIDER', embeddings: true, wireFormat: 'openai' },
-  anthropic: { baseUrl: ANTHROPIC_BASE_URL, apiKey: 'required', apiKeyEnv: 'ANTHROPIC_API_KEY', disableEnv: 'KASTRA_DISABLE_ANTHROPIC_PROVIDER', embeddings: false, wireFormat: 'anthropic' },
-  google: { baseUrl: GEMINI_BASE_URL, apiKey: 'required', apiKeyEnv: 'GEMINI_API_KEY', disableEnv: 'KASTRA_DISABLE_GOOGLE_PROVIDER', embeddings: true, wireFormat: 'gemini' },
-  groq: { baseUrl: GROQ_BASE_URL, apiKey: 'required', apiKeyEnv: 'GROQ_API_KEY', disableEnv: 'KASTRA_DISABLE_GROQ_PROVIDER', embeddings: false, wireFormat: 'openai' },
-  qwen: { baseUrl: QWEN_BASE_URL, apiKey: 'required', apiKeyEnv: 'DASHSCOPE_API_KEY', disableEnv: 'KASTRA_DISABLE_QWEN_PROVIDER', embeddings: true, wireFormat: 'openai' },
-  kimi: { baseUrl: KIMI_BASE_URL, apiKey: 'required', apiKeyEnv: 'MOONSHOT_API_KEY', disableEnv: 'KASTRA_DISABLE_KIMI_PROVIDER', embeddings: false, wireFormat: 'openai' },
-  ollama: { baseUrl: OLLAMA_BASE_URL, apiKey: 'none', disableEnv: 'KASTRA_DISABLE_OLLAMA_PROVIDER', embeddings: true, wireFormat: 'openai' },
-  azure: { apiKey: 'required', apiKeyEnv: 'AZURE_OPENAI_API_KEY', disableEnv: 'KASTRA_DISABLE_AZURE_PROVIDER', embeddings: true, wireFormat: 'openai' },
-  'openai-compatible': { apiKey: 'optional', disableEnv: 'KASTRA_DISABLE_OPENAI_COMPATIBLE_PROVIDER', embeddings: true, wireFormat: 'openai' },
-  mock: { apiKey: 'none', disableEnv: 'KASTRA_DISABLE_MOCK_PROVIDER', embeddings: true, wireFormat: 'none' },
+  openai: { baseUrl: OPENAI_BASE_URL, apiKey: 'required', apiKeyEnv: 'OPENAI_API_KEY', disableEnv: 'KASTRA_DISABLE_OPENAI_PROVIDER', embeddings: true, wireFormat: 'openai', structuredOutput: 'json_schema' },
+  anthropic: { baseUrl: ANTHROPIC_BASE_URL, apiKey: 'required', apiKeyEnv: 'ANTHROPIC_API_KEY', disableEnv: 'KASTRA_DISABLE_ANTHROPIC_PROVIDER', embeddings: false, wireFormat: 'anthropic', structuredOutput: 'prompt' },
+  google: { baseUrl: GEMINI_BASE_URL, apiKey: 'required', apiKeyEnv: 'GEMINI_API_KEY', disableEnv: 'KASTRA_DISABLE_GOOGLE_PROVIDER', embeddings: true, wireFormat: 'gemini', structuredOutput: 'json_schema' },
+  groq: { baseUrl: GROQ_BASE_URL, apiKey: 'required', apiKeyEnv: 'GROQ_API_KEY', disableEnv: 'KASTRA_DISABLE_GROQ_PROVIDER', embeddings: false, wireFormat: 'openai', structuredOutput: 'json_schema' },
+  qwen: { baseUrl: QWEN_BASE_URL, apiKey: 'required', apiKeyEnv: 'DASHSCOPE_API_KEY', disableEnv: 'KASTRA_DISABLE_QWEN_PROVIDER', embeddings: true, wireFormat: 'openai', structuredOutput: 'prompt' },
+  kimi: { baseUrl: KIMI_BASE_URL, apiKey: 'required', apiKeyEnv: 'MOONSHOT_API_KEY', disableEnv: 'KASTRA_DISABLE_KIMI_PROVIDER', embeddings: false, wireFormat: 'openai', structuredOutput: 'prompt' },
+  ollama: { baseUrl: OLLAMA_BASE_URL, apiKey: 'none', disableEnv: 'KASTRA_DISABLE_OLLAMA_PROVIDER', embeddings: true, wireFormat: 'openai', structuredOutput: 'json_schema' },
+  azure: { apiKey: 'required', apiKeyEnv: 'AZURE_OPENAI_API_KEY', disableEnv: 'KASTRA_DISABLE_AZURE_PROVIDER', embeddings: true, wireFormat: 'openai', structuredOutput: 'json_schema' },
+  'openai-compatible': { apiKey: 'optional', disableEnv: 'KASTRA_DISABLE_OPENAI_COMPATIBLE_PROVIDER', embeddings: true, wireFormat: 'openai', structuredOutput: 'json_schema' },
+  mock: { apiKey: 'none', disableEnv: 'KASTRA_DISABLE_MOCK_PROVIDER', embeddings: true, wireFormat: 'none', structuredOutput: 'json_schema' },
 };
 
 /** Other names users write for the same providers (LiteLLM's, the vendors' own). */

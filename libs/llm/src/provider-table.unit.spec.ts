@@ -13,6 +13,8 @@ describe('provider table', () => {
     expect(PROVIDER_DEFAULTS.mock.apiKey).toBe('none');
     expect(PROVIDER_DEFAULTS.ollama.apiKey).toBe('none');
     expect(PROVIDER_NAMES.filter(providerNeedsBaseUrl)).toEqual(['azure', 'openai-compatible']);
+    // Providers whose adapters cannot make the upstream honour a JSON schema get it in the prompt
+    expect(PROVIDER_NAMES.filter((name) => PROVIDER_DEFAULTS[name].structuredOutput === 'prompt')).toEqual(['anthropic', 'qwen', 'kimi']);
     expect(normalizeProviderName('Moonshot')).toBe('kimi');
   });
 
