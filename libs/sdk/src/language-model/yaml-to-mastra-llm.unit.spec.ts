@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { generateText, stepCountIs, streamText, tool } from 'ai';
-import OpenAI from 'openai';
+import OpenAI, { AzureOpenAI } from 'openai';
 import { z } from 'zod';
 import type { ChatRequest } from '@kastra/llm';
 import {
@@ -77,6 +77,15 @@ describe('yamlToMastraLLM: an LLM manifest as an AI SDK model, embedded, against
     expect(body.model).toBe('test-model');
     expect(body.temperature).toBe(0.3);
     expect(body.max_tokens).toBe(64);
+  });
+
+  it('takes a secret resolver that answers asynchronously', async () => {
+    // Given a resolver returning a promise (a vault, a cluster read)
+    const model = await yamlToMastraLLM(llmYaml('openai', server.baseUrl), { resolveSecret: async (ref) => resolveSecret(ref) });
+
+    // When it answers, Then the resolved key was sent
+    await generateText({ model, prompt: 'hi' });
+    expect(server.requests[0].headers.authorization).toBe(`Bearer ${KEY}`);
   });
 
   it('lets a call override the spec defaults', async () => {
@@ -171,6 +180,62 @@ describe('yamlToMastraLLM: an LLM manifest as an AI SDK model, embedded, against
     expect(String(failure.stack)).not.toContain(KEY);
     // And the server did receive it: the test would see a leak
     expect(server.requests[0].headers.authorization).toBe(`Bearer ${KEY}`);
+  });
+});
+
+describe('yamlToMastraLLM: the other OpenAI-format providers', () => {
+  let server: MockOpenAIServer;
+
+  beforeAll(async () => {
+    server = await startMockOpenAIServer();
+  });
+  afterAll(() => server.close());
+  beforeEach(() => server.reset());
+
+  it('calls an Azure deployment with the api-version and the key in api-key, as libs/llm does', async () => {
+    // Given an azure LLM at the resource endpoint, with a deployment of another name
+    const model = await yamlToMastraLLM(llmYaml('azure', server.origin, '    deployment: prod-4o'), { resolveSecret });
+
+    // When it answers
+    const result = await generateText({ model, prompt: 'azure' });
+
+    // Then the deployment URL, the default api-version and the api-key header were used, and no bearer key
+    expect(result.text).toBe('Mock answer from test-model: azure');
+    expect(server.requests[0].path).toBe('/openai/deployments/prod-4o/chat/completions');
+    expect(server.requests[0].query.get('api-version')).toBe('2024-10-21');
+    expect(server.requests[0].headers['api-key']).toBe(KEY);
+    expect(server.requests[0].headers.authorization).toBeUndefined();
+    // And its client is the openai package's AzureOpenAI, at the same deployment with the same key
+    expect(model.client).toBeInstanceOf(AzureOpenAI);
+    await (model.client as AzureOpenAI).chat.completions.create({ model: 'test-model', messages: [{ role: 'user', content: 'client' }] });
+    expect(server.requests[1]).toMatchObject({ path: '/openai/deployments/prod-4o/chat/completions', headers: expect.objectContaining({ 'api-key': KEY }) });
+  });
+
+  it('calls a keyless provider (ollama) without any key, though the environment holds provider keys', async () => {
+    // Given an ollama LLM with no key and an environment holding an OpenAI key
+    const yaml = `apiVersion: mastra.ai/v1\nkind: LLM\nmetadata: {name: local}\nspec:\n  provider: ollama\n  model: llama3\n  options: {baseURL: '${server.baseUrl}'}\n`;
+    const model = await yamlToMastraLLM(yaml, { env: { OPENAI_API_KEY: KEY } });
+
+    // When it answers
+    await generateText({ model, prompt: 'local' });
+
+    // Then no key was sent
+    expect(model.provider).toBe('ollama.chat');
+    expect(server.requests[0].headers.authorization).toBeUndefined();
+  });
+
+  it('aborts a call that outlives spec.options.timeoutMs', async () => {
+    // Given a 200 ms timeout and a server that answers after 3 s
+    const model = await yamlToMastraLLM(llmYaml('openai', server.baseUrl, '    timeoutMs: 200'), { resolveSecret });
+    server.enqueueScenarios({ delay: 3000 });
+
+    // When a call is made
+    const started = Date.now();
+    const failure = await failureOf(generateText({ model, prompt: 'slow', maxRetries: 0 }));
+
+    // Then it fails at the timeout, not when the server answers
+    expect(failure.name).toMatch(/TimeoutError|AbortError/);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
 
