@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { PROVIDER_NAMES, type ProviderName } from '@kastra/llm/provider-table';
 import { applyCommand } from './apply-command';
 import { cancelCommand } from './cancel-command';
 import { CliError, processContext, serverUrl, type CliContext } from './cli-context';
@@ -14,6 +15,9 @@ import { EXIT_SUSPENDED, runCommand } from './run-command';
 import { tokenCommand } from './token-command';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+// The TypeScript compiler (a third of a second to load) is loaded for `migrate mastra` only.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadMigrateMastra = (): typeof import('./migrate-mastra-command') => require('./migrate-mastra-command');
 
 /** The `kastra` program. Commands set `exitCode` to 1 when part of their work failed (`run --wait`: 3 when the run suspends). */
 export function createProgram(ctx: CliContext, result: { exitCode: number }): Command {
@@ -139,6 +143,18 @@ export function createProgram(ctx: CliContext, result: { exitCode: number }): Co
     .addOption(serverOption())
     .action(async (run: string, options: { namespace?: string; server?: string }) => {
       if (!(await cancelCommand(run, options, gateway(options.server), ctx))) result.exitCode = 1;
+    });
+
+  const migrate = program.command('migrate').description('bring a Mastra project, or manifests of an older shape, over to Kastra');
+  migrate
+    .command('mastra')
+    .description('translate a Mastra project (read statically, never run) into LLM, Tool, Agent and Workflow manifests and a MIGRATION-REPORT.md')
+    .argument('<dir>', 'the project source folder, e.g. src/')
+    .requiredOption('-o, --output <dir>', 'folder for the manifests and the report')
+    .option('-n, --namespace <ns>', 'metadata.namespace of every object (default: none, the namespace they are applied to)')
+    .addOption(new Option('--provider-override <provider>', 'every LLM uses this provider instead (mock: run offline)').choices([...PROVIDER_NAMES]))
+    .action(async (dir: string, options: { output: string; namespace?: string; providerOverride?: ProviderName }) => {
+      await loadMigrateMastra().migrateMastraCommand(dir, options, ctx);
     });
 
   program
