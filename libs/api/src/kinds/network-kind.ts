@@ -111,6 +111,8 @@ function specCauses(spec: Record<string, unknown>, at: FieldPathSegment[]): Fiel
 export const networkKind: BuiltinKind = {
   ...BUILTIN_KIND_NAMES.Network,
   ...MASTRA_KIND_PLACEMENT,
+  // POST .../networks/NAME/generate starts a NetworkRun and waits for (or streams) it.
+  subresources: [{ name: 'generate', verbs: ['create'] }],
   hasStatus: true,
   description: DESCRIPTION,
   specSchema: networkSpecSchema,

@@ -49,6 +49,8 @@ export const networkRunKind: BuiltinKind = {
   singular: 'networkrun',
   shortNames: ['nwr'],
   ...MASTRA_KIND_PLACEMENT,
+  // GET .../networkruns/NAME/events: the run's events as Server-Sent Events.
+  subresources: [{ name: 'events', verbs: ['get'] }],
   hasStatus: true,
   description: DESCRIPTION,
   specSchema: networkRunSpecSchema,
