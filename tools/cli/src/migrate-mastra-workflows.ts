@@ -12,7 +12,8 @@ import { zodToJsonSchema } from './migrate-zod-schema';
 
 type Step = Record<string, unknown> & { id: string };
 
-const WORKFLOW_KEYS = new Set(['id', 'description', 'inputSchema', 'outputSchema', 'retryConfig', 'steps']);
+/** Options carried over (`steps` only lists, for Mastra's types, the steps the chain uses); every other one is reported. */
+const WORKFLOW_KEYS = new Set(['id', 'description', 'inputSchema', 'retryConfig', 'steps']);
 const WORKFLOW_HINTS: Record<string, string> = {
   outputSchema: "Kastra Workflows have no output schema: the last step's output is the run output",
   stateSchema: 'workflow state has no Kastra equivalent: steps pass data through their outputs',
