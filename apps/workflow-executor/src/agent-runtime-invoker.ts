@@ -4,14 +4,13 @@ import {
   executeTool,
   runAgent,
   storeToolResolver,
-  type AgentInput,
   type LlmClient,
   type ToolSource,
 } from '@kastra/agent-runtime';
 import type { EventStore } from '@kastra/event-store';
 import { DENY_ALL_PERMISSIONS, type ResourcePermissions } from '@kastra/rbac';
 import { llmUserOf } from '@kastra/run-engine';
-import { NonRetryableStepError, type CallContext, type StepInvoker } from './step-invoker';
+import { agentInput, agentStepOutput, NonRetryableStepError, type CallContext, type StepInvoker } from '@kastra/workflow-runtime';
 
 /** Who model calls of a run are made for when the run does not know its creator (recorded before it was kept). */
 export const EXECUTOR_PRINCIPAL = 'system:workflow-executor';
@@ -59,10 +58,7 @@ export class AgentRuntimeInvoker implements StepInvoker {
       runUid: ctx.run.uid,
       toolTimeoutMs: this.options.toolTimeoutMs,
     });
-    const output: Record<string, unknown> = { text: result.text, usage: result.usage };
-    if (result.object !== undefined) output.object = result.object;
-    if (result.toolCalls.length > 0) output.toolCalls = result.toolCalls.map(({ name, output: out, error }) => ({ name, output: out, error }));
-    return output;
+    return agentStepOutput(result);
   }
 
   async callTool(key: ResourceKey, input: unknown, ctx: CallContext): Promise<unknown> {
@@ -81,17 +77,4 @@ export class AgentRuntimeInvoker implements StepInvoker {
     if (!resource) throw new NonRetryableStepError('NotFound', new NotFoundError(key.kind.toLowerCase() + 's', `${key.namespace}.${key.name}`).message);
     return resource;
   }
-}
-
-/** A step input as an agent call: a string is the prompt; `{prompt}` / `{messages}` pass through; other JSON is sent as text. */
-export function agentInput(input: unknown): AgentInput {
-  if (typeof input === 'string') return { prompt: input };
-  const record = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : undefined;
-  if (record && Array.isArray(record.messages)) return { messages: record.messages as AgentInput['messages'] };
-  if (record && typeof record.prompt === 'string') return { prompt: record.prompt, output: record.output as AgentInput['output'] };
-  if (record && typeof record.text === 'string' && Object.keys(record).every((k) => ['text', 'object', 'usage', 'toolCalls'].includes(k))) {
-    // An earlier agent step's output: continue from its answer.
-    return { prompt: record.text };
-  }
-  return { prompt: JSON.stringify(input ?? null) };
 }

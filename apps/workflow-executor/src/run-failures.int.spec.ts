@@ -2,8 +2,8 @@ import type { ResourceKey } from '@kastra/api';
 import { NatsLlmClient, type ToolSource } from '@kastra/agent-runtime';
 import { EventStore } from '@kastra/event-store';
 import { AgentRuntimeInvoker } from './agent-runtime-invoker';
-import { runStreamId } from './run/run-events';
-import type { CallContext, StepInvoker } from './step-invoker';
+import type { CallContext, StepInvoker } from '@kastra/workflow-runtime';
+import { runStreamId } from './run/run-stream';
 import { ExecutorTestEnvironment, resource, scriptTool } from './test/executor-test-environment';
 
 jest.setTimeout(90_000);

@@ -5,8 +5,7 @@ import type { ResourceStore } from '@kastra/resource-store';
 import { DurableRunEngine, newReplicaId } from '@kastra/run-engine';
 import type { Logger } from '@kastra/telemetry';
 import { WorkflowRunAdvancer } from './run/workflow-run-advancer';
-import { TERMINAL_PHASES, type RunPhase } from './run/run-state';
-import type { StepInvoker } from './step-invoker';
+import { TERMINAL_PHASES, type RunPhase, type StepInvoker } from '@kastra/workflow-runtime';
 import { workflowRunWorkQueue } from './work-queue';
 
 /** The durable consumer of WorkflowRun resource events every replica shares. */

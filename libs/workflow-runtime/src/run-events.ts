@@ -1,8 +1,6 @@
-import { RUN_KINDS, runStreamIdOf } from '@kastra/run-engine';
-
 /**
  * The events of a run's stream `run:<namespace>:<name>:<uid>`. The stream is the run: status is
- * a projection of it, and an executor that picks a run up (after a crash) folds it to know what
+ * a projection of it (a durable host keeps it in the log, an embedded one in memory), and an executor that picks a run up (after a crash) folds it to know what
  * is done (never redone), what was in flight (redone with the same idempotency key) and what is next.
  */
 export const RUN_EVENT_TYPES = [
@@ -133,12 +131,6 @@ export type RunEvent =
 
 /** A run event with the time it was recorded (from the log). */
 export type TimedRunEvent = RunEvent & { at: string };
-
-export const RUN_CATEGORY = RUN_KINDS.WorkflowRun.streamCategory;
-
-export function runStreamId(namespace: string, name: string, uid: string): string {
-  return runStreamIdOf('WorkflowRun', namespace, name, uid);
-}
 
 /** `<run uid>:<step id>` — shared by every attempt; a revisited step (graph cycle) adds its visit. */
 export function stepIdempotencyKey(runUid: string, stepId: string, visit: number): string {

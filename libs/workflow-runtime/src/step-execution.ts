@@ -5,8 +5,7 @@ import type { StepError } from './run-events';
 import type { RunState, StepActivation } from './run-state';
 import type { AttemptResult } from './step-scheduler';
 import { parseDuration, type WorkflowStep } from './workflow-step';
-import type { ResourceSource } from '@kastra/run-engine';
-import { NonRetryableStepError, type CallContext, type StepInvoker } from '../step-invoker';
+import { NonRetryableStepError, type CallContext, type ResourceSource, type StepInvoker } from './step-invoker';
 
 /** A nested workflow step: the child run is still going (the parent is woken when it ends). */
 export interface ChildRunPending {

@@ -1,5 +1,9 @@
-import type { ResourceKey } from '@kastra/api';
-import type { ResourceSource } from '@kastra/run-engine';
+import type { Resource, ResourceKey } from '@kastra/api';
+
+/** Where a step's Agents and Tools are read from (a durable host: a per-advance cache of its store). */
+export interface ResourceSource {
+  get(key: ResourceKey): Promise<Resource | undefined>;
+}
 
 /** What one call of an agent or tool gets besides its input. */
 export interface CallContext {
@@ -19,8 +23,8 @@ export interface CallContext {
 }
 
 /**
- * Calls the agents and tools of steps. The workflow-executor's default is the agent runtime
- * (runAgent / executeTool over the llm-proxy); tests can pass their own.
+ * Calls the agents and tools of steps. The workflow-executor's is the agent runtime over the
+ * llm-proxy; the SDK's embedded runtime calls providers directly; tests can pass their own.
  */
 export interface StepInvoker {
   callAgent(agent: ResourceKey, input: unknown, ctx: CallContext): Promise<unknown>;

@@ -17,15 +17,29 @@ import {
 } from '@kastra/run-engine';
 import type { Logger } from '@kastra/telemetry';
 import type { Pool } from 'pg';
-import { runStreamId, type RunEvent, type TimedRunEvent } from './run-events';
-import { current, foldRunEvents, isTerminal, type RunState, type StepActivation } from './run-state';
-import { runStatus } from './run-status';
-import { afterAttempt, decide, DEFAULT_MAX_CRASHES, type AttemptResult, type Decision, type RunControl } from './step-scheduler';
-import { executeStepAttempt, type StepExecutionDeps } from './step-execution';
-import type { StepInvoker } from '../step-invoker';
-import { childRunResult } from './child-runs';
-import { refusedResult } from './refused-result';
-import type { WorkflowStep } from './workflow-step';
+import {
+  afterAttempt,
+  childRunResult,
+  current,
+  decide,
+  DEFAULT_MAX_CRASHES,
+  executeStepAttempt,
+  foldRunEvents,
+  isTerminal,
+  refusedResult,
+  runStatus,
+  type AttemptResult,
+  type Decision,
+  type RunControl,
+  type RunEvent,
+  type RunState,
+  type StepActivation,
+  type StepExecutionDeps,
+  type StepInvoker,
+  type TimedRunEvent,
+  type WorkflowStep,
+} from '@kastra/workflow-runtime';
+import { runStreamId } from './run-stream';
 
 /** Who the executor's own writes are made by (child runs among them). */
 export const EXECUTOR_ACTOR = RUN_KINDS.WorkflowRun.engineActor;

@@ -9,7 +9,7 @@ import { allowLoopbackEgress } from '@kastra/egress/testing';
 import { EventStore, readStream } from '@kastra/event-store';
 import { CoreTestEnvironmentHolder, createCoreTestEnvironment, eventually, REPO, type CoreTestEnvironment } from '@kastra/testing';
 import { AgentRuntimeInvoker, type AgentRuntimeInvokerOptions } from '../agent-runtime-invoker';
-import { runStreamId } from '../run/run-events';
+import { runStreamId } from '../run/run-stream';
 import { WorkflowExecutor, type WorkflowExecutorOptions } from '../workflow-executor';
 
 export const userCtx = { actor: 'user:test' };
