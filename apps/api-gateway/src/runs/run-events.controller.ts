@@ -2,21 +2,19 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
 import { API_GROUP_VERSION, BadRequestError, NotFoundError } from '@kastra/api';
-import { EventNotifier, PG_POOL, type RecordedEvent } from '@kastra/event-store';
+import { EventNotifier, PG_POOL } from '@kastra/event-store';
 import { RESOURCE_STORE, type ResourceStore } from '@kastra/resource-store';
-import { toKubernetesStatus } from '../errors/api-error-status';
 import { queryValue, type RequestQuery } from '../http/request-query';
-import { runStreamIdOf, tailRunEvents } from './run-event-tail';
-
-/** SSE comments keep proxies from closing a quiet stream (a suspended run may wait for hours). */
-const KEEPALIVE_MS = 15_000;
+import { openRunEventSse } from './run-event-sse';
+import { NETWORK_RUN_STREAM, streamIdOfRun, tailRunEvents, WORKFLOW_RUN_STREAM, type RunKindStream } from './run-event-tail';
 
 /**
- * `GET .../workflowruns/{name}/events`: Server-Sent Events of one run's stream, from the start
- * (or after `Last-Event-ID`, the stream version), then live; the response ends after
- * RunSucceeded, RunFailed or RunCancelled. Each event: `id: <version>`, `event: <type>`,
- * `data: <the recorded event as JSON>`. `?follow=false` ends after the events recorded so far
- * (what `kastra logs run NAME` without -f shows).
+ * `GET .../workflowruns/{name}/events` and `GET .../networkruns/{name}/events`: Server-Sent
+ * Events of one run's stream, from the start (or after `Last-Event-ID`, the stream version),
+ * then live; the response ends after the run's terminal event (RunSucceeded, RunFailed,
+ * RunCancelled; NetworkRunSucceeded, NetworkRunFailed, NetworkRunCancelled). Each event:
+ * `id: <version>`, `event: <type>`, `data: <the recorded event as JSON>`. `?follow=false` ends
+ * after the events recorded so far (what `kastra logs run NAME` without -f shows).
  */
 @Controller()
 export class RunEventsController {
@@ -27,10 +25,19 @@ export class RunEventsController {
   ) {}
 
   @Get(`apis/${API_GROUP_VERSION}/namespaces/:namespace/workflowruns/:name/events`)
-  async events(@Param('namespace') namespace: string, @Param('name') name: string, @Query() query: RequestQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const key = { kind: 'WorkflowRun', namespace, name };
+  workflowRunEvents(@Param('namespace') namespace: string, @Param('name') name: string, @Query() query: RequestQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.events(WORKFLOW_RUN_STREAM, namespace, name, query, req, res);
+  }
+
+  @Get(`apis/${API_GROUP_VERSION}/namespaces/:namespace/networkruns/:name/events`)
+  networkRunEvents(@Param('namespace') namespace: string, @Param('name') name: string, @Query() query: RequestQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.events(NETWORK_RUN_STREAM, namespace, name, query, req, res);
+  }
+
+  private async events(stream: RunKindStream, namespace: string, name: string, query: RequestQuery, req: Request, res: Response): Promise<void> {
+    const key = { kind: stream.kind, namespace, name };
     const run = await this.store.get(key);
-    if (!run?.metadata.uid) throw new NotFoundError('workflowruns', name);
+    if (!run?.metadata.uid) throw new NotFoundError(stream.plural, name);
     const uid = run.metadata.uid;
     const afterVersion = lastEventIdOf(req);
     // Following is the default (the endpoint exists to watch a run); only an explicit false stops.
@@ -38,32 +45,26 @@ export class RunEventsController {
 
     const hangUp = new AbortController();
     res.on('close', () => hangUp.abort());
-    res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    res.flushHeaders();
-    const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+    const sse = openRunEventSse(res);
     try {
       const tail = tailRunEvents({
         pool: this.pool,
         notifier: this.notifier,
-        streamId: runStreamIdOf(namespace, name, uid),
+        streamId: streamIdOfRun(stream, namespace, name, uid),
+        terminalEvents: stream.terminalEvents,
         afterVersion,
         signal: hangUp.signal,
         follow,
         // A deleted (or deleted and re-created) run ends the stream instead of hanging forever.
         stillThere: async () => (await this.store.get(key))?.metadata.uid === uid,
       });
-      for await (const event of tail) res.write(sseFrame(event));
+      for await (const event of tail) sse.event(event);
     } catch (error) {
-      if (!res.writableEnded) res.write(`event: error\ndata: ${JSON.stringify(toKubernetesStatus(error))}\n\n`);
+      sse.error(error);
     } finally {
-      clearInterval(keepalive);
-      res.end();
+      sse.end();
     }
   }
-}
-
-function sseFrame(event: RecordedEvent): string {
-  return `id: ${event.streamVersion}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
 function lastEventIdOf(req: Request): number {

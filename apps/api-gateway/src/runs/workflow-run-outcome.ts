@@ -1,4 +1,7 @@
 import type { Resource } from '@kastra/api';
+import { runFailureStatus, type RunFailureStatus } from './run-failure-status';
+
+export type { RunFailureStatus } from './run-failure-status';
 
 /** How a synchronous execute ends (see docs/workflows.md, "Running a workflow synchronously"). */
 export interface ExecuteAnswer {
@@ -8,21 +11,6 @@ export interface ExecuteAnswer {
   error?: { type: string; message: string; stepId?: string };
   /** Set when the run waits for human approval: the step and its message. */
   suspended?: { stepId: string; message?: string };
-}
-
-/** A Status-shaped failure body that also carries the run and the step error. */
-export interface RunFailureStatus {
-  kind: 'Status';
-  apiVersion: 'v1';
-  metadata: Record<string, never>;
-  status: 'Failure';
-  message: string;
-  reason: 'RunFailed' | 'Conflict' | 'Timeout';
-  details: { name: string; group: 'mastra.ai'; kind: 'workflowruns'; causes?: Array<{ reason: string; field: string; message: string }> };
-  code: number;
-  run: string;
-  phase: string;
-  error?: ExecuteAnswer['error'];
 }
 
 export type ExecuteOutcome = { code: number; body: ExecuteAnswer | RunFailureStatus };
@@ -68,17 +56,5 @@ export function timeoutOutcome(run: Resource, seconds: number): ExecuteOutcome {
 
 function failure(name: string, phase: string, code: number, reason: RunFailureStatus['reason'], message: string, error?: ExecuteAnswer['error']): RunFailureStatus {
   const causes = error ? [{ reason: error.type, field: error.stepId ? `status.steps.${error.stepId}` : 'status.error', message: error.message }] : undefined;
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    details: { name, group: 'mastra.ai', kind: 'workflowruns', ...(causes ? { causes } : {}) },
-    code,
-    run: name,
-    phase,
-    ...(error ? { error } : {}),
-  };
+  return runFailureStatus({ plural: 'workflowruns', run: name, phase, code, reason, message, causes, error });
 }
