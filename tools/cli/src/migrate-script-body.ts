@@ -83,6 +83,9 @@ export function convertToScript(fn: FunctionNode, shape: FunctionShape, sources:
       helperSources.push(helper.text);
     }
   };
+  // The Mastra runtime comes in as the function's own parameters (`{ context, mastra }`,
+  // `(input, { runtimeContext })`): outside references of the body, not of the function.
+  if (fn.body) for (const name of outsideReferences(fn.body).names) if (call.runtime.has(name)) reasons.push(`uses ${name} from the Mastra runtime`);
   visit(fn, call.runtime, undefined);
   if (reasons.length > 0) return { selfContained: false, reasons: unique(reasons) };
 
