@@ -14,6 +14,7 @@ import { CoreV1Controller } from './discovery/core-v1.controller';
 import { DiscoveryController } from './discovery/discovery.controller';
 import { GATEWAY_LOGGER } from './gateway-logger';
 import { GrpcApiModule } from './grpc/grpc-api.module';
+import { NetworkGenerateModule } from './networks/network-generate.module';
 import { NetworkStateModule } from './networks/network-state.module';
 import { OpenApiController } from './openapi/openapi.controller';
 import { ResourceReadsController } from './resources/resource-reads.controller';
@@ -44,6 +45,7 @@ export class RestApiModule {}
     AgentsModule,
     RunsModule,
     NetworkStateModule,
+    NetworkGenerateModule,
     GrpcApiModule,
   ],
   providers: [EventRelayHost],
