@@ -9,6 +9,7 @@ import { GatewayClient, GatewayStatusError } from './gateway-client';
 import { OUTPUT_FORMATS, getCommand } from './get-command';
 import { DEFAULT_KUBECONFIG_SERVER, kubeconfigCommand } from './kubeconfig-command';
 import { logsCommand } from './logs-command';
+import { migrateManifestsCommand } from './migrate-manifests-command';
 import { rebuildProjectionsCommand } from './rebuild-projections-command';
 import { resumeCommand } from './resume-command';
 import { EXIT_SUSPENDED, runCommand } from './run-command';
@@ -155,6 +156,16 @@ export function createProgram(ctx: CliContext, result: { exitCode: number }): Co
     .addOption(new Option('--provider-override <provider>', 'every LLM uses this provider instead (mock: run offline)').choices([...PROVIDER_NAMES]))
     .action(async (dir: string, options: { output: string; namespace?: string; providerOverride?: ProviderName }) => {
       await loadMigrateMastra().migrateMastraCommand(dir, options, ctx);
+    });
+  migrate
+    .command('manifests')
+    .description('upgrade manifests of older shapes (mastra.ai/v1alpha1, refName/ref, inline models) to the current version; prints a unified diff, writes only with --write or -o')
+    .argument('<path>', 'a manifest file or a folder of them (.yaml, .yml)')
+    .option('-o, --output <dir>', 'write the upgraded manifests to this folder (same relative paths)')
+    .option('--write', 'rewrite the files that change, in place')
+    .option('--extract-llms', 'make every inline model {provider, name} an LLM manifest and a ref to it')
+    .action(async (target: string, options: { output?: string; write?: boolean; extractLlms?: boolean }) => {
+      if (!(await migrateManifestsCommand(target, options, ctx))) result.exitCode = 1;
     });
 
   program
