@@ -1,15 +1,15 @@
 import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { EventStoreModule, PG_POOL, pingDatabase } from '@kastra/event-store';
-import { MessagingModule } from '@kastra/messaging';
+import { EventRelayHost, MessagingModule } from '@kastra/messaging';
+import { ResourceStoreModule } from '@kastra/resource-store';
 import { ReadinessRegistry } from '@kastra/service-host';
+import { NetworkRouterService } from './network-router.service';
 
-/**
- * Will run Networks (a router model picks the next agent each step). For now it connects to
- * Postgres and NATS and serves health and metrics only.
- */
+/** Durable execution of NetworkRuns — docs/networks.md describes the run model. */
 @Module({
-  imports: [EventStoreModule.forRoot(), MessagingModule.forRoot()],
+  imports: [EventStoreModule.forRoot(), MessagingModule.forRoot(), ResourceStoreModule],
+  providers: [NetworkRouterService, EventRelayHost],
 })
 export class NetworkRouterModule implements OnModuleInit {
   constructor(

@@ -7,3 +7,4 @@ export * from './run-creator';
 export * from './child-run-name';
 export * from './output-limits';
 export * from './resource-cache';
+export * from './run-usage';

@@ -6,8 +6,10 @@ import { isRunKind, RUN_KINDS, runStreamIdOf } from './run-kinds';
 const CREATION_SQL = `SELECT metadata->>'actor' AS actor FROM kastra_events
   WHERE stream_id = $1 AND type = 'ResourceCreated' AND data->'object'->'metadata'->>'uid' = $2
   ORDER BY kastra_events.stream_version DESC LIMIT 1`;
+/** The first event of a run of each kind, which names the run's creator (`data.createdBy`). */
+const START_EVENT_TYPES = ['RunStarted', 'NetworkRunStarted'];
 const OWNER_START_SQL = `SELECT data->>'createdBy' AS created_by FROM kastra_events
-  WHERE stream_id = $1 AND type = 'RunStarted' ORDER BY kastra_events.stream_version LIMIT 1`;
+  WHERE stream_id = $1 AND type = ANY($2::text[]) ORDER BY kastra_events.stream_version LIMIT 1`;
 
 /**
  * The principal a run acts as: the actor the log recorded on its ResourceCreated event (the
@@ -25,8 +27,8 @@ export async function runCreator(pool: Pool, run: Resource): Promise<string | un
   const actor = rows[0]?.actor ?? undefined;
   const owner = run.metadata.ownerReferences?.find((ref) => ref.controller && ref.apiVersion === API_GROUP_VERSION && isRunKind(ref.kind));
   if (!owner || !isRunKind(owner.kind) || actor !== RUN_KINDS[owner.kind].engineActor) return actor;
-  // The owner started before its engine created this run, so its RunStarted names its creator.
-  const started = await pool.query<{ created_by: string | null }>(OWNER_START_SQL, [runStreamIdOf(owner.kind, namespace, owner.name, owner.uid)]);
+  // The owner started before its engine created this run, so its start event names its creator.
+  const started = await pool.query<{ created_by: string | null }>(OWNER_START_SQL, [runStreamIdOf(owner.kind, namespace, owner.name, owner.uid), START_EVENT_TYPES]);
   return started.rows[0]?.created_by ?? actor;
 }
 
