@@ -73,17 +73,42 @@ export class GatewayClient {
    * (keepalive comments skipped). An error answer, or `onEvent` throwing, rejects.
    */
   streamEvents(pathname: string, query: Record<string, string | undefined>, onEvent: (type: string, data: unknown) => void): Promise<void> {
+    return this.streamRequest('GET', pathname, { query }, onEvent);
+  }
+
+  /**
+   * `streamEvents` for any method: sends `options.body` (JSON unless `contentType` says
+   * otherwise) asking for `text/event-stream`; `onHeaders` sees the answer's headers first.
+   */
+  streamRequest(
+    method: string,
+    pathname: string,
+    options: RequestOptions,
+    onEvent: (type: string, data: unknown) => void,
+    onHeaders?: (headers: http.IncomingHttpHeaders) => void,
+  ): Promise<void> {
     const url = new URL(this.server + pathname);
-    for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, value);
+    for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(name, value);
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
-      const headers = { accept: 'text/event-stream', authorization: `Bearer ${this.token}` };
-      const request = transport.get(url, { headers, ca: this.ca }, (response) => {
+      const headers: Record<string, string> = { accept: 'text/event-stream', authorization: `Bearer ${this.token}` };
+      if (options.body !== undefined) {
+        headers['content-type'] = options.contentType ?? 'application/json';
+        headers['content-length'] = String(Buffer.byteLength(options.body));
+      }
+      const request = transport.request(url, { method, headers, ca: this.ca }, (response) => {
         response.setEncoding('utf8');
         if ((response.statusCode ?? 0) >= 400) {
           let text = '';
           response.on('data', (chunk: string) => (text += chunk));
           response.on('end', () => reject(toStatusError(response.statusCode ?? 0, parseBody(text), text)));
+          return;
+        }
+        try {
+          onHeaders?.(response.headers);
+        } catch (error) {
+          request.destroy();
+          reject(error);
           return;
         }
         let buffer = '';
@@ -111,6 +136,7 @@ export class GatewayClient {
       request.on('error', (error: NodeJS.ErrnoException) =>
         reject(new CliError(`cannot reach the Kastra gateway at ${this.server}: ${error.code ?? error.message}`)),
       );
+      request.end(options.body);
     });
   }
 

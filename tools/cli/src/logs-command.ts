@@ -1,7 +1,8 @@
 import { DEFAULT_NAMESPACE } from '@kastra/api';
-import { CliError, type CliContext } from './cli-context';
+import type { CliContext } from './cli-context';
 import { GatewayStatusError, type GatewayClient } from './gateway-client';
-import { workflowRunPath } from './run-command';
+import { formatNetworkRunEvent } from './network-run-events';
+import { runKindNamed, runPath, WORKFLOW_RUN_KIND } from './run-kinds';
 
 export interface LogsOptions {
   namespace?: string;
@@ -15,29 +16,30 @@ interface RunEventFrame {
   data: Record<string, unknown>;
 }
 
-const RUN_KINDS = new Set(['run', 'runs', 'workflowrun', 'workflowruns', 'wfr']);
 const DETAIL_LENGTH = 100;
 
 /**
- * `kastra logs run NAME [-f]`: the run's events, one line each (time, type, step, short detail),
- * from the gateway's SSE endpoint; -f keeps following until the run ends.
- * @returns false when the stream ended with RunFailed or RunCancelled, or broke off.
+ * `kastra logs run NAME [-f]` (a workflow run) and `kastra logs networkrun NAME [-f]`: the run's
+ * events, one line each (time, type, step, short detail), from the gateway's SSE endpoint; -f
+ * keeps following until the run ends.
+ * @returns false when the stream ended with the run failed or cancelled, or broke off.
  */
-export async function logsCommand(kind: string, name: string, options: LogsOptions, gateway: GatewayClient, ctx: CliContext): Promise<boolean> {
-  if (!RUN_KINDS.has(kind.toLowerCase())) throw new CliError(`kastra logs shows workflow runs: use "kastra logs run NAME", not "${kind}"`);
-  const events = `${workflowRunPath(options.namespace ?? DEFAULT_NAMESPACE, name)}/events`;
+export async function logsCommand(kindName: string, name: string, options: LogsOptions, gateway: GatewayClient, ctx: CliContext): Promise<boolean> {
+  const kind = runKindNamed(kindName, 'logs');
+  const format = kind === WORKFLOW_RUN_KIND ? formatRunEvent : formatNetworkRunEvent;
+  const events = `${runPath(kind, options.namespace ?? DEFAULT_NAMESPACE, name)}/events`;
   let last: string | undefined;
   await gateway.streamEvents(events, { follow: options.follow ? undefined : 'false' }, (type, data) => {
     if (type === 'error') throw statusError(data);
     const event = data as RunEventFrame;
     last = event.type;
-    ctx.stdout(`${formatRunEvent(event)}\n`);
+    ctx.stdout(`${format(event)}\n`);
   });
-  if (options.follow && last !== 'RunSucceeded' && last !== 'RunFailed' && last !== 'RunCancelled') {
+  if (options.follow && !(last && kind.terminalEvents.has(last))) {
     ctx.stderr('error: the event stream ended before the run did\n');
     return false;
   }
-  return last !== 'RunFailed' && last !== 'RunCancelled';
+  return !(last && kind.unsuccessfulEvents.has(last));
 }
 
 /** `2026-01-02T10:00:00.000Z  StepSucceeded    fetch   output {"a":1}` */
@@ -88,7 +90,7 @@ function short(value: unknown): string {
   return text.length > DETAIL_LENGTH ? `${text.slice(0, DETAIL_LENGTH - 1)}…` : text;
 }
 
-function statusError(data: unknown): GatewayStatusError {
+export function statusError(data: unknown): GatewayStatusError {
   const status = data as { code?: number; reason?: string; message?: string };
   return new GatewayStatusError(status.code ?? 500, status.reason ?? 'InternalError', status.message ?? 'the event stream failed');
 }

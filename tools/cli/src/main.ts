@@ -5,6 +5,7 @@ import { cancelCommand } from './cancel-command';
 import { CliError, processContext, serverUrl, type CliContext } from './cli-context';
 import { deleteCommand } from './delete-command';
 import { describeCommand } from './describe-command';
+import { generateCommand } from './generate-command';
 import { GatewayClient, GatewayStatusError } from './gateway-client';
 import { OUTPUT_FORMATS, getCommand } from './get-command';
 import { DEFAULT_KUBECONFIG_SERVER, kubeconfigCommand } from './kubeconfig-command';
@@ -114,14 +115,29 @@ export function createProgram(ctx: CliContext, result: { exitCode: number }): Co
 
   program
     .command('logs')
-    .description("print a workflow run's events, one a line; -f follows it until it ends")
-    .argument('<kind>', 'run')
-    .argument('<name>', 'the WorkflowRun')
+    .description("print a run's events, one a line; -f follows it until it ends")
+    .argument('<kind>', 'run (a workflow run) or networkrun')
+    .argument('<name>', 'the WorkflowRun or NetworkRun')
     .option('-n, --namespace <ns>', 'namespace (default "default")')
     .option('-f, --follow', 'keep printing events until the run ends')
     .addOption(serverOption())
     .action(async (kind: string, name: string, options: { namespace?: string; follow?: boolean; server?: string }) => {
       if (!(await logsCommand(kind, name, options, gateway(options.server), ctx))) result.exitCode = 1;
+    });
+
+  program
+    .command('generate')
+    .description('run a network on a task: prints the route as it goes (stderr) and the answer (stdout); exit 1 when the run fails')
+    .argument('<kind>', 'network')
+    .argument('<name>', 'the Network')
+    .argument('<message>', 'the task')
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .option('--thread <id>', 'conversation id: later runs of the thread see its earlier tasks and answers')
+    .option('--max-steps <n>', "most member turns (at most the network's router.maxSteps)")
+    .option('--timeout <duration>', 'how long to wait for the answer: seconds or 90s, 5m (at most 10m)', '5m')
+    .addOption(serverOption())
+    .action(async (kind: string, name: string, message: string, options: { namespace?: string; thread?: string; maxSteps?: string; timeout: string; server?: string }) => {
+      result.exitCode = await generateCommand(kind, name, message, options, gateway(options.server), ctx);
     });
 
   program
@@ -138,12 +154,13 @@ export function createProgram(ctx: CliContext, result: { exitCode: number }): Co
 
   program
     .command('cancel')
-    .description('cancel a workflow run (the step in flight is aborted)')
-    .argument('<run>', 'the WorkflowRun')
+    .description('cancel a workflow run, or a network run (kastra cancel networkrun NAME); the step or member in flight is aborted')
+    .argument('<run>', 'the WorkflowRun, or the kind: run or networkrun')
+    .argument('[name]', 'the run, when a kind is given')
     .option('-n, --namespace <ns>', 'namespace (default "default")')
     .addOption(serverOption())
-    .action(async (run: string, options: { namespace?: string; server?: string }) => {
-      if (!(await cancelCommand(run, options, gateway(options.server), ctx))) result.exitCode = 1;
+    .action(async (run: string, name: string | undefined, options: { namespace?: string; server?: string }) => {
+      if (!(await cancelCommand(run, name, options, gateway(options.server), ctx))) result.exitCode = 1;
     });
 
   const migrate = program.command('migrate').description('bring a Mastra project, or manifests of an older shape, over to Kastra');

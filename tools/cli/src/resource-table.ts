@@ -21,6 +21,9 @@ export function conditionOf(resource: Resource, type: string): Condition | undef
 
 const succeeded: Column = { header: 'SUCCEEDED', value: (r) => conditionOf(r, 'Succeeded')?.status ?? '<none>' };
 
+/** Kinds without a Ready condition: no READY column. */
+const WITHOUT_READY = new Set(['Secret', 'NetworkRun']);
+
 /** The kind-specific columns, one or two per kind: what a user scans the list for. */
 const KIND_COLUMNS: Record<string, Column[]> = {
   LLM: [
@@ -43,7 +46,13 @@ const KIND_COLUMNS: Record<string, Column[]> = {
   Workflow: [{ header: 'STEPS', value: (r) => count(specOf(r).steps) }],
   WorkflowRun: [{ header: 'WORKFLOW', value: (r) => reference(specOf(r).workflowRef) }, succeeded],
   Network: [{ header: 'AGENTS', value: (r) => count(specOf(r).agents) }],
-  NetworkRun: [{ header: 'NETWORK', value: (r) => reference(specOf(r).networkRef) }, succeeded],
+  // The kind's printer columns: Network, Phase, Steps, Succeeded (a run has no Ready condition).
+  NetworkRun: [
+    { header: 'NETWORK', value: (r) => reference(specOf(r).networkRef) },
+    { header: 'PHASE', value: (r) => text(r.status?.phase) },
+    { header: 'STEPS', value: (r) => text(r.status?.steps) },
+    succeeded,
+  ],
   Secret: [{ header: 'DATA', value: (r) => String(Object.keys(r.data ?? {}).length) }],
 };
 
@@ -62,7 +71,7 @@ export function columnsFor(kind: string, options: TableOptions = {}): Column[] {
   return [
     ...(options.allNamespaces ? [{ header: 'NAMESPACE', value: (r: Resource) => r.metadata.namespace ?? 'default' }] : []),
     { header: 'NAME', value: (r) => r.metadata.name },
-    ...(kind === 'Secret' ? [] : [{ header: 'READY', value: (r: Resource) => conditionOf(r, 'Ready')?.status ?? '<none>' }]),
+    ...(WITHOUT_READY.has(kind) ? [] : [{ header: 'READY', value: (r: Resource) => conditionOf(r, 'Ready')?.status ?? '<none>' }]),
     ...(KIND_COLUMNS[kind] ?? []),
     {
       header: 'AGE',
@@ -70,7 +79,7 @@ export function columnsFor(kind: string, options: TableOptions = {}): Column[] {
     },
     ...(options.wide
       ? [
-          { header: 'PHASE', value: (r: Resource) => text(r.status?.phase) },
+          ...((KIND_COLUMNS[kind] ?? []).some((column) => column.header === 'PHASE') ? [] : [{ header: 'PHASE', value: (r: Resource) => text(r.status?.phase) }]),
           { header: 'REASON', value: (r: Resource) => text(conditionOf(r, 'Ready')?.reason) },
         ]
       : []),

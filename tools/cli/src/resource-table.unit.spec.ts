@@ -48,6 +48,22 @@ describe('formatAge', () => {
     [20 * 3600, '20h'], [3 * 86400 + 4 * 3600, '3d4h'], [40 * 86400, '40d'], [800 * 86400, '2y70d'], [9 * 365 * 86400, '9y'],
   ])('%d seconds reads %s', (seconds, expected) => expect(formatAge(seconds * 1000)).toBe(expected));
 
+  it("shows a network run's printer columns — NETWORK, PHASE, STEPS, SUCCEEDED — with no READY, and PHASE once when wide", () => {
+    const run: Resource = {
+      apiVersion: 'mastra.ai/v1',
+      kind: 'NetworkRun',
+      metadata: { name: 'research-x2b4c' },
+      spec: { networkRef: { name: 'research-network' }, message: 'm' },
+      status: { phase: 'Failed', steps: 15, conditions: [{ type: 'Succeeded', status: 'False', reason: 'MaxStepsReached', message: '', lastTransitionTime: '' }] },
+    };
+    const table = renderResourceTable([run], 'NetworkRun', { now });
+    expect(table.split('\n')[0].split(/\s{3,}/)).toEqual(['NAME', 'NETWORK', 'PHASE', 'STEPS', 'SUCCEEDED', 'AGE']);
+    expect(table).toMatch(/^research-x2b4c\s+research-network\s+Failed\s+15\s+False\s+<unknown>$/m);
+    const pending = renderResourceTable([{ ...run, status: undefined }], 'NetworkRun', { now, wide: true });
+    expect(pending.split('\n')[0].split(/\s{3,}/)).toEqual(['NAME', 'NETWORK', 'PHASE', 'STEPS', 'SUCCEEDED', 'AGE', 'REASON']);
+    expect(pending).toMatch(/^research-x2b4c\s+research-network\s+<none>\s+<none>\s+<none>/m);
+  });
+
   it('treats clock skew (a future timestamp) as 0s', () => expect(formatAge(-5000)).toBe('0s'));
 });
 
