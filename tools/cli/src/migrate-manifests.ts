@@ -101,7 +101,10 @@ export function upgradeManifestText(text: string, source: string, catalog: LlmCa
         continue;
       }
       const llm = catalog.llmFor(inline.namespace, provider, inline.model);
-      edits.push(inline.replace(llm.name));
+      const replacement = inline.replace(llm.name);
+      // The selector is replaced whole: edits inside it (a renamed key) are superseded.
+      for (let i = edits.length - 1; i >= 0; i--) if (edits[i].start >= replacement.start && edits[i].end <= replacement.end) edits.splice(i, 1);
+      edits.push(replacement);
       const detail = llm.created ? `inline model ${model} → LLM ${llm.name} (written at the end of this file) and ref` : `inline model ${model} → ref to the LLM ${llm.name} already declared`;
       report.changes.push({ rule: 'extract-llm', field: inline.field, detail });
       if (!llm.created) continue;

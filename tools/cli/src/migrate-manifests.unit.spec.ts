@@ -84,6 +84,13 @@ spec:
     expect(result.documents.map((d) => d.causes)).toEqual([[], []]);
   });
 
+  it('--extract-llms on an inline model written {provider, model}: the whole selector becomes the ref', () => {
+    const result = upgrade(seedAgent.replace('name: gpt-4-turbo', 'model: gpt-4-turbo'), { extractLlms: true });
+    expect(result.after).toContain('  model:\n    ref: openai-gpt-4-turbo\n  tools:\n');
+    expect(rules(result)).toEqual(['api-version apiVersion', 'inline-model-key spec.model.model', 'extract-llm spec.model']);
+    expect(result.documents.map((d) => d.causes)).toEqual([[], []]);
+  });
+
   it('--extract-llms reuses an LLM already declared for the same provider and model, and flow selectors stay flow', () => {
     const catalog = new LlmCatalog();
     const existing = 'apiVersion: mastra.ai/v1\nkind: LLM\nmetadata: {name: gpt, namespace: cooking}\nspec: {provider: openai, model: gpt-4o}\n';
