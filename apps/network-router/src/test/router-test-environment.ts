@@ -79,7 +79,7 @@ export class RouterTestEnvironment extends CoreTestEnvironmentHolder {
         this.calls.push(call);
         void (async () => {
           const delay = delayMs(call);
-          if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+          if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay).unref());
           let reply: LlmReply;
           try {
             reply = await answer(call);
