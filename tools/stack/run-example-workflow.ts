@@ -53,6 +53,10 @@ export async function runExampleWorkflowAfterStart(
     say(`workflow   example run skipped: Workflow ${namespace}/${name} is ${workflow ? workflow.state : 'not among the examples'}`);
     return undefined;
   }
-  const token = new JwtAuthority(loadDevelopmentSecrets(stack.homeDir).jwtSecret).issue({ sub: 'kastra-stack', role: 'admin' }, '10m');
-  return runExampleWorkflow(stack.gatewayUrl, token, say);
+  return runExampleWorkflow(stack.gatewayUrl, stackToken(stack.homeDir), say);
+}
+
+/** A short-lived admin token of the stack's development secret, for the example runs. */
+export function stackToken(homeDir: string): string {
+  return new JwtAuthority(loadDevelopmentSecrets(homeDir).jwtSecret).issue({ sub: 'kastra-stack', role: 'admin' }, '10m');
 }

@@ -22,6 +22,7 @@ import {
 } from './infrastructure';
 import { isPortFree, portHolder } from './port-check';
 import { type ExampleOutcome, formatSummaryTable } from './resource-readiness';
+import { runExampleNetworkAfterStart } from './run-example-network';
 import { runExampleWorkflowAfterStart } from './run-example-workflow';
 import { type SupervisorEvent, ServiceSupervisor } from './service-supervisor';
 import { repositoryRoot, serviceMain, STACK_SERVICES } from './stack-services';
@@ -65,6 +66,7 @@ class Stack {
     const client = await this.waitForGateway();
     const outcomes = await this.applyExamples(client);
     await runExampleWorkflowAfterStart({ homeDir: this.config.homeDir, gatewayUrl: this.gatewayUrl }, outcomes, say);
+    await runExampleNetworkAfterStart({ homeDir: this.config.homeDir, gatewayUrl: this.gatewayUrl }, outcomes, say);
     this.printAccess();
     return outcomes;
   }
