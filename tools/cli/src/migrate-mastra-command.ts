@@ -41,6 +41,7 @@ export async function migrateMastraCommand(dir: string, options: MigrateMastraOp
   const output = path.resolve(ctx.cwd, options.output);
   fs.mkdirSync(output, { recursive: true });
   const written: string[] = [];
+  const writtenFiles: string[] = [];
   for (const { kind, file } of MANIFEST_FILES) {
     const target = path.join(output, file);
     const resources = conversion.resources.filter((resource) => resource.kind === kind);
@@ -50,12 +51,13 @@ export async function migrateMastraCommand(dir: string, options: MigrateMastraOp
       continue;
     }
     fs.writeFileSync(target, manifestText(resources, dir));
+    writtenFiles.push(file);
     written.push(path.relative(ctx.cwd, target) || target);
     ctx.stdout(`wrote ${written[written.length - 1]} (${resources.length} ${kind}${resources.length === 1 ? '' : 's'})\n`);
   }
   const reportPath = path.join(output, REPORT_FILE);
   const shown = path.relative(ctx.cwd, reportPath) || reportPath;
-  fs.writeFileSync(reportPath, formatReportMarkdown(conversion.report, { source: dir, files: sources.files.length, written }));
+  fs.writeFileSync(reportPath, formatReportMarkdown(conversion.report, { source: dir, files: sources.files.length, written: writtenFiles }));
   ctx.stdout(`\n${formatReportLines(conversion.report)}\n`);
   const { report } = conversion;
   ctx.stdout(`${report.count('translated')} translated, ${report.count('approximated')} approximated, ${report.count('not translated')} not translated; report: ${shown}\n`);

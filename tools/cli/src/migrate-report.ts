@@ -72,7 +72,7 @@ export function formatReportMarkdown(report: MigrationReport, summary: { source:
     '',
     `${report.count('translated')} translated, ${report.count('approximated')} approximated, ${report.count('not translated')} not translated.`,
     '',
-    'Written:',
+    'Written beside this report:',
     '',
     ...summary.written.map((file) => `- \`${file}\``),
     '',
