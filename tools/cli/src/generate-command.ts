@@ -3,7 +3,7 @@ import { parseTtl } from '@kastra/auth';
 import { CliError, type CliContext } from './cli-context';
 import type { GatewayClient } from './gateway-client';
 import { statusError } from './logs-command';
-import { networkEventDetail, short, type NetworkRunEventFrame } from './network-run-events';
+import { errorText, networkEventDetail, short, type NetworkRunEventFrame } from './network-run-events';
 
 export interface GenerateOptions {
   namespace?: string;
@@ -67,7 +67,7 @@ function printEvent(event: NetworkRunEventFrame, run: string, ctx: CliContext): 
       ctx.stderr(`${step}  ← ${String(data.member)}: ${short(data.output, RESULT_LENGTH)}\n`);
       return undefined;
     case 'MemberFailed':
-      ctx.stderr(`${step}  ✗ ${String(data.member)}: ${short(data.error, RESULT_LENGTH)}\n`);
+      ctx.stderr(`${step}  ✗ ${String(data.member)}: ${errorText(data.error, RESULT_LENGTH)}\n`);
       return undefined;
     case 'NetworkRunSucceeded': {
       const output = data.output;

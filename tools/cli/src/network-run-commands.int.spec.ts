@@ -124,7 +124,7 @@ describe('kastra generate network, logs networkrun and cancel networkrun against
       const { code, out, err } = await kastra(['generate', 'net', 'looping', 'x', '--timeout', '90s']);
       expect(code).toBe(1);
       expect(out).toBe('');
-      expect(err).toContain('step 1  ✗ search: {"type":"ModelError","message":"upstream 500"}\n');
+      expect(err).toContain('step 1  ✗ search: ModelError: upstream 500\n');
       expect(err).toMatch(/networkrun looping-abcde Failed at step 1: MemberFailed: member search failed: upstream 500\n$/);
       expect(requests[0].url).toBe('/apis/mastra.ai/v1/namespaces/default/networks/looping/generate?timeoutSeconds=90');
       expect(JSON.parse(requests[0].body)).toEqual({ message: 'x' });

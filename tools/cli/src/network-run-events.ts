@@ -28,7 +28,7 @@ export function networkEventDetail(type: string, data: Record<string, unknown>):
     case 'MemberFinished':
       return `← ${String(data.member)}: ${short(data.output)}`;
     case 'MemberFailed':
-      return `✗ ${String(data.member)}: ${short(data.error)}`;
+      return `✗ ${String(data.member)}: ${errorText(data.error)}`;
     case 'NetworkRunSucceeded':
       return `after ${String(data.steps ?? '?')} steps: ${short(data.output)}`;
     case 'NetworkRunFailed':
@@ -38,6 +38,12 @@ export function networkEventDetail(type: string, data: Record<string, unknown>):
     default:
       return short(data);
   }
+}
+
+/** A member's error `{type, message}` as `type: message`. */
+export function errorText(error: unknown, length = DETAIL_LENGTH): string {
+  const { type, message } = (error ?? {}) as { type?: unknown; message?: unknown };
+  return typeof message === 'string' ? short(`${typeof type === 'string' ? `${type}: ` : ''}${message}`, length) : short(error, length);
 }
 
 /** A value in one line: strings as they are, the rest as JSON, cut at 100 characters. */
