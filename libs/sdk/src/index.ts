@@ -1,1 +1,22 @@
-export * from './language-model';
+export { RuntimeManager, loadFromFile, loadFromString, type RuntimeManagerOptions } from './runtime/runtime-manager';
+export type * from './runtime/runtime-handles';
+export * from './errors';
+export * from './resources';
+export { EventBus, type Subscription, type EventHandler } from './events/event-bus';
+export type { Controller, ControllerContext } from './controllers/controller';
+export { AbstractController } from './controllers/abstract-controller';
+export { parseManifests } from './manifests/parse-manifests';
+export {
+  yamlToMastraLLM,
+  languageModelOf,
+  KastraLanguageModel,
+  ModelUnavailableError,
+  type LanguageModelOptions,
+  type EmbeddedModelOptions,
+  type YamlToMastraLLMOptions,
+  type LanguageModelMode,
+  type LanguageModelClient,
+  type LlmProxyConnection,
+  type SecretKeyReference,
+  type SecretResolver,
+} from './language-model';

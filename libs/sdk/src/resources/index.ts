@@ -1,0 +1,2 @@
+export * from './resource-types.generated';
+export type { RuntimeResource } from './runtime-resource';
