@@ -52,15 +52,21 @@ export async function migrateMastraCommand(dir: string, options: MigrateMastraOp
     }
     fs.writeFileSync(target, manifestText(resources, dir));
     writtenFiles.push(file);
-    written.push(path.relative(ctx.cwd, target) || target);
+    written.push(shownPath(ctx.cwd, target));
     ctx.stdout(`wrote ${written[written.length - 1]} (${resources.length} ${kind}${resources.length === 1 ? '' : 's'})\n`);
   }
   const reportPath = path.join(output, REPORT_FILE);
-  const shown = path.relative(ctx.cwd, reportPath) || reportPath;
+  const shown = shownPath(ctx.cwd, reportPath);
   fs.writeFileSync(reportPath, formatReportMarkdown(conversion.report, { source: dir, files: sources.files.length, written: writtenFiles }));
   ctx.stdout(`\n${formatReportLines(conversion.report)}\n`);
   const { report } = conversion;
   ctx.stdout(`${report.count('translated')} translated, ${report.count('approximated')} approximated, ${report.count('not translated')} not translated; report: ${shown}\n`);
+}
+
+/** A path as the user would type it: relative to where the command runs when it is below it, else absolute. */
+function shownPath(cwd: string, target: string): string {
+  const relative = path.relative(cwd, target);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? target : relative;
 }
 
 /** The objects of one kind as multi-document YAML, long strings unfolded. */
