@@ -47,10 +47,17 @@ export class MigrationContext {
     return this.made.get(this.keyOf(kind, key));
   }
 
-  /** Gives what `key` identifies a name of its own among the objects of `kind`. */
+  /**
+   * Gives what `key` identifies a name of its own among the objects of `kind`; when `preferred`
+   * is taken (two tools with one id), the report says which name it got instead.
+   */
   claimName(kind: MigratedKind, key: unknown, preferred: string): string {
     const name = this.names[kind].claim(preferred);
     this.made.set(this.keyOf(kind, key), name);
+    if (name !== preferred) {
+      const at = typeof key === 'object' && key !== null && 'getSourceFile' in key ? this.at(key as ts.Node) : { file: '(generated)', line: 0 };
+      this.report.approximated(`${kind} ${name}`, at, `the name ${preferred} is taken by another ${kind} of the project: named ${name} (references to it use the new name)`);
+    }
     return name;
   }
 

@@ -118,6 +118,15 @@ describe('kastra migrate mastra: createTool', () => {
     expect(project.entries('Tool t: requireApproval', 'not translated')).toHaveLength(1);
   });
 
+  it('two tools with one id both come across, the second renamed and reported', () => {
+    const project = convertTexts({
+      'a.ts': `import { createTool } from '@mastra/core/tools';\nexport const t = createTool({ id: 'same', description: 'a', execute: async () => 1 });`,
+      'b.ts': `import { createTool } from '@mastra/core/tools';\nexport const t = createTool({ id: 'same', description: 'b', execute: async () => 2 });`,
+    });
+    expect(project.names('Tool')).toEqual(['same', 'same-2']);
+    expect(project.entries('Tool same-2', 'approximated')[0]).toMatchObject({ at: { file: 'b.ts', line: 2 }, detail: expect.stringContaining('the name same is taken') });
+  });
+
   it('a tool no agent uses is still migrated (nothing found is dropped)', () => {
     const project = convertTexts(toolFile(`async () => ({ summary: 'x' })`));
     expect(project.names('Tool')).toEqual(['the-tool']);
