@@ -159,9 +159,11 @@ function renameKey(map: YAMLMap, from: string, to: string, at: string, rule: Upg
   upgrade.changes.push({ rule, field: `${at}.${from}`, detail: `${from} → ${to}` });
 }
 
+/** Replaces a scalar's text, in the quotes it was written in. */
 function replaceScalar(node: Scalar, value: string): TextEdit {
   const [start, end] = node.range ?? [0, 0];
-  return { start, end, text: value };
+  const text = node.type === 'QUOTE_DOUBLE' ? JSON.stringify(value) : node.type === 'QUOTE_SINGLE' ? `'${value.replace(/'/g, "''")}'` : value;
+  return { start, end, text };
 }
 
 /** The end of a block map's last value (before any trailing comment or blank line). */

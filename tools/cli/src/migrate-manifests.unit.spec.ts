@@ -60,6 +60,11 @@ spec:
     expect(result.documents[0].causes).toEqual([]);
   });
 
+  it('quoted values and keys keep their quotes', () => {
+    const text = `"apiVersion": "mastra.ai/v1alpha1"\nkind: Agent\nmetadata: {name: a}\nspec:\n  instructions: x\n  model: {'refName': 'l'}\n`;
+    expect(upgrade(text).after).toBe(`"apiVersion": "mastra.ai/v1"\nkind: Agent\nmetadata: {name: a}\nspec:\n  instructions: x\n  model: {'ref': 'l'}\n`);
+  });
+
   it('an inline model written {provider, model} becomes {provider, name}', () => {
     const text = seedAgent.replace('name: gpt-4-turbo', 'model: gpt-4-turbo');
     const result = upgrade(text);
