@@ -86,6 +86,9 @@ describe('npm start (start-stack)', () => {
     const examples = loadExampleManifests(path.join(root, 'examples'), root);
     for (const example of examples) expect(output).toMatch(new RegExp(`${example.kind}\\s+${example.namespace}\\s+${example.name}\\s`));
     expect(output).not.toMatch(/\s(ApplyFailed|NotReady|Failed)\s/);
+    // and the example workflow, then the example network (mock router: each member once, in order), ran
+    expect(output).toMatch(/workflow {3}recipe-suggestion-[a-z0-9]{5} succeeded; output:/);
+    expect(output).toMatch(/network {4}research-network-[a-z0-9]{5} succeeded in 3 steps \(search-agent → analysis-agent → summary-agent\); answer:/);
     // and every service wrote its JSON log, with its start line on the port it was given
     for (const service of STACK_SERVICES) {
       const log = fs.readFileSync(path.join(home, 'logs', `${service}.log`), 'utf8');
