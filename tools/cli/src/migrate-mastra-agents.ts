@@ -56,6 +56,9 @@ export function agentFromNew(expression: ts.NewExpression, ctx: MigrationContext
     spec.model = { ref: llmFor(reading, model!, ctx) };
     ctx.report.translated(`${label}: model`, ctx.at(model!), `ref to LLM ${spec.model && (spec.model as { ref: string }).ref} (${reading.provider}/${reading.model})`);
     for (const note of reading.notes) ctx.report.approximated(`${label}: model`, ctx.at(model!), note);
+  } else if (reading.unserved && ctx.options.providerOverride) {
+    spec.model = { ref: llmFor(reading.unserved, model!, ctx) };
+    ctx.report.approximated(`${label}: model`, ctx.at(model!), `${reading.reason}: ref to LLM ${(spec.model as { ref: string }).ref}, served by --provider-override ${ctx.options.providerOverride}`);
   } else {
     todos.push('set spec.model');
     ctx.report.notTranslated(`${label}: model`, ctx.at(model ?? expression), `${reading.reason}: the Agent has no model and is not Ready until spec.model is set`);

@@ -62,6 +62,17 @@ describe('kastra migrate mastra: agents and their models', () => {
   it("a provider Kastra has no adapter for is reported, not guessed", () => {
     const project = convertTexts(agentFile(`'mistral/mistral-large'`));
     expect(project.entries('Agent helper: model', 'not translated')[0].detail).toContain('provider "mistral" has no Kastra adapter');
+    const factory = convertTexts(agentFile(`mistral('mistral-large')`, `import { mistral } from '@ai-sdk/mistral';`));
+    expect(factory.entries('Agent helper: model', 'not translated')[0].detail).toContain('provider "mistral" has no Kastra adapter');
+  });
+
+  it('--provider-override serves a model of a provider Kastra has no adapter for, and says so', () => {
+    const project = convertTexts(agentFile(`'mistral/mistral-large'`), { providerOverride: 'mock' });
+    const llm = project.find('LLM', 'mistral-mistral-large');
+    expect(specOf(llm)).toEqual({ provider: 'mock', model: 'mistral-large' });
+    expect(llm.metadata.annotations?.[MIGRATED_PROVIDER_ANNOTATION]).toBe('mistral');
+    expect(specOf(project.find('Agent', 'helper')).model).toEqual({ ref: 'mistral-mistral-large' });
+    expect(project.entries('Agent helper: model', 'approximated')[0].detail).toContain('served by --provider-override mock');
   });
 
   it('instructions from a template literal are dedented; computed instructions become a placeholder and a TODO', () => {

@@ -1,7 +1,6 @@
 import type * as ts from 'typescript';
-import { PROVIDER_DEFAULTS, providerNeedsBaseUrl } from '@kastra/llm/provider-table';
+import { PROVIDER_DEFAULTS, normalizeProviderName, providerNeedsBaseUrl } from '@kastra/llm/provider-table';
 import { MIGRATED_PROVIDER_ANNOTATION, MIGRATION_TODO_ANNOTATION, type MigrationContext } from './migrate-mastra-context';
-import type { ModelChoice } from './migrate-model-reference';
 import { resourceName } from './migrate-names';
 
 /**
@@ -10,12 +9,14 @@ import { resourceName } from './migrate-names';
  * Kastra allows by default). Under `--provider-override` the LLM keeps the model name and the
  * original provider in an annotation.
  */
-export function llmFor(choice: ModelChoice, from: ts.Node, ctx: MigrationContext): string {
+export function llmFor(choice: { provider: string; model: string }, from: ts.Node, ctx: MigrationContext): string {
   const key = `${choice.provider}/${choice.model}`;
   const known = ctx.nameOf('LLM', key);
   if (known) return known;
   const name = ctx.claimName('LLM', key, resourceName(`${choice.provider}-${choice.model}`, 'llm'));
-  const provider = ctx.options.providerOverride ?? choice.provider;
+  // A provider Kastra has no adapter for comes here only under --provider-override.
+  const provider = ctx.options.providerOverride ?? normalizeProviderName(choice.provider);
+  if (!provider) throw new Error(`no Kastra provider for ${key}`);
   const variable = PROVIDER_DEFAULTS[provider].apiKeyEnv;
   const spec: Record<string, unknown> = { provider, model: choice.model, ...(variable ? { apiKey: `\${${variable}}` } : {}) };
   const annotations: Record<string, string> = {};

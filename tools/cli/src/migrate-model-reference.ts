@@ -11,7 +11,8 @@ export interface ModelChoice {
   notes: string[];
 }
 
-export type ModelReading = ({ ok: true } & ModelChoice) | { ok: false; reason: string };
+/** A failed reading; `unserved` is a model that was read but whose provider Kastra has no adapter for (`--provider-override` can still serve it). */
+export type ModelReading = ({ ok: true } & ModelChoice) | { ok: false; reason: string; unserved?: { provider: string; model: string } };
 
 /** Mastra's model-router provider ids Kastra knows by another name. */
 const MASTRA_PROVIDER_ALIASES: Record<string, ProviderName> = { moonshotai: 'kimi', alibaba: 'qwen', 'google-generative-ai': 'google', vertex: 'google' };
@@ -66,7 +67,7 @@ function fromRouterId(id: string, notes: string[]): ModelReading {
   const slash = id.indexOf('/');
   if (slash <= 0 || slash === id.length - 1) return { ok: false, reason: `"${id}" is not a provider/model id` };
   const provider = kastraProvider(id.slice(0, slash));
-  if (!provider) return { ok: false, reason: `provider "${id.slice(0, slash)}" has no Kastra adapter` };
+  if (!provider) return { ok: false, reason: `provider "${id.slice(0, slash)}" has no Kastra adapter`, unserved: { provider: id.slice(0, slash), model: id.slice(slash + 1) } };
   return { ok: true, provider, model: id.slice(slash + 1), notes };
 }
 
@@ -81,7 +82,7 @@ function fromFactoryCall(call: ts.CallExpression, sources: MastraSources): Model
   const origin = providerOfFactory(callee, sources);
   if (!origin) return { ok: false, reason: `\`${callee.text}\` is not a provider Kastra knows` };
   const provider = kastraProvider(origin.provider);
-  if (!provider) return { ok: false, reason: `provider "${origin.provider}" has no Kastra adapter` };
+  if (!provider) return { ok: false, reason: `provider "${origin.provider}" has no Kastra adapter`, unserved: { provider: origin.provider, model } };
   return { ok: true, provider, model, notes: [...notes, ...origin.notes] };
 }
 
@@ -89,7 +90,8 @@ function fromFactoryCall(call: ts.CallExpression, sources: MastraSources): Model
 function providerOfFactory(callee: ts.Identifier, sources: MastraSources): { provider: string; notes: string[] } | undefined {
   const module = sources.packageOf(callee);
   if (module !== undefined) {
-    const provider = AI_SDK_PACKAGES[module];
+    // Another AI SDK provider package (@ai-sdk/mistral): its name is the provider's.
+    const provider = AI_SDK_PACKAGES[module] ?? (module.startsWith('@ai-sdk/') ? module.slice('@ai-sdk/'.length) : undefined);
     return provider ? { provider, notes: [] } : undefined;
   }
   const resolved = sources.resolve(callee);
