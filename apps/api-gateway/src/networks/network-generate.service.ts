@@ -7,7 +7,7 @@ import { RbacAuthorizer } from '@kastra/rbac';
 import { RESOURCE_STORE, type ResourceStore, type WriteContext } from '@kastra/resource-store';
 import { NETWORK_RUN_STREAM, streamIdOfRun, tailRunEvents } from '../runs/run-event-tail';
 import { waitUntilSettled } from '../runs/run-settle-watch';
-import { generatedRunName } from '../runs/workflow-execute.service';
+import { generatedRunName } from '../runs/generated-run-name';
 import { isNetworkRunEnded, networkOutcomeOf, networkTimeoutOutcome, type NetworkGenerateOutcome } from './network-generate.outcome';
 import type { NetworkGenerateRequest } from './network-generate.request';
 

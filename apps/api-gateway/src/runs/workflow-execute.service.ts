@@ -1,20 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { API_GROUP_VERSION, NotFoundError, type Resource } from '@kastra/api';
 import { RESOURCE_STORE, type ResourceStore, type WriteContext } from '@kastra/resource-store';
+import { generatedRunName } from './generated-run-name';
 import { waitUntilSettled } from './run-settle-watch';
 import { isSettled, outcomeOf, timeoutOutcome, type ExecuteOutcome } from './workflow-run-outcome';
-
-const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-/** Kubernetes generateName keeps room for the suffix within 63 characters. */
-const MAX_BASE_LENGTH = 57;
-
-/** `<base>-<5 random>` as Kubernetes' generateName would make it (a run named after its Workflow or Network). */
-export function generatedRunName(base: string): string {
-  const bytes = randomBytes(5);
-  const suffix = [...bytes].map((b) => NAME_ALPHABET[b % NAME_ALPHABET.length]).join('');
-  return `${base.slice(0, MAX_BASE_LENGTH).replace(/-+$/, '')}-${suffix}`;
-}
 
 /** The synchronous form of a run: create a WorkflowRun, watch it until it settles or time runs out. */
 @Injectable()
