@@ -1,5 +1,22 @@
 export { RuntimeManager, loadFromFile, loadFromString, type RuntimeManagerOptions } from './runtime/runtime-manager';
-export type * from './runtime/runtime-handles';
+export type {
+  AgentCall,
+  AgentToolCallRecord,
+  TokenUsage,
+  AgentAnswer,
+  AgentStreamEvent,
+  AgentHandle,
+  ExecuteOptions,
+  WorkflowResult,
+  RunEventRecord,
+  WorkflowHandle,
+  NetworkResult,
+  NetworkHandle,
+  ToolHandle,
+  ResourceWatch,
+  WatchEventType,
+  WatchHandler,
+} from './runtime/runtime-handles';
 export * from './errors';
 export * from './resources';
 export { EventBus, type Subscription, type EventHandler } from './events/event-bus';

@@ -1,4 +1,3 @@
-import type { KastraLanguageModel } from '../language-model/kastra-language-model';
 import type { RuntimeResource } from '../resources/runtime-resource';
 
 /** One agent call: a prompt, or a conversation; `threadId` keeps memory (agents with spec.memory.enabled). */
@@ -110,5 +109,3 @@ export interface ResourceWatch {
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export type WatchHandler = (event: { type: WatchEventType; object: RuntimeResource }) => void;
-
-export type LanguageModelHandle = KastraLanguageModel;
