@@ -50,6 +50,7 @@ export class NetworkGenerateController {
     const sse = openRunEventSse(res, { 'content-location': location });
     try {
       const end = await this.networks.follow(run, timeoutSeconds, hangUp.signal, (event) => sse.event(event));
+      if (hangUp.signal.aborted) return;
       if (!end.ended && 'outcome' in end) sse.frame('error', end.outcome.body);
       else if (!end.ended) sse.error(new NotFoundError('networkruns', run.metadata.name, `network run ${run.metadata.name} was deleted before it finished`));
     } catch (error) {

@@ -251,6 +251,24 @@ describe('network generate endpoint', () => {
       expect(frames.map((f) => f.event)).toEqual(['NetworkRunStarted', 'error']);
       expect(frames[1].data).toMatchObject({ kind: 'Status', code: 504, reason: 'Timeout', run: run.metadata.name, phase: 'Pending' });
     });
+    it('lets the run go on when the caller hangs up mid-stream', async () => {
+      const hangUp = new AbortController();
+      const response = await fetch(url('networks/research/generate'), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.ann}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ message: 'Leave early' }),
+        signal: hangUp.signal,
+      });
+      const run = await createdRun();
+      expect(response.status).toBe(200);
+      hangUp.abort();
+      await appendEvents(run, ['NetworkRunStarted', { network: 'research', message: 'Leave early', members: [] }], ['NetworkRunSucceeded', { output: 'done anyway', steps: 0 }]);
+      await setStatus(run.metadata.name, { phase: 'Succeeded', output: 'done anyway', route: [] });
+      // The run is still there, and its events can be read afterwards
+      expect((await store.get(runKey(run.metadata.name)))?.status?.phase).toBe('Succeeded');
+      const replay = await fetch(url(`networkruns/${run.metadata.name}/events`), { headers: { authorization: `Bearer ${tokens.ann}` } });
+      expect(parseSse(await replay.text()).map((f) => f.event)).toEqual(['NetworkRunStarted', 'NetworkRunSucceeded']);
+    });
   });
 
   describe('refusals', () => {

@@ -20,10 +20,11 @@ export interface RunEventSse {
 export function openRunEventSse(res: Response, headers: Record<string, string> = {}): RunEventSse {
   res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no', ...headers });
   res.flushHeaders();
-  const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+  // Nothing is written once the client has gone (or the answer has ended).
   const write = (text: string) => {
-    if (!res.writableEnded) res.write(text);
+    if (!res.writableEnded && !res.destroyed) res.write(text);
   };
+  const keepalive = setInterval(() => write(': keepalive\n\n'), KEEPALIVE_MS);
   return {
     event: (event) => write(`id: ${event.streamVersion}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`),
     frame: (name, data) => write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`),
