@@ -128,14 +128,20 @@ describe('network runs: the router model picks members until done (scripted mode
     expect(env.callsOf(run).members).toHaveLength(3);
   });
 
-  it('a run asking for more steps than the Network allows fails MaxStepsExceedsNetwork; an unknown network NetworkNotFound', async () => {
+  it('a run asking for more steps than the Network allows fails MaxStepsExceedsNetwork; an unknown network, or one of another namespace, NetworkNotFound', async () => {
     await env.createRun('greedy', { networkRef: 'research', message: 'write a report', maxSteps: 6 });
     await env.createRun('lost', { networkRef: 'nowhere', message: 'write a report' });
+    await env.apply(resource('Network', 'team-n', 'theirs', { agents: [{ name: 'search', ref: 'default.search' }], router: { model: { ref: 'default.fake' } } }));
+    await env.createRun('elsewhere', { networkRef: 'team-n.theirs', message: 'write a report' });
     const greedy = await env.waitForPhase('greedy', ['Succeeded', 'Failed']);
     const lost = await env.waitForPhase('lost', ['Succeeded', 'Failed']);
     expect(greedy.status).toMatchObject({ phase: 'Failed', error: { reason: 'MaxStepsExceedsNetwork' } });
     expect(lost.status).toMatchObject({ phase: 'Failed', error: { reason: 'NetworkNotFound', message: expect.stringContaining('default.nowhere') } });
     expect(env.callsOf(greedy).router).toHaveLength(0);
+    // a Network of another namespace is not lent to whoever may create runs here
+    const elsewhere = await env.waitForPhase('elsewhere', ['Succeeded', 'Failed']);
+    expect(elsewhere.status).toMatchObject({ phase: 'Failed', error: { reason: 'NetworkNotFound', message: expect.stringContaining('its own namespace (default)') } });
+    expect(env.callsOf(elsewhere).router).toHaveLength(0);
   });
 
   it('corrects an unknown member once; a second unknown member fails the run UnknownMember naming it', async () => {

@@ -146,7 +146,8 @@ export class NetworkRunAdvancer implements RunAdvancer {
   private async route(key: ResourceKey, run: Resource, held: HeldRun, state: NetworkRunState, step: number, signal: AbortSignal): Promise<AdvanceOutcome | 'again'> {
     const started = state.started!;
     const uid = run.metadata.uid!;
-    const networkState = this.openState(run, state);
+    // The state now: a read the log refuses is the advance's failure (retried), not the run's.
+    const current = await this.openState(run, state).getAll();
     let decision: RouteDecision;
     try {
       const turns = finishedTurns(state).map((turn) => ({ decision: state.decisions.find((d) => d.step === turn.step)!, output: turn.output!.value }));
@@ -157,7 +158,7 @@ export class NetworkRunAdvancer implements RunAdvancer {
         task: started.message,
         history: started.history,
         turns,
-        state: await networkState.getAll(),
+        state: current,
         structuredOutput: started.router.structuredOutput,
       };
       const user = started.createdBy?.startsWith('user:') ? started.createdBy.slice('user:'.length) : (started.createdBy ?? ROUTER_ACTOR);
@@ -176,9 +177,10 @@ export class NetworkRunAdvancer implements RunAdvancer {
         await this.append(held, [{ type: 'NetworkRunFailed', data: { reason: error.reason, message: error.message, step } }]);
         return 'again';
       }
-      // No llm-proxy answers (one restarting): not the run's fault, the engine tries again later.
-      if (error instanceof LlmCallError && error.status === 503 && error.type === 'unavailable') throw error;
-      const message = error instanceof LlmCallError ? `the router model call failed (${error.type}): ${error.message}` : `the router failed: ${(error as Error).message ?? String(error)}`;
+      // No llm-proxy answers (one restarting), or not the model's answer at all (the log, a bug):
+      // not the run's fault, the engine tries again later.
+      if (!(error instanceof LlmCallError) || (error.status === 503 && error.type === 'unavailable')) throw error;
+      const message = `the router model call failed (${error.type}): ${error.message}`;
       await this.append(held, [{ type: 'NetworkRunFailed', data: { reason: 'RouterFailed', message, step } }]);
       return 'again';
     }

@@ -39,6 +39,11 @@ export async function networkRunStartEvents(run: Resource, deps: { pool: Pool; r
   } catch (error) {
     return [failed('NetworkNotFound', `spec.networkRef: ${(error as Error).message}`)];
   }
+  // A run acts as its creator, and its members' Tools with their writers' rights: running another
+  // namespace's Network would lend that namespace's agents and Tools to anyone who may create a run.
+  if (networkKey.namespace !== namespace) {
+    return [failed('NetworkNotFound', `spec.networkRef names Network ${networkKey.namespace}.${networkKey.name}: a NetworkRun runs a Network of its own namespace (${namespace})`)];
+  }
   const network = await deps.resources.get(networkKey);
   if (!network) return [failed('NetworkNotFound', `Network ${networkKey.namespace}.${networkKey.name} does not exist`)];
   const networkSpec = (network.spec ?? {}) as NetworkSpec;

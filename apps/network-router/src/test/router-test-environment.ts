@@ -1,6 +1,6 @@
 import type { Subscription } from '@nats-io/transport-node';
 import { API_GROUP_VERSION, type Resource, type ResourceKey } from '@kastra/api';
-import { NatsLlmClient, type ChatRequest, type ToolSource } from '@kastra/agent-runtime';
+import { NatsLlmClient, type ChatCompletion, type ChatRequest, type ToolSource } from '@kastra/agent-runtime';
 import { EventNotifier, EventStore, readStream } from '@kastra/event-store';
 import { NetworkStateStore } from '@kastra/network-state';
 import { CoreTestEnvironmentHolder, createCoreTestEnvironment, eventually, type CoreTestEnvironment } from '@kastra/testing';
@@ -20,7 +20,11 @@ export interface LlmCall {
 }
 
 /** What the fake answers: text, tool calls, or an error; optionally after a delay. */
-export type LlmReply = string | { toolCalls: Array<{ name: string; arguments: Record<string, unknown> }> } | { error: { status: number; type: string; message: string } };
+export type LlmReply =
+  | string
+  | { toolCalls: Array<{ name: string; arguments: Record<string, unknown> }> }
+  | { error: { status: number; type: string; message: string } }
+  | { completion: ChatCompletion };
 
 /**
  * One database, NATS prefix, resource store and event relay for a test file; network-routers
@@ -88,6 +92,10 @@ export class RouterTestEnvironment extends CoreTestEnvironmentHolder {
           }
           if (typeof reply === 'object' && 'error' in reply) {
             msg.respond(JSON.stringify({ ok: false, error: reply.error }));
+            return;
+          }
+          if (typeof reply === 'object' && 'completion' in reply) {
+            msg.respond(JSON.stringify({ ok: true, completion: reply.completion }));
             return;
           }
           const message =
