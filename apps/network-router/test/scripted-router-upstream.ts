@@ -27,12 +27,16 @@ export class ScriptedRouterUpstream {
   private readonly open = new Map<string, number>();
   private readonly server: Server;
 
-  private constructor(private readonly memberDelayMs: () => number) {
+  private constructor(
+    private readonly memberDelayMs: () => number,
+    private readonly route: RouteScript,
+  ) {
     this.server = createServer((req, res) => this.handle(req, res));
   }
 
-  static async start(memberDelayMs: () => number): Promise<ScriptedRouterUpstream> {
-    const upstream = new ScriptedRouterUpstream(memberDelayMs);
+  /** `route` answers the routing calls (default: SCRIPTED_ROUTE, then done). */
+  static async start(memberDelayMs: () => number, route: RouteScript = routeDecision): Promise<ScriptedRouterUpstream> {
+    const upstream = new ScriptedRouterUpstream(memberDelayMs, route);
     await new Promise<void>((resolve) => upstream.server.listen(0, '127.0.0.1', resolve));
     return upstream;
   }
@@ -68,7 +72,7 @@ export class ScriptedRouterUpstream {
       this.calls.push({ key, at: Date.now(), kind: router ? 'router' : 'member' });
       this.open.set(key, (this.open.get(key) ?? 0) + 1);
       const messages = body.messages ?? [];
-      const content = router ? routeDecision(messages) : `${/^You are ([a-z-]+)/.exec(String(messages[0]?.content ?? ''))?.[1] ?? 'someone'} did: ${String(messages.at(-1)?.content ?? '')}`;
+      const content = router ? this.route(messages) : `${/^You are ([a-z-]+)/.exec(String(messages[0]?.content ?? ''))?.[1] ?? 'someone'} did: ${String(messages.at(-1)?.content ?? '')}`;
       setTimeout(
         () => {
           this.open.set(key, (this.open.get(key) ?? 1) - 1);
@@ -89,6 +93,9 @@ export class ScriptedRouterUpstream {
     });
   }
 }
+
+/** The router's answer to a routing call's conversation (the assistant's text). */
+export type RouteScript = (messages: Array<{ role: string; content: unknown }>) => string;
 
 /** The next decision: the route's next member after those the conversation already decided, then done. */
 function routeDecision(messages: Array<{ role: string; content: unknown }>): string {
