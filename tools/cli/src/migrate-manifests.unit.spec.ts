@@ -6,7 +6,7 @@ const upgrade = (text: string, options = {}, catalog = new LlmCatalog()): FileUp
 const docs = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
 const rules = (result: FileUpgrade) => result.documents.flatMap((d) => d.changes.map((c) => `${c.rule} ${c.field}`));
 
-const seedAgent = `# The seed's agent, as it was written
+const v1alpha1Agent = `# An agent as v1alpha1 manifests were written
 apiVersion: mastra.ai/v1alpha1   # old version
 kind: Agent
 metadata:
@@ -24,14 +24,14 @@ spec:
 
 describe('kastra migrate manifests: the upgrade rules', () => {
   it('apiVersion mastra.ai/v1alpha1 becomes mastra.ai/v1, comments and layout kept byte for byte', () => {
-    const result = upgrade(seedAgent);
-    expect(result.after).toBe(seedAgent.replace('mastra.ai/v1alpha1   # old', 'mastra.ai/v1   # old'));
+    const result = upgrade(v1alpha1Agent);
+    expect(result.after).toBe(v1alpha1Agent.replace('mastra.ai/v1alpha1   # old', 'mastra.ai/v1   # old'));
     expect(rules(result)).toEqual(['api-version apiVersion']);
     expect(result.documents[0].causes).toEqual([]);
   });
 
   it("an Agent's tools keep refName (the current key); ref there is renamed refName", () => {
-    const text = seedAgent.replace('refName: cooking', 'ref: cooking');
+    const text = v1alpha1Agent.replace('refName: cooking', 'ref: cooking');
     expect(validateResource(docs(text)[0]).map((c) => c.field)).toContain('spec.tools[0].ref');
     const result = upgrade(text);
     expect(result.after).toContain('      refName: cooking.recipe-finder\n');
@@ -66,7 +66,7 @@ spec:
   });
 
   it('an inline model written {provider, model} becomes {provider, name}', () => {
-    const text = seedAgent.replace('name: gpt-4-turbo', 'model: gpt-4-turbo');
+    const text = v1alpha1Agent.replace('name: gpt-4-turbo', 'model: gpt-4-turbo');
     const result = upgrade(text);
     expect(result.after).toContain('    provider: openai   # inline\n    name: gpt-4-turbo\n');
     expect(rules(result)).toContain('inline-model-key spec.model.model');
@@ -74,13 +74,13 @@ spec:
   });
 
   it('an inline model {provider, name} is current: kept, with a note, unless --extract-llms', () => {
-    const kept = upgrade(seedAgent);
+    const kept = upgrade(v1alpha1Agent);
     expect(kept.after).toContain('    provider: openai   # inline\n');
     expect(kept.documents[0].notes).toEqual([expect.stringContaining('inline model openai/gpt-4-turbo is current and kept')]);
   });
 
   it('--extract-llms: an inline model becomes an LLM in the same namespace (appended) and a ref', () => {
-    const result = upgrade(seedAgent, { extractLlms: true });
+    const result = upgrade(v1alpha1Agent, { extractLlms: true });
     const [agent, llm] = docs(result.after);
     expect(agent.spec.model).toEqual({ ref: 'openai-gpt-4-turbo' });
     expect(result.after).toContain('  model:\n    ref: openai-gpt-4-turbo\n  tools:\n');
@@ -90,7 +90,7 @@ spec:
   });
 
   it('--extract-llms on an inline model written {provider, model}: the whole selector becomes the ref', () => {
-    const result = upgrade(seedAgent.replace('name: gpt-4-turbo', 'model: gpt-4-turbo'), { extractLlms: true });
+    const result = upgrade(v1alpha1Agent.replace('name: gpt-4-turbo', 'model: gpt-4-turbo'), { extractLlms: true });
     expect(result.after).toContain('  model:\n    ref: openai-gpt-4-turbo\n  tools:\n');
     expect(rules(result)).toEqual(['api-version apiVersion', 'inline-model-key spec.model.model', 'extract-llm spec.model']);
     expect(result.documents.map((d) => d.causes)).toEqual([[], []]);
