@@ -26,3 +26,4 @@ export { roleKind, clusterRoleKind, roleBindingKind, clusterRoleBindingKind, RBA
 export { workflowRunKind, WORKFLOW_RUN_PHASES, type WorkflowRunPhase } from './kinds/workflow-run-kind';
 export { networkRunKind, NETWORK_RUN_PHASES, THREAD_ID_PATTERN, type NetworkRunPhase } from './kinds/network-run-kind';
 export * from './nesting-depth';
+export { pluginKind, pluginPrincipal, PLUGIN_PRINCIPAL_PREFIX } from './kinds/plugin-kind';

@@ -11,6 +11,7 @@ import { toolKind } from './kinds/tool-kind';
 import { workflowKind } from './kinds/workflow-kind';
 import { workflowRunKind } from './kinds/workflow-run-kind';
 import { networkRunKind } from './kinds/network-run-kind';
+import { pluginKind } from './kinds/plugin-kind';
 import { DEFAULT_NAMESPACE, type Resource, type ResourceKey } from './resource';
 
 /** The built-in kinds: Kastra's own (mastra.ai/v1) and Kubernetes RBAC (rbac.authorization.k8s.io/v1). */
@@ -24,6 +25,7 @@ export const BUILTIN_KINDS: readonly BuiltinKind[] = [
   secretKind,
   workflowRunKind,
   networkRunKind,
+  pluginKind,
   ...RBAC_KINDS,
 ];
 

@@ -6,7 +6,7 @@ import { evaluateJsonPath } from './json-path';
 describe('the kind registry', () => {
   it('serves the built-in kinds under their REST plurals', () => {
     expect(KINDS.map((kind) => kind.plural)).toEqual([
-      'llms', 'tools', 'agents', 'workflows', 'networks', 'systems', 'secrets', 'workflowruns', 'networkruns',
+      'llms', 'tools', 'agents', 'workflows', 'networks', 'systems', 'secrets', 'workflowruns', 'networkruns', 'plugins',
       'roles', 'clusterroles', 'rolebindings', 'clusterrolebindings',
     ]);
     expect(findKindByPlural('workflows')?.kind).toBe('Workflow');

@@ -613,6 +613,53 @@ export interface NetworkRunResource {
   status?: ResourceStatus;
 }
 
+/** How to run the controller and what it owns. */
+export interface PluginSpec {
+  /** What the plugin adds. */
+  description?: string;
+  /** The controller process: a Node module or a container image (exactly one). */
+  controller: {
+    /** A Node module run with node, relative to the directory of the Plugin manifest, e.g. ./controller.js. */
+    module?: string;
+    /** A container image running the controller, e.g. ghcr.io/acme/datasource-controller:1.2. */
+    image?: string;
+    /** Arguments of the process. */
+    args?: string[];
+    /** Environment variables of the process. */
+    env?: Array<{
+      /** Variable name. */
+      name: string;
+      /** Its value (not for credentials: they belong in Secrets). */
+      value: string;
+    }>;
+  };
+  /** The kinds the plugin reconciles. */
+  owns: Array<{
+    /** API group of the kind, e.g. mastra.ai or example.com. */
+    apiGroup: string;
+    /** Kind name, e.g. DataSource. */
+    kind: string;
+    /** REST plural, e.g. datasources. */
+    plural: string;
+  }>;
+  /** CustomResourceDefinition manifests the plugin ships, relative to the directory of the Plugin manifest; applied before it starts. */
+  crds?: string[];
+}
+
+/** An external controller: the process that reconciles some kinds, the kinds it owns and the CRDs it ships. */
+export interface PluginResource {
+  /** Always mastra.ai/v1. */
+  apiVersion: "mastra.ai/v1";
+  /** Always Plugin. */
+  kind: "Plugin";
+  /** Standard object metadata. */
+  metadata: ObjectMeta;
+  /** How to run the controller and what it owns. */
+  spec: PluginSpec;
+  /** Observed state, written by the controller. */
+  status?: ResourceStatus;
+}
+
 /** A namespaced set of permissions; granted by RoleBindings in its namespace. */
 export interface RoleResource {
   /** Always rbac.authorization.k8s.io/v1. */
@@ -734,6 +781,7 @@ export type KnownResource =
   | SecretResource
   | WorkflowRunResource
   | NetworkRunResource
+  | PluginResource
   | RoleResource
   | ClusterRoleResource
   | RoleBindingResource
@@ -750,6 +798,7 @@ export interface ResourceTypes {
   Secret: SecretResource;
   WorkflowRun: WorkflowRunResource;
   NetworkRun: NetworkRunResource;
+  Plugin: PluginResource;
   Role: RoleResource;
   ClusterRole: ClusterRoleResource;
   RoleBinding: RoleBindingResource;
