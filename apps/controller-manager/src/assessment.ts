@@ -1,5 +1,8 @@
 import { derivePhase, setCondition, type Resource, type ResourceStatus } from '@kastra/api';
 
+/** Status writes are skipped when nothing changed; the comparison is the controller runtime's. */
+export { sameJson } from '@kastra/controller-runtime';
+
 /** Something that keeps a resource from being Ready, said so a person can fix it. */
 export interface Problem {
   /** CamelCase reason of the Ready=False condition, e.g. `ReferenceNotFound`, `APIKeyMissing`. */
@@ -66,16 +69,4 @@ export function recheckDelay(assessment: Assessment): number | undefined {
 
 function joinMessages(problems: Problem[]): string {
   return problems.map((problem) => problem.message).join('; ');
-}
-
-/** Deep equality of JSON values (key order ignored), to skip writes that change nothing. */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => sameJson(item, b[i]));
-  const aEntries = Object.entries(a).filter(([, value]) => value !== undefined);
-  const bRecord = b as Record<string, unknown>;
-  const bCount = Object.values(bRecord).filter((value) => value !== undefined).length;
-  return aEntries.length === bCount && aEntries.every(([key, value]) => sameJson(value, bRecord[key]));
 }

@@ -1,4 +1,5 @@
 import { formatKey, keyOf, KINDS } from '@kastra/api';
+import { parseQueueKey, ReconcileLoop, WorkQueue, type LoopOutcome } from '@kastra/controller-runtime';
 import { SessionAdvisoryLocks, type RecordedEvent } from '@kastra/event-store';
 import { DurableConsumer, natsNames } from '@kastra/messaging';
 import { lastWriterPermissions, RbacAuthorizer, RbacPolicyCache, type ResourcePermissions } from '@kastra/rbac';
@@ -8,9 +9,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import type { KindReconciler } from './kind-reconciler';
 import { reconcileDuration, reconcileTotal, workqueueDepth } from './reconcile-metrics';
-import { ReconcileLoop, type LoopOutcome } from './reconcile-loop';
 import { rbacChangeRequests } from './rbac-change-requests';
-import { parseQueueKey, reconcileRequestsFor } from './reconcile-requests';
+import { reconcileRequestsFor } from './reconcile-requests';
 import { ResourceReconciler } from './resource-reconciler';
 import { AgentReconciler } from './reconcilers/agent-reconciler';
 import { LlmReconciler } from './reconcilers/llm-reconciler';
@@ -18,7 +18,6 @@ import { NetworkReconciler } from './reconcilers/network-reconciler';
 import { SystemReconciler } from './reconcilers/system-reconciler';
 import { ToolReconciler } from './reconcilers/tool-reconciler';
 import { WorkflowReconciler } from './reconcilers/workflow-reconciler';
-import { WorkQueue } from './work-queue';
 
 /** The durable consumer every replica shares, so each event is mapped to requests once. */
 export const CONTROLLER_DURABLE_NAME = 'controller-manager';

@@ -21,9 +21,3 @@ export async function reconcileRequestsFor(event: RecordedEvent, store: Resource
   if (event.type === 'ResourceDeleted' && object?.metadata.uid) requests.push(...(await store.ownedBy(object.metadata.uid)));
   return requests;
 }
-
-/** Work queue keys are `Kind/namespace/name` (formatKey); none of the parts can hold a '/'. */
-export function parseQueueKey(queueKey: string): ResourceKey {
-  const [kind, namespace, name] = queueKey.split('/');
-  return { kind, namespace, name };
-}

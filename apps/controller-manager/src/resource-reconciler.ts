@@ -3,7 +3,7 @@ import type { ResourceStore, WriteContext } from '@kastra/resource-store';
 import type { Logger } from '@kastra/telemetry';
 import { recheckDelay, sameJson, statusFor } from './assessment';
 import type { KindReconciler } from './kind-reconciler';
-import type { LoopOutcome } from './reconcile-loop';
+import type { LoopOutcome } from '@kastra/controller-runtime';
 
 /** The finalizer Kastra itself may put on objects; removed once the controller has cleaned up. */
 export const CLEANUP_FINALIZER = 'mastra.ai/cleanup';

@@ -1,4 +1,4 @@
-import type { Logger } from '@kastra/telemetry';
+import type { ControllerLogger } from './controller-logger';
 import type { WorkQueue } from './work-queue';
 
 /** What one reconcile asks of the queue. Throwing instead means: retry with backoff. */
@@ -19,7 +19,7 @@ export interface ReconcileLoopOptions {
   process: (key: string) => Promise<LoopOutcome>;
   /** Keys processed at the same time (never the same key twice). @default 4 */
   concurrency?: number;
-  logger?: Logger;
+  logger?: ControllerLogger;
 }
 
 /** The workers of a controller: each takes a key from the queue, processes it, reports back. */
