@@ -6,3 +6,4 @@ export * from './warning-logger';
 export * from './development-secrets';
 export * from './development-certificate';
 export * from './auth.module';
+export * from './plugin-token';

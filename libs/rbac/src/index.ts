@@ -9,3 +9,4 @@ export * from './rbac-policy-cache';
 export * from './cluster-admin';
 export * from './start-rbac-authorizer';
 export * from './resource-permissions';
+export * from './plugin-policy';
