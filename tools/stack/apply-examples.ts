@@ -1,6 +1,9 @@
 import type { ExampleManifest } from './example-manifests';
-import type { GatewayClient, ServedKind } from './gateway-client';
+import { servedKindOf, type GatewayClient, type ServedKind } from './gateway-client';
 import { type ExampleOutcome, readinessOf } from './resource-readiness';
+
+/** How often an unknown kind is looked up again after CRDs were applied (250 ms apart). */
+const CRD_WAIT_ATTEMPTS = 20;
 
 export interface ApplyResult {
   outcomes: ExampleOutcome[];
@@ -15,12 +18,19 @@ export async function applyExamples(client: GatewayClient, manifests: ExampleMan
   let kinds = await client.discover();
   const outcomes: ExampleOutcome[] = [];
   let rediscovered = false;
+  const hasCrds = manifests.some((m) => m.kind === 'CustomResourceDefinition');
   for (const manifest of manifests) {
     if (!rediscovered && manifest.kind !== 'CustomResourceDefinition') {
-      if (manifests.some((m) => m.kind === 'CustomResourceDefinition')) kinds = await client.discover();
+      if (hasCrds) kinds = await client.discover();
       rediscovered = true;
     }
-    const kind = kinds.get(manifest.kind);
+    let kind = servedKindOf(kinds, manifest);
+    // A CRD just applied is served once Established (within a second or so): look again a few times.
+    for (let attempt = 0; !kind && rediscovered && hasCrds && attempt < CRD_WAIT_ATTEMPTS; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      kinds = await client.discover();
+      kind = servedKindOf(kinds, manifest);
+    }
     if (!kind) {
       outcomes.push({ manifest, state: 'ApplyFailed', reason: 'UnknownKind', message: `the gateway does not serve kind ${manifest.kind}` });
       continue;
@@ -48,7 +58,7 @@ export async function waitForExamples(
     const pending = outcomes.filter((o) => o.state === 'NotReady');
     await Promise.all(
       pending.map(async (outcome) => {
-        const kind = applied.kinds.get(outcome.manifest.kind);
+        const kind = servedKindOf(applied.kinds, outcome.manifest);
         if (!kind) return;
         try {
           const { state, condition } = readinessOf(await client.get(outcome.manifest, kind));

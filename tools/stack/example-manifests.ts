@@ -7,6 +7,8 @@ import { DEFAULT_NAMESPACE } from '@kastra/api';
 export interface ExampleManifest {
   /** Path relative to the repository root, for messages. */
   file: string;
+  /** As written; where it is served decides the path it is applied to. */
+  apiVersion?: string;
   kind: string;
   name: string;
   namespace: string;
@@ -24,6 +26,8 @@ export class ManifestError extends Error {
 }
 
 const PROVIDERS_DIR = 'providers';
+/** A plugin's sample objects (examples/plugins/<name>/samples/) depend on the environment like providers: applied, not waited for. */
+const SAMPLES_DIR = 'samples';
 
 /**
  * Every document of every `.yaml`/`.yml` under `examplesDir`, CustomResourceDefinitions and
@@ -34,16 +38,18 @@ export function loadExampleManifests(examplesDir: string, root = path.dirname(ex
   const manifests: ExampleManifest[] = [];
   for (const file of yamlFiles(examplesDir)) {
     const relative = path.relative(root, file);
-    const waitForReady = !path.relative(examplesDir, file).split(path.sep).includes(PROVIDERS_DIR);
+    const parts = path.relative(examplesDir, file).split(path.sep);
+    const waitForReady = !parts.includes(PROVIDERS_DIR) && !(parts[0] === 'plugins' && parts.includes(SAMPLES_DIR));
     for (const document of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
       if (document.errors.length > 0) throw new ManifestError(relative, document.errors[0].message);
-      const object = document.toJS() as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null;
+      const object = document.toJS() as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null;
       if (object === null || object === undefined) continue; // an empty document (trailing ---)
       if (typeof object.kind !== 'string' || typeof object.metadata?.name !== 'string') {
         throw new ManifestError(relative, 'every document needs kind and metadata.name');
       }
       manifests.push({
         file: relative,
+        ...(typeof object.apiVersion === 'string' ? { apiVersion: object.apiVersion } : {}),
         kind: object.kind,
         name: object.metadata.name,
         namespace: typeof object.metadata.namespace === 'string' ? object.metadata.namespace : DEFAULT_NAMESPACE,

@@ -1,10 +1,16 @@
-import { API_GROUP_VERSION, type Resource } from '@kastra/api';
+import { API_GROUP_VERSION, DEFAULT_NAMESPACE, type Resource } from '@kastra/api';
 import type { ExampleManifest } from './example-manifests';
 
 /** A served kind as discovery lists it. */
 export interface ServedKind {
   plural: string;
   namespaced: boolean;
+  /** `group/version` the kind is served under. @default mastra.ai/v1 */
+  groupVersion?: string;
+}
+
+interface ApiGroupList {
+  groups?: { name: string; preferredVersion?: { groupVersion: string }; versions?: { groupVersion: string }[] }[];
 }
 
 interface ApiResourceList {
@@ -36,15 +42,39 @@ export class GatewayClient {
     }
   }
 
-  /** Kinds served under mastra.ai/v1, by kind name (subresources left out). */
+  /**
+   * Kinds served in every group (custom kinds of CRDs included), subresources left out: by
+   * `apiVersion|kind` (servedKindOf), and by kind name alone (mastra.ai/v1 first, then
+   * discovery's order).
+   */
   async discover(): Promise<Map<string, ServedKind>> {
-    const list = (await this.request('GET', `/apis/${API_GROUP_VERSION}`)) as ApiResourceList;
+    const groups = (await this.request('GET', '/apis')) as ApiGroupList;
+    const groupVersions = new Set<string>([API_GROUP_VERSION]);
+    for (const group of groups.groups ?? []) {
+      for (const version of group.versions ?? (group.preferredVersion ? [group.preferredVersion] : [])) groupVersions.add(version.groupVersion);
+    }
     const kinds = new Map<string, ServedKind>();
-    for (const resource of list.resources ?? []) {
-      if (resource.name.includes('/')) continue;
-      kinds.set(resource.kind, { plural: resource.name, namespaced: resource.namespaced !== false });
+    for (const groupVersion of groupVersions) {
+      const list = (await this.request('GET', `/apis/${groupVersion}`)) as ApiResourceList;
+      for (const resource of list.resources ?? []) {
+        if (resource.name.includes('/')) continue;
+        const served = { plural: resource.name, namespaced: resource.namespaced !== false, groupVersion };
+        kinds.set(`${groupVersion}|${resource.kind}`, served);
+        if (!kinds.has(resource.kind)) kinds.set(resource.kind, served);
+      }
     }
     return kinds;
+  }
+
+  /** Server-side apply of an object built in code (JSON is YAML). */
+  async applyObject(object: { kind: string; metadata: { name: string; namespace?: string } }, kind: ServedKind): Promise<Resource> {
+    const target = { name: object.metadata.name, namespace: object.metadata.namespace ?? DEFAULT_NAMESPACE };
+    return (await this.request('PATCH', `${this.objectPath(target, kind)}?fieldManager=kastra&force=true`, JSON.stringify(object), 'application/apply-patch+yaml')) as Resource;
+  }
+
+  /** Merge-patches the status subresource of an object. */
+  async patchStatus(target: { name: string; namespace: string }, kind: ServedKind, status: Record<string, unknown>): Promise<Resource> {
+    return (await this.request('PATCH', `${this.objectPath(target, kind)}/status`, JSON.stringify({ status }), 'application/merge-patch+json')) as Resource;
   }
 
   /** Server-side apply of one document (creates or updates; our field manager wins conflicts). */
@@ -57,9 +87,9 @@ export class GatewayClient {
     return (await this.request('GET', this.objectPath(manifest, kind))) as Resource;
   }
 
-  private objectPath(manifest: ExampleManifest, kind: ServedKind): string {
+  private objectPath(manifest: Pick<ExampleManifest, 'name' | 'namespace'>, kind: ServedKind): string {
     const scope = kind.namespaced ? `/namespaces/${encodeURIComponent(manifest.namespace)}` : '';
-    return `/apis/${API_GROUP_VERSION}${scope}/${kind.plural}/${encodeURIComponent(manifest.name)}`;
+    return `/apis/${kind.groupVersion ?? API_GROUP_VERSION}${scope}/${kind.plural}/${encodeURIComponent(manifest.name)}`;
   }
 
   private async request(method: string, path: string, body?: string, contentType?: string): Promise<unknown> {
@@ -87,4 +117,9 @@ export class GatewayClient {
     }
     return parsed;
   }
+}
+
+/** Where a manifest of `apiVersion` and `kind` is served: under its own apiVersion if served there, else wherever the kind is. */
+export function servedKindOf(kinds: Map<string, ServedKind>, manifest: { apiVersion?: string; kind: string }): ServedKind | undefined {
+  return (manifest.apiVersion ? kinds.get(`${manifest.apiVersion}|${manifest.kind}`) : undefined) ?? kinds.get(manifest.kind);
 }

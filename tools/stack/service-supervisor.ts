@@ -52,10 +52,13 @@ export class ServiceSupervisor extends EventEmitter<{ event: [SupervisorEvent] }
   private readonly slots: Slot[];
   private readonly stopTimeoutMs: number;
   private stopping = false;
+  private started = false;
+  private readonly restartOptions?: RestartPolicyOptions;
 
   constructor(services: SupervisedService[], options: SupervisorOptions = {}) {
     super();
     this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+    this.restartOptions = options.restart;
     this.slots = services.map((service) => ({
       service,
       policy: new RestartPolicy(options.restart),
@@ -65,7 +68,16 @@ export class ServiceSupervisor extends EventEmitter<{ event: [SupervisorEvent] }
 
   start(): void {
     this.stopping = false;
+    this.started = true;
     for (const slot of this.slots) this.launch(slot);
+  }
+
+  /** Supervises one more child (a plugin known only once the gateway answers); started now if the others are. */
+  add(service: SupervisedService): void {
+    if (this.slots.some((slot) => slot.service.name === service.name)) throw new Error(`already supervised: ${service.name}`);
+    const slot: Slot = { service, policy: new RestartPolicy(this.restartOptions), status: { name: service.name, state: 'stopped', restarts: 0 } };
+    this.slots.push(slot);
+    if (this.started && !this.stopping) this.launch(slot);
   }
 
   statuses(): ServiceStatus[] {

@@ -103,4 +103,20 @@ describe('ServiceSupervisor', () => {
     const failed = events.find((e) => e.type === 'failed');
     expect(failed?.type === 'failed' && (failed.error as NodeJS.ErrnoException).code).toBe('ENOENT');
   });
+
+  it('supervises a child added after start (a plugin) like the others, and refuses a name twice', async () => {
+    // Given a running supervisor
+    supervisor = new ServiceSupervisor([fake('service', 'setInterval(() => {}, 1000)')], { restart: { initialDelayMs: 20, maxDelayMs: 40 } });
+    const events = record(supervisor);
+    supervisor.start();
+    // When a crashing plugin is added
+    supervisor.add(fake('plugin-x', 'console.log("plugin up"); process.exit(2)'));
+    // Then it is started at once, restarted with backoff, and its output lands in its log
+    await eventually(async () => events.filter((e) => e.type === 'started' && e.name === 'plugin-x').length >= 2, 5000, 20);
+    expect(fs.readFileSync(path.join(dir, 'logs', 'plugin-x.log'), 'utf8')).toContain('plugin up');
+    expect(() => supervisor!.add(fake('plugin-x', ''))).toThrow(/already supervised/);
+    // And stop() stops it too
+    await supervisor.stop();
+    expect(supervisor.statuses().map((s) => s.state)).toEqual(['stopped', 'stopped']);
+  });
 });

@@ -3,12 +3,12 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Pool } from 'pg';
-import { JwtAuthority, loadDevelopmentSecrets } from '@kastra/auth';
+import { issuePluginToken, JwtAuthority, loadDevelopmentSecrets } from '@kastra/auth';
 import { type KastraConfig, loadConfig, SERVICE_NODE_FLAGS, SERVICE_PORTS, type ServiceName } from '@kastra/config';
 import { ensureDatabase, migrate } from '@kastra/event-store';
 import { applyExamples, waitForExamples } from './apply-examples';
 import { loadExampleManifests } from './example-manifests';
-import { GatewayClient } from './gateway-client';
+import { GatewayClient, type ServedKind } from './gateway-client';
 import {
   checkNats,
   checkPostgres,
@@ -26,6 +26,7 @@ import { runExampleNetworkAfterStart } from './run-example-network';
 import { runExampleWorkflowAfterStart } from './run-example-workflow';
 import { type SupervisorEvent, ServiceSupervisor } from './service-supervisor';
 import { repositoryRoot, serviceMain, STACK_SERVICES } from './stack-services';
+import { pluginBuilt, pluginProcess, pluginRbac, stackPluginsOf, type StackPlugin } from './stack-plugins';
 import { DEFAULT_HTTPS_PORT, listenedPorts, type StackPorts, stackPortsFromEnv } from './stack-ports';
 
 /** How long the gateway may take to answer /readyz. */
@@ -54,6 +55,7 @@ class Stack {
   private supervisor?: ServiceSupervisor;
   private stopping?: Promise<void>;
   private ports!: StackPorts;
+  private authority?: JwtAuthority;
 
   async start(): Promise<ExampleOutcome[]> {
     this.ports = this.readPorts();
@@ -206,7 +208,8 @@ class Stack {
 
   private async waitForGateway(): Promise<GatewayClient> {
     const { jwtSecret } = loadDevelopmentSecrets(this.config.homeDir);
-    const token = new JwtAuthority(jwtSecret).issue({ sub: 'kastra-stack', role: 'admin' }, '1h');
+    this.authority = new JwtAuthority(jwtSecret);
+    const token = this.authority.issue({ sub: 'kastra-stack', role: 'admin' }, '1h');
     const client = new GatewayClient(this.gatewayUrl, token);
     const deadline = Date.now() + GATEWAY_READY_TIMEOUT_MS;
     while (!(await client.isReady())) {
@@ -227,9 +230,51 @@ class Stack {
     }
     say(`examples   applying ${manifests.length} resources from examples/`);
     const applied = await applyExamples(client, manifests);
+    await this.startPlugins(client, stackPluginsOf(manifests, this.root), applied.kinds);
     const outcomes = await waitForExamples(client, applied, EXAMPLES_READY_TIMEOUT_MS);
     console.log(`\n${formatSummaryTable(outcomes)}\n`);
     return outcomes;
+  }
+
+  /**
+   * Runs each Plugin of the examples under the services' supervisor (restart with backoff, log in
+   * logs/plugin-<name>.log) with a token of its own, after applying the ClusterRole and binding
+   * that give that identity its kinds; the Plugin's Ready condition follows its process.
+   */
+  private async startPlugins(client: GatewayClient, plugins: StackPlugin[], kinds: Map<string, ServedKind>): Promise<void> {
+    const supervisor = this.supervisor;
+    if (plugins.length === 0 || !supervisor || !this.authority) return;
+    const pluginKind = kinds.get('Plugin');
+    // Plugins outlive the 1 h token of the examples: their status is written with a token of their lifetime.
+    const statusClient = new GatewayClient(this.gatewayUrl, this.authority.issue({ sub: 'kastra-stack', role: 'admin' }, '30d'));
+    supervisor.on('event', (event) => {
+      if (!pluginKind) return;
+      const plugin = plugins.find((p) => `plugin/${p.name}` === event.name);
+      if (!plugin) return;
+      const ready = event.type === 'started';
+      const message =
+        event.type === 'started' ? `controller running (pid ${event.pid})` : event.type === 'failed' ? `controller could not start: ${event.error.message}` : 'controller exited; restarting with backoff';
+      const status = {
+        phase: ready ? 'Ready' : 'NotReady',
+        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', reason: ready ? 'Running' : 'NotRunning', message, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }],
+      };
+      statusClient.patchStatus({ name: plugin.name, namespace: '' }, pluginKind, status).catch((error: Error) => say(`plugins    ${plugin.name}: status not written: ${error.message}`));
+    });
+    for (const plugin of plugins) {
+      try {
+        for (const object of pluginRbac(plugin)) {
+          const kind = kinds.get(object.kind);
+          if (!kind) throw new Error(`the gateway does not serve kind ${object.kind}`);
+          await client.applyObject(object, kind);
+        }
+        const service = pluginProcess(plugin, { root: this.root, logDir: this.logDir, gatewayUrl: this.gatewayUrl, token: issuePluginToken(this.authority, plugin.name) });
+        if (!pluginBuilt(service)) throw new Error(`not built: ${path.relative(this.root, service.args[1])} (run npm run build)`);
+        supervisor.add(service);
+        say(`plugins    ${plugin.name}: running as system:plugin:${plugin.name}, log in ${displayPath(service.logFile)}`);
+      } catch (error) {
+        say(`plugins    ${plugin.name} not started: ${(error as Error).message}`);
+      }
+    }
   }
 
   private printAccess(): void {
