@@ -10,6 +10,7 @@ import { AgentsModule } from './agents/agents.module';
 import { BearerAuthGuard } from './auth/bearer-auth.guard';
 import { RbacModule } from './auth/rbac.module';
 import { SelfReviewsController } from './auth/self-reviews.controller';
+import { CustomResourceDefinitions } from './custom-resources/custom-resource-definitions';
 import { CoreV1Controller } from './discovery/core-v1.controller';
 import { DiscoveryController } from './discovery/discovery.controller';
 import { GATEWAY_LOGGER } from './gateway-logger';
@@ -28,8 +29,9 @@ import { RunsModule } from './runs/runs.module';
   providers: [
     { provide: APP_GUARD, useClass: BearerAuthGuard },
     { provide: GATEWAY_LOGGER, useFactory: () => createLogger('api-gateway') },
+    CustomResourceDefinitions,
   ],
-  exports: [GATEWAY_LOGGER],
+  exports: [GATEWAY_LOGGER, CustomResourceDefinitions],
 })
 export class RestApiModule {}
 

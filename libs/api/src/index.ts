@@ -27,3 +27,7 @@ export { workflowRunKind, WORKFLOW_RUN_PHASES, type WorkflowRunPhase } from './k
 export { networkRunKind, NETWORK_RUN_PHASES, THREAD_ID_PATTERN, type NetworkRunPhase } from './kinds/network-run-kind';
 export * from './nesting-depth';
 export { pluginKind, pluginPrincipal, PLUGIN_PRINCIPAL_PREFIX } from './kinds/plugin-kind';
+export { crdKind, crdAlphaKind } from './custom-resources/crd-kind';
+export * from './custom-resources/crd-shapes';
+export { setCustomResourceDefinitions, findCustomKind, servedCustomKinds, crdConditions, withCustomDefaults, type CustomKind } from './custom-resources/custom-kinds';
+export { toValidationSchema, customObjectSchema } from './custom-resources/structural-schema';

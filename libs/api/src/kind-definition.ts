@@ -14,6 +14,13 @@ export interface PrinterColumn {
   priority?: number;
 }
 
+/** Between the shape a URL serves and the shape the store keeps. */
+export interface KindConversion {
+  toServed(stored: Resource): Resource;
+  /** Throws InvalidError (422) when the served shape cannot be converted. */
+  toStored(served: Resource): Resource;
+}
+
 /** A reference from one resource's spec to another resource. */
 export interface ResourceReference {
   kind: string;
@@ -52,8 +59,15 @@ export interface KindDefinition {
   subresources?: SubresourceDefinition[];
   /** Top-level fields holding the desired state of kinds without `spec` (Secret, RBAC kinds). @default ['spec'] */
   bodyFields?: string[];
-  /** Names are DNS labels, or (RBAC kinds, as in Kubernetes) any path segment such as `system:masters`. @default 'dns-label' */
-  nameRule?: 'dns-label' | 'path-segment';
+  /** Names are DNS labels, DNS subdomains (custom kinds) or (RBAC kinds, as in Kubernetes) any path segment such as `system:masters`. @default 'dns-label' */
+  nameRule?: 'dns-label' | 'dns-subdomain' | 'path-segment';
+  /**
+   * Objects served in another shape than they are stored in: a CRD read or written as
+   * `mastra.ai/v1alpha1`, a custom kind's other served versions. The store only sees stored shapes.
+   */
+  conversion?: KindConversion;
+  /** Set on kinds a CustomResourceDefinition added: the CRD's name. */
+  definedBy?: string;
   /** Categories for `kubectl get <category>`. @default [] */
   categories?: string[];
   /** Schema of the whole object (apiVersion, kind, metadata, spec, status...). */

@@ -12,10 +12,16 @@ import { workflowKind } from './kinds/workflow-kind';
 import { workflowRunKind } from './kinds/workflow-run-kind';
 import { networkRunKind } from './kinds/network-run-kind';
 import { pluginKind } from './kinds/plugin-kind';
+import { crdAlphaKind, crdKind } from './custom-resources/crd-kind';
 import { DEFAULT_NAMESPACE, type Resource, type ResourceKey } from './resource';
 
-/** The built-in kinds: Kastra's own (mastra.ai/v1) and Kubernetes RBAC (rbac.authorization.k8s.io/v1). */
+/**
+ * The built-in kinds: Kastra's own (mastra.ai/v1), CustomResourceDefinition
+ * (apiextensions.k8s.io/v1, first so kubectl prefers it for `crd`) and Kubernetes RBAC
+ * (rbac.authorization.k8s.io/v1).
+ */
 export const BUILTIN_KINDS: readonly BuiltinKind[] = [
+  crdKind,
   llmKind,
   toolKind,
   agentKind,
@@ -32,9 +38,12 @@ export const BUILTIN_KINDS: readonly BuiltinKind[] = [
 /**
  * Every kind served, of every group. The single source of group, version, plural and scope:
  * routes, discovery, OpenAPI and authorization read them from here. Kind names are unique across
- * groups (the store keys objects by kind name).
+ * groups (the store keys objects by kind name), except a kind served under several versions (a
+ * CRD as apiextensions.k8s.io/v1 and mastra.ai/v1alpha1; a custom kind's versions): the stored
+ * version comes first. Kinds of CustomResourceDefinitions are added and removed at run time
+ * (setCustomResourceDefinitions), in place: never keep a copy.
  */
-export const KINDS: KindDefinition[] = [...BUILTIN_KINDS];
+export const KINDS: KindDefinition[] = [...BUILTIN_KINDS, crdAlphaKind];
 
 /** One group and the version it serves, as discovery lists them. */
 export interface ServedGroupVersion {

@@ -6,8 +6,8 @@ import { evaluateJsonPath } from './json-path';
 describe('the kind registry', () => {
   it('serves the built-in kinds under their REST plurals', () => {
     expect(KINDS.map((kind) => kind.plural)).toEqual([
-      'llms', 'tools', 'agents', 'workflows', 'networks', 'systems', 'secrets', 'workflowruns', 'networkruns', 'plugins',
-      'roles', 'clusterroles', 'rolebindings', 'clusterrolebindings',
+      'customresourcedefinitions', 'llms', 'tools', 'agents', 'workflows', 'networks', 'systems', 'secrets', 'workflowruns', 'networkruns', 'plugins',
+      'roles', 'clusterroles', 'rolebindings', 'clusterrolebindings', 'customresourcedefinitions',
     ]);
     expect(findKindByPlural('workflows')?.kind).toBe('Workflow');
     expect(findKindByPlural('Workflows')).toBeUndefined();
@@ -22,7 +22,10 @@ describe('the kind registry', () => {
   });
 
   it('serves each kind under its own group and version, with its scope', () => {
-    expect(servedGroupVersions().map((gv) => gv.groupVersion)).toEqual(['mastra.ai/v1', 'rbac.authorization.k8s.io/v1']);
+    expect(servedGroupVersions().map((gv) => gv.groupVersion)).toEqual(['apiextensions.k8s.io/v1', 'mastra.ai/v1', 'rbac.authorization.k8s.io/v1', 'mastra.ai/v1alpha1']);
+    expect(findKindByResource('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')).toMatchObject({ kind: 'CustomResourceDefinition', namespaced: false });
+    expect(findKindByResource('mastra.ai', 'v1alpha1', 'customresourcedefinitions')?.conversion).toBeDefined();
+    expect(findKindByName('crd')?.group).toBe('apiextensions.k8s.io');
     expect(findKindByResource('rbac.authorization.k8s.io', 'v1', 'clusterroles')).toMatchObject({ kind: 'ClusterRole', namespaced: false });
     expect(findKindByResource('mastra.ai', 'v1', 'clusterroles')).toBeUndefined();
     expect(findKindByResource('rbac.authorization.k8s.io', 'v1', 'llms')).toBeUndefined();
@@ -39,9 +42,10 @@ describe('the kind registry', () => {
     expect(findKindByName('pods')).toBeUndefined();
   });
 
-  it('has unique names across kinds', () => {
-    const names = KINDS.flatMap((kind) => [kind.kind.toLowerCase(), kind.plural, kind.singular, ...kind.shortNames]);
-    const perKind = KINDS.map((kind) => new Set([kind.kind.toLowerCase(), kind.plural, kind.singular, ...kind.shortNames]).size);
+  it('has unique names across kinds (a kind served under two versions counts once)', () => {
+    const kinds = KINDS.filter((kind, i) => KINDS.findIndex((other) => other.kind === kind.kind) === i);
+    const names = kinds.flatMap((kind) => [kind.kind.toLowerCase(), kind.plural, kind.singular, ...kind.shortNames]);
+    const perKind = kinds.map((kind) => new Set([kind.kind.toLowerCase(), kind.plural, kind.singular, ...kind.shortNames]).size);
     expect(new Set(names).size).toBe(perKind.reduce((a, b) => a + b, 0));
   });
 
@@ -50,7 +54,7 @@ describe('the kind registry', () => {
       metadata: { creationTimestamp: '2024-01-01T00:00:00Z' },
       status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'Succeeded', status: 'False' }] },
     };
-    for (const kind of KINDS.filter((k) => k.group === 'mastra.ai')) {
+    for (const kind of KINDS.filter((k) => k.group === 'mastra.ai' && k.kind !== 'CustomResourceDefinition')) {
       const cells = Object.fromEntries(kind.printerColumns.map((column) => [column.name, evaluateJsonPath(object, column.jsonPath)]));
       expect(cells.Age).toBe('2024-01-01T00:00:00Z');
       if (kind.kind === 'WorkflowRun' || kind.kind === 'NetworkRun') expect(cells.Succeeded).toBe('False');
@@ -76,6 +80,7 @@ describe('the kind registry', () => {
     const files = [
       ...readdirSync(__dirname).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')),
       ...readdirSync(join(__dirname, 'kinds')).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).map((f) => `kinds/${f}`),
+      ...readdirSync(join(__dirname, 'custom-resources')).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).map((f) => `custom-resources/${f}`),
     ];
     for (const file of files) {
       jest.isolateModules(() => {

@@ -28,6 +28,15 @@ export function pathSegmentProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** A DNS-1123 subdomain (custom resources' names, a CRD's group): lowercase labels joined by dots, at most 253 characters. */
+export function dnsSubdomainProblem(value: string): string | undefined {
+  if (value.length > 253) return 'must be no more than 253 characters';
+  if (!DNS_SUBDOMAIN.test(value)) {
+    return "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com')";
+  }
+  return undefined;
+}
+
 export function isDnsLabel(value: string): boolean {
   return dnsLabelProblem(value) === undefined;
 }
@@ -60,18 +69,21 @@ function invalid(field: string, value: string, message: string): FieldCause {
   return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(value)}: ${message}` };
 }
 
+/** How a kind's names are checked: DNS labels (Kastra's kinds), DNS subdomains (custom kinds), any path segment (RBAC kinds). */
+export type NameRule = 'dns-label' | 'dns-subdomain' | 'path-segment';
+
 /**
  * Checks the metadata rules a JSON schema cannot say clearly: name and namespace are DNS labels,
  * label keys/values and annotation keys follow the Kubernetes syntax. Types are the schema's job:
  * non-string values are skipped here.
  */
-export function validateObjectMeta(metadata: unknown, nameRule: 'dns-label' | 'path-segment' = 'dns-label'): FieldCause[] {
+export function validateObjectMeta(metadata: unknown, nameRule: NameRule = 'dns-label'): FieldCause[] {
   if (typeof metadata !== 'object' || metadata === null) return [];
   const meta = metadata as Record<string, unknown>;
   const causes: FieldCause[] = [];
   if (meta.name === '') causes.push({ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name is required' });
   else if (typeof meta.name === 'string') {
-    const problem = nameRule === 'path-segment' ? pathSegmentProblem(meta.name) : dnsLabelProblem(meta.name);
+    const problem = nameRule === 'path-segment' ? pathSegmentProblem(meta.name) : nameRule === 'dns-subdomain' ? dnsSubdomainProblem(meta.name) : dnsLabelProblem(meta.name);
     if (problem) causes.push(invalid('metadata.name', meta.name, problem));
   }
   if (typeof meta.namespace === 'string' && meta.namespace !== '') {

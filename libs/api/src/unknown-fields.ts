@@ -1,7 +1,8 @@
 import type { FieldCause } from './api-errors';
 import { formatFieldPath, type FieldPathSegment } from './field-path';
-import type { JsonSchema } from './kind-definition';
+import type { JsonSchema, KindDefinition } from './kind-definition';
 import { findBuiltinKind } from './kind-registry';
+import { findCustomKind } from './custom-resources/custom-kinds';
 import { PRESERVE_UNKNOWN } from './kinds/resource-schema';
 
 /** A manifest without the fields its kind's schema does not declare, and a cause for each. */
@@ -17,13 +18,24 @@ export interface PrunedManifest<T> {
  * (`x-kubernetes-preserve-unknown-fields`) keep everything. A manifest of no known kind comes back
  * as it is: its kind is the validation's finding.
  */
-export function pruneUnknownFields<T>(manifest: T): PrunedManifest<T> {
-  const kindName = (manifest as { kind?: unknown } | null)?.kind;
-  const kind = typeof kindName === 'string' ? findBuiltinKind(kindName) : undefined;
-  if (!kind) return { object: manifest, unknownFields: [] };
+export function pruneUnknownFields<T>(manifest: T, servedAs?: KindDefinition): PrunedManifest<T> {
+  const schema = servedAs ? schemaToPrune(servedAs) : schemaOfKindName((manifest as { kind?: unknown } | null)?.kind);
+  if (!schema) return { object: manifest, unknownFields: [] };
   const found: FieldPathSegment[][] = [];
-  const object = prune(manifest, kind.schema, [], found) as T;
+  const object = prune(manifest, schema, [], found) as T;
   return { object, unknownFields: found.map(unknownFieldCause) };
+}
+
+/** What a kind's objects are pruned with: a custom kind's closed validation schema, a built-in's own. */
+function schemaToPrune(kind: KindDefinition): JsonSchema {
+  const validation = (kind as { validationSchema?: JsonSchema }).validationSchema;
+  return validation ?? kind.schema;
+}
+
+function schemaOfKindName(kindName: unknown): JsonSchema | undefined {
+  if (typeof kindName !== 'string') return undefined;
+  const kind = findBuiltinKind(kindName) ?? findCustomKind(kindName);
+  return kind ? schemaToPrune(kind) : undefined;
 }
 
 /** The cause of a field the schema does not declare (field validation and the schema check alike). */

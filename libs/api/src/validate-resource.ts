@@ -12,6 +12,9 @@ import { referenceCauses } from './references';
 import { DEFAULT_NAMESPACE, type Resource } from './resource';
 import { unknownFieldCause } from './unknown-fields';
 import type { JsonSchema } from './kind-definition';
+import { crdObjectCauses } from './custom-resources/crd-kind';
+import { CRD_KIND } from './custom-resources/crd-shapes';
+import { findCustomKind, servedCustomKinds, type CustomKind } from './custom-resources/custom-kinds';
 
 /** What a failed `pattern` means, and whether the value may be echoed (never for key fields). */
 const PATTERN_MESSAGES: Record<string, { message: string; echo: boolean }> = {
@@ -59,13 +62,15 @@ export function validateResource(object: unknown): FieldCause[] {
   const manifest = object as Record<string, unknown>;
   const causes: FieldCause[] = [];
   const kind = typeof manifest.kind === 'string' ? findBuiltinKind(manifest.kind) : undefined;
+  const custom = !kind && typeof manifest.kind === 'string' ? findCustomKind(manifest.kind) : undefined;
+  if (custom) return validateCustomResource(manifest, custom);
   // The apiVersion a known kind is served under, or (for an unknown kind) any served one.
   const versions = kind ? [apiVersionOf(kind)] : servedGroupVersions().map((gv) => gv.groupVersion);
   if (manifest.apiVersion === undefined || manifest.apiVersion === '') causes.push(required('apiVersion'));
   else if (!versions.includes(manifest.apiVersion as string)) causes.push(notSupported('apiVersion', manifest.apiVersion, versions));
   if (manifest.kind === undefined || manifest.kind === '') causes.push(required('kind'));
   else if (!kind) {
-    const cause = notSupported('kind', manifest.kind, BUILTIN_KINDS.map((k) => k.kind));
+    const cause = notSupported('kind', manifest.kind, [...BUILTIN_KINDS.map((k) => k.kind), ...new Set(servedCustomKinds().map((k) => k.kind))]);
     const alike = typeof manifest.kind === 'string' ? findKindByName(manifest.kind) : undefined;
     if (alike) cause.message += ` (did you mean "${alike.kind}"?)`;
     causes.push(cause);
@@ -77,6 +82,7 @@ export function validateResource(object: unknown): FieldCause[] {
   const validate = validatorFor(kind);
   if (!validate(manifest)) causes.push(...schemaCauses(validate.errors ?? []));
   causes.push(...validateObjectMeta(manifest.metadata, kind.nameRule));
+  if (kind.kind === CRD_KIND) causes.push(...crdObjectCauses(manifest));
   const namespace = namespaceOf(manifest.metadata);
   // Kinds without a spec (Secret) get the whole object in their hooks.
   const [body, at]: [unknown, FieldPathSegment[]] = kind.specSchema ? [manifest.spec, ['spec']] : [manifest, []];
@@ -87,6 +93,16 @@ export function validateResource(object: unknown): FieldCause[] {
     const written = kind.rawReferences(spec, at).filter(({ ref }) => typeof ref === 'string' ? ref !== '' : typeof asRecord(ref)?.name === 'string');
     causes.push(...referenceCauses(written, namespace));
   }
+  return unique(causes);
+}
+
+/** A custom kind's object (in its stored version): apiVersion, metadata and the CRD's structural schema. */
+function validateCustomResource(manifest: Record<string, unknown>, kind: CustomKind): FieldCause[] {
+  const causes: FieldCause[] = [];
+  if (manifest.apiVersion === undefined || manifest.apiVersion === '') causes.push(required('apiVersion'));
+  else if (manifest.apiVersion !== kind.storageApiVersion) causes.push(notSupported('apiVersion', manifest.apiVersion, [kind.storageApiVersion]));
+  if (!kind.validate(manifest)) causes.push(...schemaCauses(kind.validate.errors ?? []));
+  causes.push(...validateObjectMeta(manifest.metadata, kind.nameRule));
   return unique(causes);
 }
 

@@ -1,4 +1,4 @@
-import { API_GROUP, KINDS, RBAC_GROUP, type KindDefinition } from '@kastra/api';
+import { API_GROUP, BUILTIN_KINDS, RBAC_GROUP, type KindDefinition } from '@kastra/api';
 import type { BindingObject, PolicyRule, RbacObject, RoleObject } from './policy-types';
 
 /** Marks the built-in objects, as the apiserver's bootstrap policy does. */
@@ -31,9 +31,13 @@ const groupBinding = (name: string, role: string, group: string): BindingObject 
   subjects: [{ kind: 'Group', apiGroup: RBAC_GROUP, name: group }],
 });
 
-/** The Kastra kinds a role over "everything" covers: every mastra.ai kind, as the registry has them. */
+/**
+ * The Kastra kinds a role over "everything" covers: every built-in mastra.ai kind. Kinds added by
+ * CustomResourceDefinitions are not (as Kubernetes' roles do not cover custom resources): grant
+ * them with Roles naming their group and plural.
+ */
 function kastraKinds(): KindDefinition[] {
-  return KINDS.filter((kind) => kind.group === API_GROUP);
+  return BUILTIN_KINDS.filter((kind) => kind.group === API_GROUP);
 }
 
 function statusOf(kinds: KindDefinition[]): string[] {

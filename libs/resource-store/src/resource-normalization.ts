@@ -77,7 +77,8 @@ export function forUpdate(current: Resource, input: Resource): Resource {
     },
   };
   copyBody(input, object);
-  if (current.status !== undefined) object.status = current.status;
+  // Status is the status subresource's to write; a custom kind without one keeps it in its body.
+  if (current.status !== undefined && !bodyFieldsOf(current.kind).includes('status')) object.status = current.status;
   if (!sameJson(desiredStateOf(object), desiredStateOf(current))) {
     object.metadata.generation = (current.metadata.generation ?? 1) + 1;
   }

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { InvalidError, pruneUnknownFields, type Resource } from '@kastra/api';
+import { InvalidError, pruneUnknownFields, type KindDefinition, type Resource } from '@kastra/api';
 import type { FieldValidation } from './request-query';
 
 /**
@@ -13,9 +13,9 @@ export class FieldValidator {
 
   constructor(readonly mode: FieldValidation) {}
 
-  /** The manifest as it will be written; throws InvalidError under Strict. */
-  check(manifest: Resource): Resource {
-    const { object, unknownFields } = pruneUnknownFields(manifest);
+  /** The manifest as it will be written; throws InvalidError under Strict. `servedAs`: the URL's kind (its version's schema). */
+  check(manifest: Resource, servedAs?: KindDefinition): Resource {
+    const { object, unknownFields } = pruneUnknownFields(manifest, servedAs);
     if (unknownFields.length === 0) return manifest;
     if (this.mode === 'Strict') throw new InvalidError(manifest.kind, manifest.metadata?.name ?? '', unknownFields);
     if (this.mode === 'Warn') for (const cause of unknownFields) this.warnings.add(`unknown field ${JSON.stringify(cause.field)}`);

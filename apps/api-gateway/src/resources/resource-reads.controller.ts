@@ -10,6 +10,7 @@ import { sendJson } from '../http/send-json';
 import { buildTable, type IncludeObject } from '../tables/resource-table';
 import { kindInScope } from './resource-manifest';
 import { streamWatch } from './watch-stream';
+import { toServed } from '../custom-resources/served-shape';
 
 /** How a read answers: plain objects, or a Table when kubectl asks for one. */
 interface Rendering {
@@ -62,7 +63,7 @@ export class ResourceReadsController {
       return;
     }
     const kind = statusKind(kindInScope(route.group, route.version, route.first, undefined), route.third, route.second);
-    sendJson(res, 200, await this.getObject(kind, '', route.second));
+    sendJson(res, 200, toServed(kind, await this.getObject(kind, '', route.second)));
   }
 
   @Get('namespaces/:namespace/:plural/:name')
@@ -73,11 +74,11 @@ export class ResourceReadsController {
   @Get('namespaces/:namespace/:plural/:name/status')
   async getStatus(@Param() route: Route & { namespace: string; plural: string; name: string }, @Res() res: Response): Promise<void> {
     const kind = statusKind(kindInScope(route.group, route.version, route.plural, route.namespace), 'status', route.name);
-    sendJson(res, 200, await this.getObject(kind, route.namespace, route.name));
+    sendJson(res, 200, toServed(kind, await this.getObject(kind, route.namespace, route.name)));
   }
 
   private async sendObject(kind: KindDefinition, namespace: string, name: string, query: RequestQuery, req: Request, res: Response): Promise<void> {
-    const object = await this.getObject(kind, namespace, name);
+    const object = toServed(kind, await this.getObject(kind, namespace, name));
     const rendering = renderingOf(req, query);
     if (rendering.tableVersion) {
       sendJson(res, 200, buildTable(kind, [object], { version: rendering.tableVersion, includeObject: rendering.includeObject, resourceVersion: object.metadata.resourceVersion }));
@@ -109,19 +110,25 @@ export class ResourceReadsController {
         logger: this.logger,
         render: (event) =>
           rendering.tableVersion
-            ? buildTable(kind, [event.object], { version: rendering.tableVersion, includeObject: rendering.includeObject, resourceVersion: event.object.metadata.resourceVersion })
-            : event.object,
+            ? buildTable(kind, [toServed(kind, event.object)], { version: rendering.tableVersion, includeObject: rendering.includeObject, resourceVersion: event.object.metadata.resourceVersion })
+            : toServed(kind, event.object),
       });
       return;
     }
     // limit and continue are accepted and ignored: lists come whole.
-    const list = await this.store.list(listQuery);
+    const stored = await this.store.list(listQuery);
+    const list = { ...stored, items: stored.items.map((item) => toServed(kind, item)) };
     if (rendering.tableVersion) {
       sendJson(res, 200, buildTable(kind, list.items, { version: rendering.tableVersion, includeObject: rendering.includeObject, resourceVersion: list.resourceVersion }));
       return;
     }
-    sendJson(res, 200, { apiVersion: apiVersionOf(kind), kind: `${kind.kind}List`, metadata: { resourceVersion: list.resourceVersion }, items: list.items });
+    sendJson(res, 200, { apiVersion: apiVersionOf(kind), kind: listKindOf(kind), metadata: { resourceVersion: list.resourceVersion }, items: list.items });
   }
+}
+
+/** `<Kind>List`, or the listKind a CRD names. */
+function listKindOf(kind: KindDefinition): string {
+  return (kind as { listKind?: string }).listKind ?? `${kind.kind}List`;
 }
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {

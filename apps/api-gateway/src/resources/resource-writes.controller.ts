@@ -1,6 +1,6 @@
-import { Controller, Delete, Inject, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Inject, Optional, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { BadRequestError, NotFoundError, type KindDefinition, type Resource, type ResourceKey } from '@kastra/api';
+import { BadRequestError, CRD_KIND, NotFoundError, type KindDefinition, type Resource, type ResourceKey } from '@kastra/api';
 import { RbacAuthorizer } from '@kastra/rbac';
 import { applyServerSide, RESOURCE_STORE, type ResourceStore, type WriteContext } from '@kastra/resource-store';
 import { RbacWriteGuard } from '../auth/rbac-write-guard';
@@ -13,6 +13,9 @@ import { dryRunOf, fieldValidationOf, queryFlag, queryValue, type RequestQuery }
 import { sendJson } from '../http/send-json';
 import { parseDeleteOptions } from './delete-options';
 import { kindInScope, manifestFor } from './resource-manifest';
+import { CustomResourceDefinitions } from '../custom-resources/custom-resource-definitions';
+import { deleteObjectsOfCrd } from '../custom-resources/crd-cascade';
+import { toServed, toStored } from '../custom-resources/served-shape';
 
 type WriteRequest = AuthenticatedRequest & RequestWithRawBody;
 
@@ -36,6 +39,8 @@ export class ResourceWritesController {
     @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
     private readonly rbac: RbacWriteGuard,
     private readonly authorizer: RbacAuthorizer,
+    // Absent in test modules that serve no CRDs.
+    @Optional() private readonly crds?: CustomResourceDefinitions,
   ) {}
 
   @Post(':plural')
@@ -102,24 +107,24 @@ export class ResourceWritesController {
     const kind = kindInScope(params.group, params.version, params.plural, namespace);
     const ctx = this.context(req, query);
     const fields = new FieldValidator(fieldValidationOf(query));
-    const manifest = fields.check(manifestFor(parseObjectBody(req.rawBody, req.headers['content-type']), { kind, namespace }));
+    const manifest = fields.check(manifestFor(parseObjectBody(req.rawBody, req.headers['content-type']), { kind, namespace }), kind);
     this.rbac.checkEscalation(principalOf(req), manifest);
-    const created = await this.store.create(manifest, ctx);
+    const created = await this.store.create(toStored(kind, manifest), ctx);
     this.observe(created, ctx);
     fields.sendWarnings(res);
-    sendJson(res, 201, created);
+    sendJson(res, 201, toServed(kind, created));
   }
 
   private async replace(params: ItemParams, query: RequestQuery, req: WriteRequest, res: Response): Promise<void> {
     const kind = kindInScope(params.group, params.version, params.plural, params.namespace);
     const ctx = this.context(req, query);
     const fields = new FieldValidator(fieldValidationOf(query));
-    const manifest = fields.check(manifestFor(parseObjectBody(req.rawBody, req.headers['content-type']), { kind, namespace: params.namespace, name: params.name }));
+    const manifest = fields.check(manifestFor(parseObjectBody(req.rawBody, req.headers['content-type']), { kind, namespace: params.namespace, name: params.name }), kind);
     this.rbac.checkEscalation(principalOf(req), manifest);
-    const updated = await this.store.update(manifest, ctx);
+    const updated = await this.store.update(toStored(kind, manifest), ctx);
     this.observe(updated, ctx);
     fields.sendWarnings(res);
-    sendJson(res, 200, updated);
+    sendJson(res, 200, toServed(kind, updated));
   }
 
   private async patch(params: ItemParams, query: RequestQuery, req: WriteRequest, res: Response): Promise<void> {
@@ -129,18 +134,23 @@ export class ResourceWritesController {
     const { code, object } = await this.patchObject(kind, params, query, req, ctx, fields);
     this.observe(object, ctx);
     fields.sendWarnings(res);
-    sendJson(res, code, object);
+    sendJson(res, code, toServed(kind, object));
   }
 
   private async delete(params: ItemParams, query: RequestQuery, req: WriteRequest, res: Response): Promise<void> {
     const kind = kindInScope(params.group, params.version, params.plural, params.namespace);
     const options = parseDeleteOptions(req.rawBody, req.headers['content-type']);
     const ctx = writeContextOf(req, dryRunOf(query) || options.dryRun);
+    // A CRD's objects go first (as the apiserver's cleanup finalizer does): then its kind stops being served.
+    if (kind.kind === CRD_KIND && !ctx.dryRun) await deleteObjectsOfCrd(this.store, keyOf(kind, params), ctx);
     const result = await this.store.delete(keyOf(kind, params), ctx, options.preconditions);
-    if (!ctx.dryRun) this.rbac.observe(result.object, !result.pending);
+    if (!ctx.dryRun) {
+      this.rbac.observe(result.object, !result.pending);
+      this.crds?.observe(result.object, !result.pending);
+    }
     if (result.pending) {
       // Finalizers run first: the object stays, with its deletionTimestamp.
-      sendJson(res, 200, result.object);
+      sendJson(res, 200, toServed(kind, result.object));
       return;
     }
     // What the apiserver answers for a custom resource deleted at once.
@@ -157,10 +167,10 @@ export class ResourceWritesController {
     const kind = statusKind(params);
     const ctx = this.context(req, query);
     const fields = new FieldValidator(fieldValidationOf(query));
-    const manifest = fields.check(manifestFor(parseObjectBody(req.rawBody, req.headers['content-type']), { kind, namespace: params.namespace, name: params.name }));
+    const manifest = fields.check(manifestFor(parseObjectBody(req.rawBody, req.headers['content-type']), { kind, namespace: params.namespace, name: params.name }), kind);
     const updated = await this.store.updateStatus(keyOf(kind, params), manifest.status ?? {}, ctx, manifest.metadata.resourceVersion || undefined);
     fields.sendWarnings(res);
-    sendJson(res, 200, updated);
+    sendJson(res, 200, toServed(kind, updated));
   }
 
   private async patchStatus(params: ItemParams, query: RequestQuery, req: WriteRequest, res: Response): Promise<void> {
@@ -169,7 +179,7 @@ export class ResourceWritesController {
     const fields = new FieldValidator(fieldValidationOf(query));
     const { object } = await this.patchObject(kind, params, query, req, ctx, fields, 'status');
     fields.sendWarnings(res);
-    sendJson(res, 200, object);
+    sendJson(res, 200, toServed(kind, object));
   }
 
   private context(req: WriteRequest, query: RequestQuery): WriteContext {
@@ -177,7 +187,9 @@ export class ResourceWritesController {
   }
 
   private observe(object: Resource, ctx: WriteContext): void {
-    if (!ctx.dryRun) this.rbac.observe(object);
+    if (ctx.dryRun) return;
+    this.rbac.observe(object);
+    this.crds?.observe(object);
   }
 
   private async patchObject(
@@ -200,9 +212,9 @@ export class ResourceWritesController {
         key,
         (current) => {
           if (!current) throw new NotFoundError(kind.plural, params.name);
-          const patched = fields.check(manifestFor(applyPatchBody(current, patchType, req.rawBody, contentType) as unknown as Record<string, unknown>, target));
+          const patched = fields.check(manifestFor(applyPatchBody(toServed(kind, current), patchType, req.rawBody, contentType) as unknown as Record<string, unknown>, target), kind);
           if (!subresource) this.rbac.checkEscalation(principal, patched);
-          return patched;
+          return subresource ? patched : toStored(kind, patched);
         },
         ctx,
         options,
@@ -214,7 +226,7 @@ export class ResourceWritesController {
       throw new BadRequestError('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
     }
     queryFlag(query, 'force');
-    const applied = fields.check(manifestFor(parseObjectBody(req.rawBody, contentType), target));
+    const applied = fields.check(manifestFor(parseObjectBody(req.rawBody, contentType), target), kind);
     let created = false;
     const object = await this.store.patch(
       key,
@@ -223,9 +235,9 @@ export class ResourceWritesController {
         if (subresource) return { ...(current as Resource), status: applied.status };
         // An apply that creates needs the right to create, as the apiserver checks for it.
         if (created) this.authorizer.assertAllowed(principal, { ...(req.attributes ?? {}), verb: 'create', apiGroup: kind.group, resource: kind.plural, namespace: key.namespace, name: key.name });
-        const desired = applyServerSide(current, applied, fieldManager);
+        const desired = applyServerSide(current && toServed(kind, current), applied, fieldManager);
         this.rbac.checkEscalation(principal, desired);
-        return desired;
+        return toStored(kind, desired);
       },
       ctx,
       { ...options, createIfMissing: !subresource },
