@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Compiles apps/, libs/, tools/ and bench/ to dist/ with swc (type checking is `npm run typecheck`).
+// Compiles apps/, libs/, tools/, bench/ and examples/plugins/ to dist/ with swc (type checking is `npm run typecheck`).
 // Only files newer than their output are compiled again; assets (.proto, .json, .yaml) are copied.
 const fs = require('node:fs');
 const path = require('node:path');
 const swc = require('@swc/core');
 const { swcOptions, root } = require('./swc-options');
 
-const SOURCE_DIRS = ['apps', 'libs', 'tools', 'bench'];
+// examples/plugins: the example plugins' controllers, which npm start runs from dist/.
+const SOURCE_DIRS = ['apps', 'libs', 'tools', 'bench', 'examples/plugins'];
 const ASSET = /\.(proto|json|yaml|yml)$/;
 const TEST = /\.spec\.ts$|\/test\//;
 

@@ -51,6 +51,8 @@ export interface Controller {
   stop(): Promise<void>;
   /** The API client of the kind, for reads beyond the informer's cache. */
   readonly client: ApiResourceClient;
+  /** An object as the informer last saw it (`namespace/name`), undefined when it does not exist. */
+  get(key: string): Resource | undefined;
 }
 
 /**
@@ -96,6 +98,7 @@ export function createController(options: ControllerOptions): Controller {
   const loop = new ReconcileLoop({ queue, process, concurrency: options.concurrency ?? 2, logger: options.logger });
   return {
     client,
+    get: (key) => informer.get(key),
     async start() {
       loop.start();
       await informer.start();
