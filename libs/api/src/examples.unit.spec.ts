@@ -3,6 +3,8 @@ import { join, relative } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { parseAllDocuments } from 'yaml';
 import { findKindByName } from './kind-registry';
+import { alphaToV1, CRD_ALPHA_GROUP, CRD_KIND } from './custom-resources/crd-shapes';
+import { setCustomResourceDefinitions } from './custom-resources/custom-kinds';
 import { expandSystem } from './kinds/system-expansion';
 import { DEFAULT_NAMESPACE, type Resource } from './resource';
 import { validateResource } from './validate-resource';
@@ -36,6 +38,12 @@ const identity = (kind: string, namespace: string | undefined, name: string) => 
 
 describe('examples/', () => {
   const examples = loadExamples();
+  // The examples' CRDs are served first, as a gateway serves them once they are applied.
+  beforeAll(() => {
+    const crds = examples.map((e) => e.resource).filter((r) => r.kind === CRD_KIND);
+    setCustomResourceDefinitions(crds.map((crd) => (crd.apiVersion.startsWith(`${CRD_ALPHA_GROUP}/`) ? alphaToV1(crd) : crd)));
+  });
+  afterAll(() => setCustomResourceDefinitions([]));
 
   it('holds the documented examples', () => {
     expect(examples.length).toBeGreaterThan(20);

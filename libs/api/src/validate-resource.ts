@@ -1,6 +1,6 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import type { FieldCause } from './api-errors';
+import { InvalidError, type FieldCause } from './api-errors';
 import { formatFieldPath, segmentsFromJsonPointer, type FieldPathSegment } from './field-path';
 import { apiVersionOf, BUILTIN_KINDS, findBuiltinKind, findKindByName, servedGroupVersions } from './kind-registry';
 import { asRecord, type BuiltinKind } from './kinds/builtin-kind';
@@ -12,8 +12,10 @@ import { referenceCauses } from './references';
 import { DEFAULT_NAMESPACE, type Resource } from './resource';
 import { unknownFieldCause } from './unknown-fields';
 import type { JsonSchema } from './kind-definition';
-import { crdObjectCauses } from './custom-resources/crd-kind';
-import { CRD_KIND } from './custom-resources/crd-shapes';
+import { crdAlphaKind, crdKind, crdObjectCauses } from './custom-resources/crd-kind';
+import { alphaToV1, CRD_ALPHA_GROUP, CRD_ALPHA_VERSION, CRD_KIND } from './custom-resources/crd-shapes';
+import type { KindDefinition } from './kind-definition';
+import type { Resource as StoredResource } from './resource';
 import { findCustomKind, servedCustomKinds, type CustomKind } from './custom-resources/custom-kinds';
 
 /** What a failed `pattern` means, and whether the value may be echoed (never for key fields). */
@@ -35,8 +37,9 @@ const FORMAT_MESSAGES: Record<string, string> = { uri: 'must be an absolute URL 
 let ajv: Ajv2020 | undefined;
 const validators = new Map<string, ValidateFunction>();
 
-function validatorFor(kind: BuiltinKind): ValidateFunction {
-  let validate = validators.get(kind.kind);
+function validatorFor(kind: KindDefinition): ValidateFunction {
+  const key = `${apiVersionOf(kind)}/${kind.kind}`;
+  let validate = validators.get(key);
   if (!validate) {
     if (!ajv) {
       // verbose: errors carry the failing value and schema, to name enum values and anyOf branches.
@@ -45,7 +48,7 @@ function validatorFor(kind: BuiltinKind): ValidateFunction {
       ajv.addKeyword({ keyword: PRESERVE_UNKNOWN, schemaType: 'boolean' });
     }
     validate = ajv.compile(kind.schema);
-    validators.set(kind.kind, validate);
+    validators.set(key, validate);
   }
   return validate;
 }
@@ -64,6 +67,7 @@ export function validateResource(object: unknown): FieldCause[] {
   const kind = typeof manifest.kind === 'string' ? findBuiltinKind(manifest.kind) : undefined;
   const custom = !kind && typeof manifest.kind === 'string' ? findCustomKind(manifest.kind) : undefined;
   if (custom) return validateCustomResource(manifest, custom);
+  if (kind?.kind === CRD_KIND && manifest.apiVersion === `${CRD_ALPHA_GROUP}/${CRD_ALPHA_VERSION}`) return validateAlphaCrd(manifest);
   // The apiVersion a known kind is served under, or (for an unknown kind) any served one.
   const versions = kind ? [apiVersionOf(kind)] : servedGroupVersions().map((gv) => gv.groupVersion);
   if (manifest.apiVersion === undefined || manifest.apiVersion === '') causes.push(required('apiVersion'));
@@ -103,6 +107,29 @@ function validateCustomResource(manifest: Record<string, unknown>, kind: CustomK
   else if (manifest.apiVersion !== kind.storageApiVersion) causes.push(notSupported('apiVersion', manifest.apiVersion, [kind.storageApiVersion]));
   if (!kind.validate(manifest)) causes.push(...schemaCauses(kind.validate.errors ?? []));
   causes.push(...validateObjectMeta(manifest.metadata, kind.nameRule));
+  return unique(causes);
+}
+
+/**
+ * A CRD in the mastra.ai/v1alpha1 shape (files, the SDK, `kastra migrate`): its own schema, then
+ * the rules of the v1 CRD it converts to, with their fields named as this shape names them.
+ */
+function validateAlphaCrd(manifest: Record<string, unknown>): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const validate = validatorFor(crdAlphaKind);
+  if (!validate(manifest)) causes.push(...schemaCauses(validate.errors ?? []));
+  causes.push(...validateObjectMeta(manifest.metadata, crdKind.nameRule), ...crdObjectCauses(manifest));
+  if (asRecord(manifest.spec) && asRecord(manifest.metadata)) {
+    try {
+      const v1 = alphaToV1(manifest as unknown as StoredResource);
+      const alphaField = (field: string) =>
+        field.replace(/^spec\.versions\[0\]\.schema\.openAPIV3Schema/, 'spec.validation.openAPIV3Schema').replace(/^spec\.versions\[0\]\.name/, 'spec.version');
+      causes.push(...crdKind.specCauses(v1.spec as Record<string, unknown>, ['spec']).map((cause) => ({ ...cause, field: alphaField(cause.field) })));
+    } catch (error) {
+      if (!(error instanceof InvalidError)) throw error;
+      causes.push(...error.causes);
+    }
+  }
   return unique(causes);
 }
 

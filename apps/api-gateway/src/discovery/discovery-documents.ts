@@ -74,9 +74,22 @@ function groupVersions(): { group: string; version: string }[] {
   return [...servedGroupVersions(), ...REVIEW_GROUP_VERSIONS];
 }
 
+/** Kubernetes' version priority: GA before beta before alpha, higher numbers first, others last by name. */
+export function compareKubeVersions(a: string, b: string): number {
+  const rank = (version: string): [number, number, number] | undefined => {
+    const match = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(version);
+    if (!match) return undefined;
+    return [match[2] === undefined ? 2 : match[2] === 'beta' ? 1 : 0, Number(match[1]), Number(match[3] ?? 0)];
+  };
+  const [ra, rb] = [rank(a), rank(b)];
+  if (!ra || !rb) return ra ? -1 : rb ? 1 : a.localeCompare(b);
+  return rb[0] - ra[0] || rb[1] - ra[1] || rb[2] - ra[2];
+}
+
 function apiGroup(group: string): Record<string, unknown> | undefined {
   const versions = groupVersions()
     .filter((gv) => gv.group === group)
+    .sort((a, b) => compareKubeVersions(a.version, b.version))
     .map((gv) => ({ groupVersion: `${gv.group}/${gv.version}`, version: gv.version }));
   return versions.length === 0 ? undefined : { name: group, versions, preferredVersion: versions[0] };
 }

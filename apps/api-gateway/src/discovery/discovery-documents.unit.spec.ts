@@ -1,6 +1,6 @@
 import { kindsOf } from '@kastra/api';
 import { groupVersionOpenApi, openApiRoot, schemaName } from '../openapi/openapi-document';
-import { apiGroupDocument, apiGroupList, coreApiVersions, groupVersionResources, versionInfo } from './discovery-documents';
+import { apiGroupDocument, apiGroupList, compareKubeVersions, coreApiVersions, groupVersionResources, versionInfo } from './discovery-documents';
 
 describe('discovery and OpenAPI documents', () => {
   it('describes every served group and its version: the kinds\' and the self reviews\'', () => {
@@ -8,12 +8,22 @@ describe('discovery and OpenAPI documents', () => {
     expect(apiGroupList()).toEqual({
       kind: 'APIGroupList',
       apiVersion: 'v1',
-      groups: [group('mastra.ai'), group('rbac.authorization.k8s.io'), group('authorization.k8s.io'), group('authentication.k8s.io')],
+      groups: [
+        group('apiextensions.k8s.io'),
+        { ...group('mastra.ai'), versions: [{ groupVersion: 'mastra.ai/v1', version: 'v1' }, { groupVersion: 'mastra.ai/v1alpha1', version: 'v1alpha1' }] },
+        group('rbac.authorization.k8s.io'),
+        group('authorization.k8s.io'),
+        group('authentication.k8s.io'),
+      ],
     });
     expect(apiGroupDocument('rbac.authorization.k8s.io')).toMatchObject({ kind: 'APIGroup', name: 'rbac.authorization.k8s.io' });
     expect(apiGroupDocument('apps')).toBeUndefined();
     expect(coreApiVersions('h:1')).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
     expect(versionInfo()).toMatchObject({ major: '1', minor: '32', gitVersion: 'v1.32.0-kastra.0' });
+  });
+
+  it('prefers GA versions, then beta, then alpha, higher numbers first', () => {
+    expect(['v1alpha1', 'v2beta1', 'v1', 'v1beta2', 'v2', 'foo', 'v1beta1'].sort(compareKubeVersions)).toEqual(['v2', 'v1', 'v2beta1', 'v1beta2', 'v1beta1', 'v1alpha1', 'foo']);
   });
 
   it('lists every kind with its verbs, short names and status subresource', () => {

@@ -2,46 +2,83 @@
 // (`npm run sdk:pack` rewrites it). Do not edit by hand.
 /* eslint-disable */
 
-/** The provider, model and credentials. */
-export interface LLMSpec {
-  /** The provider; `mock` needs no key. */
-  provider: "openai" | "anthropic" | "google" | "groq" | "qwen" | "kimi" | "ollama" | "azure" | "openai-compatible" | "mock";
-  /** The provider model name, e.g. gpt-4o. */
-  model: string;
-  /** An environment reference such as ${OPENAI_API_KEY}; literal keys belong in a Secret. */
-  apiKey?: string;
-  /** A key pool (environment references); llm-proxy rotates through it. */
-  apiKeys?: string[];
-  /** A key of a Secret in the same namespace. */
-  secretRef?: {
-    /** Name of the Secret. */
-    name: string;
-    /** Key within the Secret data. */
-    key: string;
+/** The kind this CRD adds. */
+export interface CustomResourceDefinitionSpec {
+  /** API group of the kind, a DNS subdomain with a dot, e.g. example.com. */
+  group: string;
+  /** The names of the kind. */
+  names: {
+    /** The kind, CamelCase, e.g. DataSource. */
+    kind: string;
+    /** The REST plural, lowercase, e.g. datasources. */
+    plural: string;
+    /** The singular, lowercase. @default the kind, lowercased */
+    singular?: string;
+    /** Short names for kubectl, e.g. ds. */
+    shortNames?: string[];
+    /** The kind of lists. @default <kind>List */
+    listKind?: string;
+    /** Categories for kubectl get <category>, e.g. all. */
+    categories?: string[];
   };
-  /** Provider options; unknown ones are passed to the provider adapter. */
-  options?: {
-    /** Sampling temperature. */
-    temperature?: number;
-    /** Upper bound of generated tokens. */
-    maxTokens?: number;
-    /** Nucleus sampling. */
-    topP?: number;
-    /** Provider endpoint, e.g. for qwen, ollama or azure. */
-    baseURL?: string;
-    /** Per-request timeout in milliseconds. */
-    timeoutMs?: number;
+  /** Namespaced or Cluster. */
+  scope: "Namespaced" | "Cluster";
+  /** The versions of the kind. */
+  versions: Array<{
+    /** The version, e.g. v1 or v1alpha1. */
+    name: string;
+    /** Whether this version is served. */
+    served: boolean;
+    /** Exactly one version is stored. */
+    storage: boolean;
+    /** Accepted; unused. */
+    deprecated?: boolean;
+    /** Accepted; unused. */
+    deprecationWarning?: string;
+    /** The schema of the objects. */
+    schema?: {
+      /** OpenAPI v3 structural schema of the whole object (spec, status, ...). */
+      openAPIV3Schema?: {
+        [key: string]: unknown;
+      };
+    };
+    /** Subresources served beside the objects. */
+    subresources?: {
+      /** Serve status as a subresource: writes of the object ignore status and status writes ignore the rest. */
+      status?: {
+        [key: string]: unknown;
+      };
+      /** Accepted; not served. */
+      scale?: {
+        [key: string]: unknown;
+      };
+    };
+    /** Columns of kubectl get. */
+    additionalPrinterColumns?: Array<{
+      /** Column header. */
+      name: string;
+      /** How the value is shown. */
+      type: "integer" | "number" | "string" | "boolean" | "date";
+      /** Accepted; unused. */
+      format?: string;
+      /** Simple JSONPath of the value, e.g. .spec.url. */
+      jsonPath: string;
+      /** What the column shows. */
+      description?: string;
+      /** 0 shows in the default table, more only with -o wide. */
+      priority?: number;
+    }>;
+    /** Accepted; unused. */
+    selectableFields?: Array<{
+      [key: string]: unknown;
+    }>;
+  }>;
+  /** Accepted; only conversion None (the apiVersion changes) is done. */
+  conversion?: {
     [key: string]: unknown;
   };
-  /** Limits enforced by llm-proxy across all replicas. */
-  rateLimits?: {
-    /** Requests per minute (RPM). */
-    requestsPerMinute?: number;
-    /** Tokens per minute (TPM). */
-    tokensPerMinute?: number;
-  };
-  /** LLM resources tried in order when this one fails or is rate limited. */
-  fallbacks?: string[];
+  /** Must be false or absent. */
+  preserveUnknownFields?: boolean;
 }
 
 /** Standard object metadata. */
@@ -115,6 +152,62 @@ export interface ResourceStatus {
     observedGeneration?: number;
   }>;
   [key: string]: unknown;
+}
+
+/** A kind added at run time: its group, names, scope, versions and their structural schemas. Once Established, its objects are served like built-in ones. */
+export interface CustomResourceDefinitionResource {
+  /** apiextensions.k8s.io/v1 */
+  apiVersion: "apiextensions.k8s.io/v1";
+  /** Always CustomResourceDefinition. */
+  kind: "CustomResourceDefinition";
+  /** Standard object metadata. */
+  metadata: ObjectMeta;
+  /** The kind this CRD adds. */
+  spec: CustomResourceDefinitionSpec;
+  /** Conditions NamesAccepted and Established, and the accepted names. */
+  status?: ResourceStatus;
+}
+
+/** The provider, model and credentials. */
+export interface LLMSpec {
+  /** The provider; `mock` needs no key. */
+  provider: "openai" | "anthropic" | "google" | "groq" | "qwen" | "kimi" | "ollama" | "azure" | "openai-compatible" | "mock";
+  /** The provider model name, e.g. gpt-4o. */
+  model: string;
+  /** An environment reference such as ${OPENAI_API_KEY}; literal keys belong in a Secret. */
+  apiKey?: string;
+  /** A key pool (environment references); llm-proxy rotates through it. */
+  apiKeys?: string[];
+  /** A key of a Secret in the same namespace. */
+  secretRef?: {
+    /** Name of the Secret. */
+    name: string;
+    /** Key within the Secret data. */
+    key: string;
+  };
+  /** Provider options; unknown ones are passed to the provider adapter. */
+  options?: {
+    /** Sampling temperature. */
+    temperature?: number;
+    /** Upper bound of generated tokens. */
+    maxTokens?: number;
+    /** Nucleus sampling. */
+    topP?: number;
+    /** Provider endpoint, e.g. for qwen, ollama or azure. */
+    baseURL?: string;
+    /** Per-request timeout in milliseconds. */
+    timeoutMs?: number;
+    [key: string]: unknown;
+  };
+  /** Limits enforced by llm-proxy across all replicas. */
+  rateLimits?: {
+    /** Requests per minute (RPM). */
+    requestsPerMinute?: number;
+    /** Tokens per minute (TPM). */
+    tokensPerMinute?: number;
+  };
+  /** LLM resources tried in order when this one fails or is rate limited. */
+  fallbacks?: string[];
 }
 
 /** A language model at a provider, with the key to call it; registered with llm-proxy. */
@@ -772,6 +865,7 @@ export interface ClusterRoleBindingResource {
 
 /** Any resource of a built-in kind. */
 export type KnownResource =
+  | CustomResourceDefinitionResource
   | LLMResource
   | ToolResource
   | AgentResource
@@ -789,6 +883,7 @@ export type KnownResource =
 
 /** The resource type of each built-in kind, by kind name. */
 export interface ResourceTypes {
+  CustomResourceDefinition: CustomResourceDefinitionResource;
   LLM: LLMResource;
   Tool: ToolResource;
   Agent: AgentResource;
