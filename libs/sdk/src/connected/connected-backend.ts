@@ -184,7 +184,9 @@ export class ConnectedBackend implements RuntimeBackend {
       resume: async (run, stepId, payload, options) => {
         const runKey = { kind: 'WorkflowRun', namespace: key.namespace, name: run };
         await this.http.json({ method: 'POST', path: `${this.objectPath(runKey)}/resume`, body: { stepId, payload }, resource: runKey });
-        return settled(await this.waitSettled(runKey, options?.timeoutSeconds ?? 60, options?.signal));
+        // The run as it is now is still suspended at stepId: wait until the executor has moved past it.
+        const movedOn = (resource: Resource) => ((resource.status?.steps ?? {}) as Record<string, { state?: string }>)[stepId]?.state !== 'Suspended';
+        return settled(await this.waitSettled(runKey, options?.timeoutSeconds ?? 60, options?.signal, movedOn));
       },
     };
   }
@@ -273,7 +275,7 @@ export class ConnectedBackend implements RuntimeBackend {
   }
 
   /** Watches a run until it ends or suspends; answers as execute does. */
-  private async waitSettled(key: ResourceName, timeoutSeconds: number, signal?: AbortSignal): Promise<{ run: string; phase: string; output?: unknown; error?: { type: string; message: string; stepId?: string } }> {
+  private async waitSettled(key: ResourceName, timeoutSeconds: number, signal?: AbortSignal, accept: (run: Resource) => boolean = () => true): Promise<{ run: string; phase: string; output?: unknown; error?: { type: string; message: string; stepId?: string } }> {
     const stop = new AbortController();
     const timer = setTimeout(() => stop.abort(), timeoutSeconds * 1000);
     signal?.addEventListener('abort', () => stop.abort(), { once: true });
@@ -282,7 +284,7 @@ export class ConnectedBackend implements RuntimeBackend {
       for await (const line of this.http.lines({ method: 'GET', path: this.collectionPath(key.kind, key.namespace), query, signal: stop.signal })) {
         const event = JSON.parse(line) as { type: string; object: Resource };
         const phase = event.object?.status?.phase as string | undefined;
-        if (phase && ['Succeeded', 'Failed', 'Cancelled', 'Suspended'].includes(phase)) {
+        if (phase && ['Succeeded', 'Failed', 'Cancelled', 'Suspended'].includes(phase) && accept(event.object)) {
           return { run: key.name, phase, output: event.object.status?.output, error: event.object.status?.error as never };
         }
       }
