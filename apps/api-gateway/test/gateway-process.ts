@@ -31,6 +31,39 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * Another api-gateway process from dist/ on the same database, NATS prefix and home (so the same
+ * JWT secret and CA) as `primary`: a second replica. Stopping it leaves the primary's state.
+ */
+export async function startGatewayReplica(primary: GatewayProcess): Promise<GatewayProcess> {
+  const [port, httpsPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
+  const service = await startServiceProcess('api-gateway', port, {
+    ...process.env,
+    DATABASE_URL: primary.databaseUrl,
+    KASTRA_NATS_PREFIX: primary.natsPrefix,
+    KASTRA_HOME: primary.home,
+    HTTPS_PORT: String(httpsPort),
+    GRPC_PORT: String(grpcPort),
+    LOG_LEVEL: 'warn',
+  });
+  const replicaHome = fs.mkdtempSync(path.join(os.tmpdir(), 'kastra-gateway-replica-'));
+  fs.mkdirSync(path.join(replicaHome, 'tls'));
+  fs.copyFileSync(path.join(primary.home, 'tls', 'ca.crt'), path.join(replicaHome, 'tls', 'ca.crt'));
+  const kubectl = createKubectl({ home: replicaHome, httpsPort, token: primary.token('admin'), timeoutMs: 60000 });
+  return {
+    ...primary,
+    httpUrl: service.url,
+    httpsUrl: `https://127.0.0.1:${httpsPort}`,
+    kubeconfig: kubectl.kubeconfig,
+    kubectl: kubectl.run,
+    spawnKubectl: kubectl.spawn,
+    stop: async () => {
+      await service.stop();
+      fs.rmSync(replicaHome, { recursive: true, force: true });
+    },
+  };
+}
+
 export async function startGateway(): Promise<GatewayProcess> {
   const database: TestDatabase = await createTestDatabase('gateway');
   const prefix = testNatsPrefix('gw');
