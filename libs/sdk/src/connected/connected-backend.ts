@@ -21,6 +21,7 @@ import type {
   WorkflowResult,
 } from '../runtime/runtime-handles';
 import { generatedRunName } from '../embedded/embedded-workflow-host';
+import { errorFromStatus, type KubernetesStatus } from '../errors/status-errors';
 import { GatewayHttp, type GatewayConnection } from './gateway-http';
 
 export interface ConnectedOptions extends GatewayConnection {
@@ -242,7 +243,7 @@ export class ConnectedBackend implements RuntimeBackend {
       async *[Symbol.asyncIterator]() {
         try {
           for await (const frame of http.events({ method: 'POST', path, query: { stream: 'true' }, body: request, resource: key })) {
-            if (frame.event === 'error') throw new KastraApiError((frame.data as { message?: string }).message ?? 'the agent call failed', (frame.data as { code?: number }).code ?? 500, (frame.data as { reason?: string }).reason ?? 'Unknown');
+            if (frame.event === 'error') throw errorFromStatus(frame.data as KubernetesStatus, (frame.data as KubernetesStatus).code ?? 500, key);
             if (frame.event === 'finish') yield { type: 'finish', result: agentAnswerOf(frame.data as AgentAnswer) };
             else yield frame.data as AgentStreamEvent;
           }
@@ -265,7 +266,7 @@ export class ConnectedBackend implements RuntimeBackend {
           body: { apiVersion: self.apiVersion('WorkflowRun'), kind: 'WorkflowRun', metadata: { name: runKey.name, namespace: key.namespace }, spec: { workflowRef: { name: key.name }, ...(input !== undefined ? { input } : {}) } },
         });
         for await (const frame of self.http.events({ method: 'GET', path: `${self.objectPath(runKey)}/events`, query: { follow: 'true' }, signal, resource: runKey })) {
-          if (frame.event === 'error') throw new KastraApiError((frame.data as { message?: string }).message ?? 'the run could not be followed', 500, 'Unknown');
+          if (frame.event === 'error') throw errorFromStatus(frame.data as KubernetesStatus, (frame.data as KubernetesStatus).code ?? 500, runKey);
           const recorded = frame.data as { type: string; data: Record<string, unknown>; createdAt?: string };
           yield { type: recorded.type, data: recorded.data, ...(recorded.createdAt ? { at: recorded.createdAt } : {}) };
           if (SETTLING_EVENTS.has(recorded.type)) return;

@@ -46,6 +46,8 @@ describe('a connected runtime', () => {
   const services: ServiceProcess[] = [];
   let rt: RuntimeManager;
   let gatewayUrl: string;
+  let httpsUrl: string;
+  let proxyUrl: string;
   let token: string;
 
   beforeAll(async () => {
@@ -64,6 +66,8 @@ describe('a connected runtime', () => {
       ])),
     );
     gatewayUrl = gateway.url;
+    httpsUrl = `https://127.0.0.1:${httpsPort}`;
+    proxyUrl = services[3].url;
     token = new JwtAuthority(loadDevelopmentSecrets(home).jwtSecret).issue({ sub: 'sdk-connected', role: 'admin' });
     rt = new RuntimeManager({ gateway: gatewayUrl, token });
     await rt.loadFromString(MANIFESTS);
@@ -101,6 +105,23 @@ describe('a connected runtime', () => {
     expect(await rt.getResource('Agent', 'nobody')).toBeUndefined();
     await expect(rt.getAgent('nobody').generate('hi')).rejects.toBeInstanceOf(NotFoundError);
     await expect(rt.deleteResource('Agent', 'nobody')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('connects over HTTPS trusting the given CA, and refuses a gateway whose certificate it cannot check', async () => {
+    const ca = fs.readFileSync(path.join(home, 'tls', 'ca.crt'));
+    const secure = new RuntimeManager({ gateway: httpsUrl, token, ca });
+    expect((await secure.getResource('Agent', 'chef'))?.metadata.name).toBe('chef');
+    const untrusting = new RuntimeManager({ gateway: httpsUrl, token });
+    await expect(untrusting.getResource('Agent', 'chef')).rejects.toMatchObject({ name: 'GatewayUnreachableError', message: expect.not.stringContaining(token) });
+  });
+
+  it('gives getLLM a model that calls through llm-proxy with the token (the AI SDK\'s generateText)', async () => {
+    const { generateText } = await import('ai');
+    const viaProxy = new RuntimeManager({ gateway: gatewayUrl, token, llmProxy: proxyUrl });
+    expect(() => viaProxy.getLLM('mock-llm')).toThrow(NotFoundError); // not read by this runtime yet
+    await viaProxy.getResource('LLM', 'mock-llm');
+    const result = await generateText({ model: viaProxy.getLLM('mock-llm'), prompt: 'I have eggs' });
+    expect(result.text).toBe('[mock:mock-1] I have eggs');
   });
 
   it('refuses a forged token with the gateway\'s 401', async () => {
