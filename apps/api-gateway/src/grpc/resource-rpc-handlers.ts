@@ -7,6 +7,7 @@ import {
   findKindByName,
   findKindByPlural,
   InvalidError,
+  KINDS,
   type KindDefinition,
   NotFoundError,
   pruneUnknownFields,
@@ -25,6 +26,7 @@ import {
 } from '@kastra/resource-store';
 import { parseManifestText } from './manifest-text';
 import { principalFromMetadata } from './grpc-principal';
+import { toServed, toStored } from '../custom-resources/served-shape';
 import type { ApplyRequest, DeleteRequest, GetRequest, ListRequest, WatchRequest } from './resource-rpc-messages';
 
 /** Field manager of an Apply that names none (kubectl uses `kubectl`). */
@@ -55,10 +57,10 @@ export class ResourceRpcHandlers {
     const principal = principalFromMetadata(metadata, this.authority);
     const applied = parseManifestText(request.manifest);
     const key = appliedKey(applied);
-    const kind = findKindByName(key.kind)!;
+    const kind = servedKindOf(applied) ?? findKindByName(key.kind)!;
     this.authorize(principal, 'patch', kind, key.namespace, key.name);
     // ApplyRequest has no field validation option: Strict, REST's default (nothing dropped silently).
-    const { unknownFields } = pruneUnknownFields(applied);
+    const { unknownFields } = pruneUnknownFields(applied, kind);
     if (unknownFields.length > 0) throw new InvalidError(key.kind, key.name, unknownFields);
     const fieldManager = request.field_manager.trim() || DEFAULT_GRPC_FIELD_MANAGER;
     const { namespace: _sent, ...meta } = applied.metadata;
@@ -68,9 +70,10 @@ export class ResourceRpcHandlers {
       key,
       (current) => {
         if (!current) this.authorize(principal, 'create', kind, key.namespace, key.name);
-        const next = applyServerSide(current, desired, fieldManager);
+        // Merged in the shape it was sent in (a CRD as mastra.ai/v1alpha1), stored in the stored one.
+        const next = applyServerSide(current && toServed(kind, current), desired, fieldManager);
         if (isRbacKind(next.kind)) this.authorizer.assertNoEscalation(principal, next as unknown as RbacObject, key.namespace);
-        return next;
+        return toStored(kind, next);
       },
       ctx,
       { createIfMissing: true },
@@ -158,10 +161,15 @@ function listQuery(kind: KindDefinition, namespace: string, labelSelector: strin
  * The identity of an applied manifest. Only what addressing needs is checked here (all causes at
  * once); the full schema is validated by the store on the merged object.
  */
+/** The kind served under the manifest's own apiVersion (a kind may be served under several). */
+function servedKindOf(applied: Resource): KindDefinition | undefined {
+  return KINDS.find((kind) => kind.kind === applied.kind && apiVersionOf(kind) === applied.apiVersion);
+}
+
 function appliedKey(applied: Resource): ResourceKey {
   const causes: FieldCause[] = [];
   const { apiVersion, kind, metadata } = applied as Partial<Record<'apiVersion' | 'kind' | 'metadata', unknown>>;
-  const definition = typeof kind === 'string' ? findKindByName(kind) : undefined;
+  const definition = servedKindOf(applied) ?? (typeof kind === 'string' ? findKindByName(kind) : undefined);
   const expected = definition ? apiVersionOf(definition) : 'the apiVersion of the kind';
   if (apiVersion === undefined) causes.push({ reason: 'FieldValueRequired', field: 'apiVersion', message: `Required value: must be "${expected}"` });
   else if (definition && apiVersion !== expected) {

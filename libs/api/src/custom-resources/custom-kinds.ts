@@ -65,6 +65,22 @@ function customKindOf(crd: CustomResourceDefinitionView, version: CustomVersion,
   };
 }
 
+/** Compiled kinds per CRD and spec: a status write or a re-list does not compile its schemas again. */
+const compiled = new Map<string, { spec: string; kinds: CustomKind[] }>();
+
+function kindsOfCrd(crd: CustomResourceDefinitionView, storage: CustomVersion): CustomKind[] {
+  const { creationTimestamp: _created, ...spec } = crd;
+  const key = JSON.stringify(spec);
+  const cached = compiled.get(crd.name);
+  if (cached?.spec === key) return cached.kinds;
+  // The storage version first: lookups by kind name find it.
+  const kinds = [storage, ...crd.versions.filter((v) => v !== storage)]
+    .filter((version) => version.served || version === storage)
+    .map((version) => customKindOf(crd, version, storage));
+  compiled.set(crd.name, { spec: key, kinds });
+  return kinds;
+}
+
 function byAge(a: CustomResourceDefinitionView, b: CustomResourceDefinitionView): number {
   return a.creationTimestamp.localeCompare(b.creationTimestamp) || a.name.localeCompare(b.name);
 }
@@ -113,14 +129,12 @@ export function setCustomResourceDefinitions(crds: readonly Resource[]): void {
     const storage = crd.versions.find((version) => version.storage);
     if (!storage) continue;
     try {
-      // The storage version first: lookups by kind name find it.
-      for (const version of [storage, ...crd.versions.filter((v) => v !== storage)]) {
-        if (version.served || version === storage) next.push(customKindOf(crd, version, storage));
-      }
+      next.push(...kindsOfCrd(crd, storage));
     } catch {
       judged.set(crd.name, { accepted: false, reason: 'InvalidSchema', message: 'the schema could not be compiled' });
     }
   }
+  for (const name of [...compiled.keys()]) if (!views.some((crd) => crd.name === name)) compiled.delete(name);
   verdicts.clear();
   for (const [name, verdict] of judged) verdicts.set(name, verdict);
   customKinds.splice(0, customKinds.length, ...next);
