@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, formatKey, keyOf, NotFoundError, REDACTED_SECRET_VALUE, type Resource, type ResourceKey, type ResourceStatus } from '@kastra/api';
+import { ConflictError, findKindByName, formatKey, InvalidError, keyOf, NotFoundError, REDACTED_SECRET_VALUE, validateResource, type Resource, type ResourceKey, type ResourceStatus } from '@kastra/api';
 
 export type StoreChange = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: Resource };
 
@@ -50,8 +50,9 @@ export class EmbeddedResourceStore {
     const body = normalizeSecret(resource);
     if (current) {
       const specChanged = JSON.stringify(bodyOf(current)) !== JSON.stringify(bodyOf(body));
-      const metaChanged = JSON.stringify(current.metadata.labels ?? {}) !== JSON.stringify(body.metadata.labels ?? {}) ||
-        JSON.stringify(current.metadata.annotations ?? {}) !== JSON.stringify(body.metadata.annotations ?? {});
+      const metaChanged = (['labels', 'annotations', 'ownerReferences'] as const).some(
+        (field) => JSON.stringify(current.metadata[field] ?? null) !== JSON.stringify(body.metadata[field] ?? null),
+      );
       if (!specChanged && !metaChanged) return { object: current, changed: false };
       const next: Resource = {
         ...body,
@@ -95,12 +96,44 @@ export class EmbeddedResourceStore {
     return next;
   }
 
+  /**
+   * Deletes the object and, as the garbage collector does, every object it owned (whose owner
+   * references name its uid), recursively. Answers the object, or undefined when it was not there.
+   */
   delete(key: ResourceKey): Resource | undefined {
     const current = this.getNow(key);
     if (!current) return undefined;
     this.objects.delete(formatKey(key));
     this.onChange({ type: 'DELETED', object: redacted(current) });
+    const uid = current.metadata.uid;
+    for (const owned of this.all().filter((object) => uid && object.metadata.ownerReferences?.some((ref) => ref.uid === uid))) this.delete(keyOf(owned));
     return current;
+  }
+
+  /**
+   * Read-modify-write, as the controller-manager's System reconciler writes a System's children:
+   * the object `mutate` returns is validated as the API server validates it (InvalidError) and
+   * applied.
+   */
+  async patch(key: ResourceKey, mutate: (current: Resource | undefined) => Resource, _ctx?: unknown, options: { createIfMissing?: boolean } = {}): Promise<Resource> {
+    const current = this.getNow(key);
+    if (!current && !options.createIfMissing) throw new NotFoundError(findKindByName(key.kind)?.plural ?? key.kind, key.name);
+    const next = mutate(current);
+    const causes = validateResource(next);
+    if (causes.length > 0) throw new InvalidError(findKindByName(key.kind)?.plural ?? key.kind, key.name, causes);
+    return this.apply(next).object;
+  }
+
+  /** The objects a controller owner reference ties to `uid`. */
+  async ownedBy(uid: string): Promise<ResourceKey[]> {
+    return this.all()
+      .filter((object) => object.metadata.ownerReferences?.some((ref) => ref.uid === uid))
+      .map(keyOf);
+  }
+
+  /** Who last wrote an object: nobody but the application, which has no principal here. */
+  async lastWriter(): Promise<undefined> {
+    return undefined;
   }
 
   /** A Secret's value in clear, for the Tools and LLMs of this process that use it. */

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AbstractController, EventBus, NotFoundError, NotReadyError, RunFailedError, RuntimeManager, ValidationError, loadFromString, type ControllerContext, type RuntimeResource } from '@kastra/sdk';
 
 const LLM = `
@@ -224,6 +226,20 @@ spec:
     await expect(rt.loadFromString('apiVersion: example.com/v1\nkind: DataSource\nmetadata: {name: Not_A_Name}\nspec: {}\n')).rejects.toMatchObject({
       causes: [expect.objectContaining({ field: 'metadata.name' })],
     });
+  });
+
+  it('expands a System into its children with the System reconciler, runs them, and deletes them with it', async () => {
+    const system = readFileSync(join(__dirname, '../../../../examples/customer-support-system.yaml'), 'utf8');
+    const rt = await loadFromString(doc(readFileSync(join(__dirname, '../../../../examples/mock-llms.yaml'), 'utf8'), system));
+    expect((await rt.getResource('System', 'customer-support'))?.status).toMatchObject({
+      phase: 'Ready',
+      children: expect.arrayContaining([{ kind: 'Agent', name: 'support-agent', ready: true }, { kind: 'Workflow', name: 'support-flow', ready: true }]),
+    });
+    expect((await rt.getResource('Agent', 'support-agent'))?.metadata.labels).toMatchObject({ 'mastra.ai/system': 'customer-support' });
+    expect(await rt.getWorkflow('support-flow').execute('my order is late')).toMatchObject({ status: 'Succeeded' });
+    await rt.deleteResource('System', 'customer-support');
+    expect(await rt.getResource('Agent', 'support-agent')).toBeUndefined();
+    expect(await rt.getResource('Workflow', 'support-flow')).toBeUndefined();
   });
 
   it('refuses a store it does not have, and a token without a gateway', () => {

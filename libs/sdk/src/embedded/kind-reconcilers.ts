@@ -7,6 +7,7 @@ import { describeKey, notReadyBecause, ReferenceChecker } from '../../../../apps
 import { AgentReconciler } from '../../../../apps/controller-manager/src/reconcilers/agent-reconciler';
 import { LlmReconciler } from '../../../../apps/controller-manager/src/reconcilers/llm-reconciler';
 import { NetworkReconciler } from '../../../../apps/controller-manager/src/reconcilers/network-reconciler';
+import { SystemReconciler } from '../../../../apps/controller-manager/src/reconcilers/system-reconciler';
 import { ToolReconciler } from '../../../../apps/controller-manager/src/reconcilers/tool-reconciler';
 import { WorkflowReconciler } from '../../../../apps/controller-manager/src/reconcilers/workflow-reconciler';
 import type { EmbeddedResourceStore } from './embedded-resource-store';
@@ -31,5 +32,6 @@ export function embeddedKindReconcilers(store: EmbeddedResourceStore, env: NodeJ
     new AgentReconciler(resources, { env }),
     new WorkflowReconciler(resources),
     new NetworkReconciler(resources, { env }),
+    new SystemReconciler(resources),
   ];
 }
