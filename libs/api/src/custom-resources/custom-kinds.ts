@@ -4,7 +4,7 @@ import type { KindDefinition } from '../kind-definition';
 import { BUILTIN_KINDS, KINDS } from '../kind-registry';
 import { crdAlphaKind } from './crd-kind';
 import { CRD_KIND, viewOf, type CustomResourceDefinitionView, type CustomVersion } from './crd-shapes';
-import { compileCustomSchema, customObjectSchema } from './structural-schema';
+import { compileCustomSchema, customObjectSchema, releaseCustomSchema } from './structural-schema';
 
 /** A kind a CRD added, as served under one of its versions. */
 export interface CustomKind extends KindDefinition {
@@ -73,6 +73,7 @@ function kindsOfCrd(crd: CustomResourceDefinitionView, storage: CustomVersion): 
   const key = JSON.stringify(spec);
   const cached = compiled.get(crd.name);
   if (cached?.spec === key) return cached.kinds;
+  if (cached) for (const kind of cached.kinds) releaseCustomSchema(kind.validationSchema);
   // The storage version first: lookups by kind name find it.
   const kinds = [storage, ...crd.versions.filter((v) => v !== storage)]
     .filter((version) => version.served || version === storage)
@@ -134,7 +135,11 @@ export function setCustomResourceDefinitions(crds: readonly Resource[]): void {
       judged.set(crd.name, { accepted: false, reason: 'InvalidSchema', message: 'the schema could not be compiled' });
     }
   }
-  for (const name of [...compiled.keys()]) if (!views.some((crd) => crd.name === name)) compiled.delete(name);
+  for (const [name, gone] of [...compiled]) {
+    if (views.some((crd) => crd.name === name)) continue;
+    for (const kind of gone.kinds) releaseCustomSchema(kind.validationSchema);
+    compiled.delete(name);
+  }
   verdicts.clear();
   for (const [name, verdict] of judged) verdicts.set(name, verdict);
   customKinds.splice(0, customKinds.length, ...next);

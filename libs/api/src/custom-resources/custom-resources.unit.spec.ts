@@ -109,6 +109,14 @@ describe('custom kinds from CustomResourceDefinitions', () => {
     expect(findCustomKind('Widget')).toMatchObject({ hasStatus: true, bodyFields: ['spec'] });
   });
 
+  it('compiles a changed CRD again, and the same schema under two CRDs', () => {
+    setCustomResourceDefinitions([crd()]);
+    const changed = crd({ versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'string' } } } } } } }] });
+    setCustomResourceDefinitions([changed, crd({ kind: 'Gizmo', plural: 'gizmos' })]);
+    expect(fields(widget({ size: 'big' }))).toEqual([]);
+    expect(fields({ ...widget({ size: 1, color: 'blue' }), kind: 'Gizmo' })).toEqual([]);
+  });
+
   it('serves every served version, storing in the storage version (conversion None)', () => {
     const versions = [
       { name: 'v1beta1', served: true, storage: false, schema: { openAPIV3Schema: widgetSchema } },
@@ -158,6 +166,13 @@ describe('CustomResourceDefinition objects', () => {
     ]);
     expect(fields(crd({ versions: [{ name: 'v1', served: true, storage: true }] }))).toEqual(['spec.versions[0].schema.openAPIV3Schema: Required value: schemas are required']);
     expect(fields(crd({ scope: 'Everywhere' }))[0]).toContain('spec.scope: Unsupported value');
+    // References and ids would reach across schemas in the shared validator
+    const withRef = { type: 'object', properties: { spec: { type: 'object', properties: { a: { $ref: '#/x' } } } } };
+    expect(fields(crd({ versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: withRef } }] }))).toEqual([
+      'spec.versions[0].schema.openAPIV3Schema: Invalid value: properties.spec.properties.a.$ref: not allowed in a structural schema',
+    ]);
+    const withId = { type: 'object', $id: 'https://example.com/s', properties: {} };
+    expect(fields(crd({ versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: withId } }] }))[0]).toContain('$id: not allowed');
   });
 
   it('converts the mastra.ai/v1alpha1 shape to apiextensions.k8s.io/v1 and back', () => {

@@ -100,13 +100,46 @@ export function compileCustomSchema(validation: JsonSchema): CompiledCustomSchem
   return { validate: validating.compile(validation), applyDefaults: defaulting.compile(validation) };
 }
 
+/** Lets the validators forget a schema compiled before (a CRD changed or went): they keep every one otherwise. */
+export function releaseCustomSchema(validation: JsonSchema): void {
+  validating?.removeSchema(validation);
+  defaulting?.removeSchema(validation);
+}
+
+/**
+ * Keywords a structural schema may not use (as the apiserver refuses them): references and ids
+ * would also reach across schemas in the shared validator (an `$id` registered by one CRD would
+ * break another's).
+ */
+const FORBIDDEN_KEYWORDS = ['$ref', '$id', '$schema', '$defs', '$anchor', '$dynamicRef', '$dynamicAnchor', 'definitions', 'dependencies', 'patternProperties', 'id'];
+
+/** The first forbidden keyword in a schema, with where it is (`properties.spec.$ref`). */
+function forbiddenKeyword(schema: JsonSchema, at: string): string | undefined {
+  for (const keyword of FORBIDDEN_KEYWORDS) if (Object.hasOwn(schema, keyword)) return at === '' ? keyword : `${at}.${keyword}`;
+  const children: [string, unknown][] = [];
+  if (isRecord(schema.properties)) children.push(...Object.entries(schema.properties).map(([name, sub]): [string, unknown] => [`properties.${name}`, sub]));
+  for (const keyword of ['items', 'additionalProperties', 'not']) children.push([keyword, schema[keyword]]);
+  for (const keyword of ['allOf', 'anyOf', 'oneOf']) if (Array.isArray(schema[keyword])) (schema[keyword] as unknown[]).forEach((sub, i) => children.push([`${keyword}[${i}]`, sub]));
+  for (const [where, sub] of children) {
+    if (!isRecord(sub)) continue;
+    const found = forbiddenKeyword(sub, at === '' ? where : `${at}.${where}`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Why a CRD's schema cannot be used, or undefined when it compiles. */
 export function customSchemaProblem(openApiSchema: JsonSchema): string | undefined {
   if (openApiSchema.type !== 'object') return 'must be of type object at the root';
+  const forbidden = forbiddenKeyword(openApiSchema, '');
+  if (forbidden) return `${forbidden}: not allowed in a structural schema`;
+  const { validation } = customObjectSchema(openApiSchema, 'Check', false);
   try {
-    compileCustomSchema(customObjectSchema(openApiSchema, 'Check', false).validation);
+    compileCustomSchema(validation);
     return undefined;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
+  } finally {
+    releaseCustomSchema(validation);
   }
 }
