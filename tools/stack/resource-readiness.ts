@@ -13,8 +13,9 @@ export interface ExampleOutcome {
 }
 
 /**
- * Reads a resource's status: runs end with `Succeeded`, everything else is judged by `Ready`.
- * A condition about an older generation does not count yet.
+ * Reads a resource's status: runs end with `Succeeded`, CustomResourceDefinitions are ready once
+ * `Established` (their kind is served), everything else is judged by `Ready`. A condition about
+ * an older generation does not count yet.
  */
 export function readinessOf(resource: Resource): { state: 'Ready' | 'NotReady' | 'Failed'; condition?: Condition } {
   const conditions = resource.status?.conditions ?? [];
@@ -23,7 +24,7 @@ export function readinessOf(resource: Resource): { state: 'Ready' | 'NotReady' |
   const succeeded = conditions.find((c) => c.type === 'Succeeded' && current(c));
   if (succeeded?.status === 'True') return { state: 'Ready', condition: succeeded };
   if (succeeded?.status === 'False') return { state: 'Failed', condition: succeeded };
-  const ready = conditions.find((c) => c.type === 'Ready' && current(c));
+  const ready = conditions.find((c) => c.type === (resource.kind === 'CustomResourceDefinition' ? 'Established' : 'Ready') && current(c));
   if (ready?.status === 'True') return { state: 'Ready', condition: ready };
   return { state: 'NotReady', condition: ready };
 }

@@ -24,6 +24,11 @@ describe('readinessOf', () => {
     expect(readinessOf(resource('WorkflowRun', [{ type: 'Succeeded', status: 'False' }])).state).toBe('Failed');
   });
 
+  it('judges CustomResourceDefinitions by Established (their kind is served)', () => {
+    expect(readinessOf(resource('CustomResourceDefinition', [{ type: 'NamesAccepted', status: 'True' }, { type: 'Established', status: 'True' }])).state).toBe('Ready');
+    expect(readinessOf(resource('CustomResourceDefinition', [{ type: 'Established', status: 'False', reason: 'NameConflict' }]))).toMatchObject({ state: 'NotReady', condition: { reason: 'NameConflict' } });
+  });
+
   it('ignores a condition about an older generation', () => {
     // Given Ready=True observed at generation 1 while the spec is at generation 2
     const stale = resource('Agent', [{ type: 'Ready', status: 'True', observedGeneration: 1 }], 2);

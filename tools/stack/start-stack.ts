@@ -248,7 +248,8 @@ class Stack {
     // Plugins outlive the 1 h token of the examples: their status is written with a token of their lifetime.
     const statusClient = new GatewayClient(this.gatewayUrl, this.authority.issue({ sub: 'kastra-stack', role: 'admin' }, '30d'));
     supervisor.on('event', (event) => {
-      if (!pluginKind) return;
+      // While stopping, the gateway may already be gone: nothing to report to.
+      if (!pluginKind || this.stopping) return;
       const plugin = plugins.find((p) => `plugin/${p.name}` === event.name);
       if (!plugin) return;
       const ready = event.type === 'started';
