@@ -11,6 +11,7 @@ export type {
   RunEventRecord,
   WorkflowHandle,
   NetworkResult,
+  NetworkCallOptions,
   NetworkHandle,
   ToolHandle,
   ResourceWatch,

@@ -38,6 +38,7 @@ interface CheckOutput {
   agent: { text: string; usage: { total_tokens: number } };
   workflow: { output: { text: string }; run: string; status: string };
   network: { output: string; route: Array<{ agent: string }>; run: string };
+  networkEvents: string[];
   listedAgents: string[];
   validation: { name: string; isValidation: boolean; causes: Array<{ field: string; message: string }> };
   notReady: { name: string; isNotReady: boolean; message: string; missing: Array<{ kind: string; namespace: string; name: string; field: string; problem: string }> };
@@ -93,6 +94,9 @@ describe('@kastra/sdk from its tarball, outside the repository', () => {
     expect(out.workflow.output.text).toContain('id,amount');
     expect(out.network.route.map((entry) => entry.agent)).toEqual(['search-agent', 'analysis-agent', 'summary-agent']);
     expect(out.network.output).toContain('Research heat pumps');
+    expect(out.networkEvents[0]).toBe('NetworkRunStarted');
+    expect(out.networkEvents.at(-1)).toBe('NetworkRunSucceeded');
+    expect(out.networkEvents.filter((type) => type === 'MemberFinished')).toHaveLength(3);
     expect(out.listedAgents).toEqual(expect.arrayContaining(['extract-agent', 'transform-agent', 'load-agent']));
     expect(out.validation).toMatchObject({ name: 'ValidationError', isValidation: true, causes: [expect.objectContaining({ field: 'spec.provider' })] });
     expect(out.notReady).toMatchObject({

@@ -11,6 +11,7 @@ import type {
   AgentAnswer,
   AgentHandle,
   AgentStreamEvent,
+  NetworkCallOptions,
   NetworkHandle,
   NetworkResult,
   ResourceWatch,
@@ -205,6 +206,28 @@ export class ConnectedBackend implements RuntimeBackend {
           resource: key,
         });
         return { output: body.output, route: body.route ?? [], run: body.run };
+      },
+      stream: (message, options) => this.networkStream(key, message, options),
+    };
+  }
+
+  private networkStream(key: ResourceName, message: string, options: NetworkCallOptions = {}): AsyncIterable<RunEventRecord> {
+    const self = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        await self.requireReady(key);
+        const frames = self.http.events({
+          method: 'POST',
+          path: `${self.objectPath(key)}/generate`,
+          query: { timeoutSeconds: String(options.timeoutSeconds ?? 60) },
+          body: { message, ...(options.threadId ? { threadId: options.threadId } : {}), ...(options.maxSteps ? { maxSteps: options.maxSteps } : {}) },
+          resource: key,
+        });
+        for await (const frame of frames) {
+          if (frame.event === 'error') throw errorFromStatus(frame.data as KubernetesStatus, (frame.data as KubernetesStatus).code ?? 500, key);
+          const recorded = frame.data as { type: string; data: Record<string, unknown>; createdAt?: string };
+          yield { type: recorded.type, data: recorded.data, ...(recorded.createdAt ? { at: recorded.createdAt } : {}) };
+        }
       },
     };
   }

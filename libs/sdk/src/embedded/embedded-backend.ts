@@ -156,6 +156,17 @@ export class EmbeddedBackend implements RuntimeBackend {
     return {
       name: `${key.namespace}.${key.name}`,
       generate: async (message, options) => this.networks.generate(await this.requireReady(key), message, { ...options, signal: this.closing.signal }),
+      stream: (message, options) => {
+        const queue = asyncQueue<RunEventRecord>();
+        this.requireReady(key)
+          .then((network) => this.networks.generate(network, message, { ...options, signal: this.closing.signal, onEvent: (event) => queue.push(event as unknown as RunEventRecord) }))
+          .then(
+            () => queue.end(),
+            // A failed run has been streamed to its NetworkRunFailed: the stream ends there.
+            (error: unknown) => (error instanceof RunFailedError ? queue.end() : queue.fail(error)),
+          );
+        return queue.iterable;
+      },
     };
   }
 

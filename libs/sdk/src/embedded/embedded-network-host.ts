@@ -49,7 +49,11 @@ export class EmbeddedNetworkHost {
     private readonly observer: { onEvent?(run: Resource, event: { type: string; data: unknown; at?: string }): void } = {},
   ) {}
 
-  async generate(network: Resource, message: string, options: { threadId?: string; maxSteps?: number; signal: AbortSignal }): Promise<NetworkResult> {
+  async generate(
+    network: Resource,
+    message: string,
+    options: { threadId?: string; maxSteps?: number; signal: AbortSignal; onEvent?: (event: TimedNetworkRunEvent) => void },
+  ): Promise<NetworkResult> {
     const namespace = network.metadata.namespace ?? 'default';
     const { object: run } = this.store.apply({
       apiVersion: API_GROUP_VERSION,
@@ -67,6 +71,7 @@ export class EmbeddedNetworkHost {
         const timed = { ...event, at } as TimedNetworkRunEvent;
         log.push(timed);
         this.observer.onEvent?.(run, timed);
+        options.onEvent?.(timed);
       }
       const stored = this.store.getNow(keyOf(run));
       if (stored) await this.store.updateStatus(keyOf(run), networkRunStatus(foldNetworkRunEvents(log), NO_USAGE, stored.status?.conditions));

@@ -170,6 +170,19 @@ spec:
     expect(result.route.map((entry) => entry.agent)).toEqual(['chef', 'waiter']);
     expect(result.output).toContain('dinner for two');
     expect((await rt.getResource('NetworkRun', result.run!))?.status).toMatchObject({ phase: 'Succeeded', steps: 2 });
+    const types: string[] = [];
+    for await (const event of rt.getNetwork('kitchen').stream('lunch')) types.push(event.type);
+    expect(types).toEqual([
+      'NetworkRunStarted',
+      'RouteDecided',
+      'MemberStarted',
+      'MemberFinished',
+      'RouteDecided',
+      'MemberStarted',
+      'MemberFinished',
+      'RouteDecided',
+      'NetworkRunSucceeded',
+    ]);
   });
 
   it('gives getLLM a language model of the LLM, as yamlToMastraLLM does', async () => {

@@ -90,9 +90,24 @@ export interface NetworkResult {
   run?: string;
 }
 
+export interface NetworkCallOptions {
+  /** Runs of one thread see the thread's earlier tasks and answers (connected; embedded keeps none). */
+  threadId?: string;
+  /** Most member turns, at most the Network's router.maxSteps. */
+  maxSteps?: number;
+  /** Connected: how long the gateway waits for the run (the run goes on after). @default 60 */
+  timeoutSeconds?: number;
+}
+
 export interface NetworkHandle {
   readonly name: string;
-  generate(message: string, options?: { threadId?: string; maxSteps?: number; timeoutSeconds?: number }): Promise<NetworkResult>;
+  /** Runs the network on `message` and waits: `{output, route, run}`; RunFailedError when the run failed. */
+  generate(message: string, options?: NetworkCallOptions): Promise<NetworkResult>;
+  /**
+   * Runs the network and yields its run's events (NetworkRunStarted, RouteDecided, MemberStarted,
+   * MemberFinished, …) up to the final one; a failed run ends with NetworkRunFailed (not thrown).
+   */
+  stream(message: string, options?: NetworkCallOptions): AsyncIterable<RunEventRecord>;
 }
 
 export interface ToolHandle {

@@ -44,6 +44,8 @@ function errorSummary(error) {
   out.agent = await rt.getAgent('default.extract-agent').generate('I have eggs');
   out.workflow = await rt.getWorkflow('default.data-processing').execute({ data: 'id,amount\n1,12.5' });
   out.network = await rt.getNetwork('default.research-network').generate('Research heat pumps');
+  out.networkEvents = [];
+  for await (const event of rt.getNetwork('default.research-network').stream('Compare heat pumps')) out.networkEvents.push(event.type);
   out.listedAgents = (await rt.listResources('Agent', { namespace: 'default' })).map((r) => r.metadata.name).sort();
 
   try {
