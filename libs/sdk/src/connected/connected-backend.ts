@@ -32,6 +32,9 @@ export interface ConnectedOptions extends GatewayConnection {
 
 /** Who the SDK's server-side applies are made as (`?fieldManager=`). */
 const FIELD_MANAGER = 'kastra-sdk';
+/** First and longest wait before a cut watch connects again. */
+const WATCH_RETRY_MS = 500;
+const WATCH_RETRY_MAX_MS = 30_000;
 /** Run events after which a run will not change without someone acting. */
 const SETTLING_EVENTS = new Set(['RunSucceeded', 'RunFailed', 'RunCancelled', 'RunSuspended']);
 
@@ -98,23 +101,32 @@ export class ConnectedBackend implements RuntimeBackend {
     readyPromise.catch(() => undefined);
     const run = async () => {
       let resourceVersion = '0';
+      let delayMs = WATCH_RETRY_MS;
       while (!stop.signal.aborted) {
-        const lines = this.http.lines({ method: 'GET', path: this.collectionPath(kind, namespace), query: { watch: 'true', resourceVersion }, signal: stop.signal });
-        let first = true;
-        for await (const line of lines) {
-          if (first) ready();
-          first = false;
-          const event = JSON.parse(line) as { type: string; object: Resource };
-          if (event.type === 'ERROR') {
-            resourceVersion = '0'; // too old: start again from the current objects
-            break;
+        try {
+          const opened = () => {
+            ready();
+            delayMs = WATCH_RETRY_MS;
+          };
+          for await (const line of this.http.lines({ method: 'GET', path: this.collectionPath(kind, namespace), query: { watch: 'true', resourceVersion }, signal: stop.signal }, opened)) {
+            const event = JSON.parse(line) as { type: string; object: Resource };
+            if (event.type === 'ERROR') {
+              resourceVersion = '0'; // too old: start again from the current objects
+              break;
+            }
+            if (event.type === 'BOOKMARK') continue;
+            resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
+            this.remember(event.object);
+            handler({ type: event.type as 'ADDED' | 'MODIFIED' | 'DELETED', object: event.object as RuntimeResource });
           }
-          if (event.type === 'BOOKMARK') continue;
-          resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
-          this.remember(event.object);
-          handler({ type: event.type as 'ADDED' | 'MODIFIED' | 'DELETED', object: event.object as RuntimeResource });
+        } catch (error) {
+          if (stop.signal.aborted) return;
+          // Refused (401, 403, 404…): trying again changes nothing. Anything else (the gateway
+          // restarting, the connection cut): connect again, from the last version seen.
+          if (error instanceof KastraApiError && error.code < 500) throw error;
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          delayMs = Math.min(delayMs * 2, WATCH_RETRY_MAX_MS);
         }
-        ready();
       }
     };
     run().catch((error: unknown) => {

@@ -124,10 +124,21 @@ describe('a connected runtime', () => {
     expect(result.text).toBe('[mock:mock-1] I have eggs');
   });
 
-  it('refuses a forged token with the gateway\'s 401', async () => {
+  it('refuses a forged token with the gateway\'s 401, a watch included', async () => {
     const forged = new RuntimeManager({ gateway: gatewayUrl, token: `${token}x` });
     await expect(forged.listResources('Agent')).rejects.toMatchObject({ code: 401 });
     await expect(forged.listResources('Agent')).rejects.toBeInstanceOf(KastraApiError);
+    const watch = forged.watch('Agent', () => undefined);
+    await expect(watch.ready).rejects.toMatchObject({ code: 401 });
+    watch.stop();
+  });
+
+  it('has a watch of a kind with no objects ready once the gateway answers', async () => {
+    const seen: string[] = [];
+    const watch = rt.watch('Network', (event) => seen.push(event.type), { namespace: 'nobody-here' });
+    await watch.ready;
+    watch.stop();
+    expect(seen).toEqual([]);
   });
 
   it('streams an agent call as Server-Sent Events, finish last', async () => {

@@ -47,9 +47,10 @@ export class GatewayHttp {
     return { status, body: body as T };
   }
 
-  /** The answer's lines as they arrive (watches: one JSON event a line). */
-  async *lines(req: GatewayRequest): AsyncGenerator<string> {
+  /** The answer's lines as they arrive (watches: one JSON event a line); `onOpen` once the answer has started. */
+  async *lines(req: GatewayRequest, onOpen?: () => void): AsyncGenerator<string> {
     const res = await this.openOk(req);
+    onOpen?.();
     let buffer = '';
     for await (const chunk of res) {
       buffer += chunk.toString();
