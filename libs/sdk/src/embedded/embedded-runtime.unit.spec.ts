@@ -255,6 +255,27 @@ spec:
     expect(await rt.getResource('Workflow', 'support-flow')).toBeUndefined();
   });
 
+  it('keeps an agent\'s memory per thread when spec.memory is enabled', async () => {
+    const rt = await loadFromString(doc(LLM, 'apiVersion: mastra.ai/v1\nkind: Agent\nmetadata: {name: host}\nspec: {instructions: You host., model: {ref: mock-llm}, memory: {enabled: true}}\n'));
+    const host = rt.getAgent('host');
+    const first = await host.generate({ prompt: 'table for two', threadId: 'guest-1' });
+    const second = await host.generate({ prompt: 'by the window', threadId: 'guest-1' });
+    const other = await host.generate({ prompt: 'by the window', threadId: 'guest-2' });
+    // The second call of the thread sends the first exchange along; another thread starts afresh.
+    expect(second.usage.prompt_tokens).toBeGreaterThan(other.usage.prompt_tokens);
+    expect(other.usage.prompt_tokens).toBeLessThanOrEqual(first.usage.prompt_tokens + 2);
+  });
+
+  it('reads keys from options.env by llm-proxy\'s rules: an LLM without its key is not Ready, and says which variable', async () => {
+    const manifest = 'apiVersion: mastra.ai/v1\nkind: LLM\nmetadata: {name: gpt}\nspec: {provider: openai, model: gpt-4o, apiKey: "${OPENAI_API_KEY}"}\n';
+    const without = await loadFromString(manifest, { env: {} });
+    const status = (await without.getResource('LLM', 'gpt'))?.status;
+    expect(status?.phase).not.toBe('Ready');
+    expect(JSON.stringify(status?.conditions)).toContain('OPENAI_API_KEY');
+    const withKey = await loadFromString(manifest, { env: { OPENAI_API_KEY: 'sk-test' } });
+    expect((await withKey.getResource('LLM', 'gpt'))?.status?.phase).toBe('Ready');
+  });
+
   it('refuses a store it does not have, and a token without a gateway', () => {
     expect(() => new RuntimeManager({ store: 'postgres://x' as 'memory' })).toThrow(/not supported/);
     expect(() => new RuntimeManager({ token: 't' })).toThrow(/gateway/);
