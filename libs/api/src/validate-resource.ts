@@ -133,6 +133,23 @@ function validateAlphaCrd(manifest: Record<string, unknown>): FieldCause[] {
   return unique(causes);
 }
 
+/**
+ * Validation ratcheting (as the apiserver ratchets custom resources): problems of a custom
+ * object's top-level field that this write leaves as it was (`spec` when only labels or
+ * finalizers change) do not refuse it. A schema made stricter applies to the parts a write
+ * changes, so a controller can still remove a finalizer from an object the new schema refuses.
+ */
+export function ratchetCauses(causes: FieldCause[], current: Resource, next: Resource): FieldCause[] {
+  if (!findCustomKind(next.kind)) return causes;
+  const before = current as unknown as Record<string, unknown>;
+  const after = next as unknown as Record<string, unknown>;
+  return causes.filter((cause) => {
+    const top = cause.field.split(/[.[]/)[0];
+    if (top === '' || top === 'metadata' || top === 'apiVersion' || top === 'kind') return true;
+    return JSON.stringify(before[top]) !== JSON.stringify(after[top]);
+  });
+}
+
 /** What a change may not do (e.g. a binding's roleRef is fixed), beyond what validateResource checks. */
 export function validateResourceUpdate(current: Resource, next: Resource): FieldCause[] {
   const kind = findBuiltinKind(next.kind);

@@ -7,6 +7,7 @@ import {
   NotFoundError,
   findKindByName,
   storedNamespace,
+  ratchetCauses,
   validateResource,
   validateResourceUpdate,
   type KindDefinition,
@@ -102,7 +103,7 @@ export class PostgresResourceStore implements ResourceStore {
         throw new ConflictError(this.kindOf(key.kind).plural, key.name, `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${current.metadata.uid}`);
       }
       const next = forUpdate(current, input);
-      this.validate(next);
+      this.validate(next, current);
       const changeCauses = validateResourceUpdate(current, next);
       if (changeCauses.length > 0) throw new InvalidError(current.kind, key.name, changeCauses);
       if (next.kind !== 'Secret') return { type: ResourceEventType.Updated, object: next };
@@ -290,8 +291,9 @@ export class PostgresResourceStore implements ResourceStore {
     return { kind: kind.kind, namespace: storedNamespace(kind.kind, resource.metadata.namespace), name };
   }
 
-  private validate(object: Resource): void {
-    const causes = validateResource(object);
+  /** `current`: the object an update replaces (a custom kind's unchanged fields are not judged again). */
+  private validate(object: Resource, current?: Resource): void {
+    const causes = current ? ratchetCauses(validateResource(object), current, object) : validateResource(object);
     if (causes.length > 0) throw new InvalidError(object.kind, object.metadata?.name ?? '', causes);
   }
 }

@@ -1,7 +1,7 @@
 import { findKindByResource, KINDS } from '../kind-registry';
 import type { Resource } from '../resource';
 import { pruneUnknownFields } from '../unknown-fields';
-import { validateResource } from '../validate-resource';
+import { ratchetCauses, validateResource } from '../validate-resource';
 import { alphaToV1, v1ToAlpha } from './crd-shapes';
 import { crdConditions, findCustomKind, setCustomResourceDefinitions, withCustomDefaults } from './custom-kinds';
 import { toValidationSchema } from './structural-schema';
@@ -99,6 +99,15 @@ describe('custom kinds from CustomResourceDefinitions', () => {
     const defaulted = withCustomDefaults(widget({ size: 1, parts: [{ id: 'a' }, { id: 'b', weight: 5 }] }), kind);
     expect(defaulted.spec).toEqual({ size: 1, color: 'red', parts: [{ id: 'a', weight: 1 }, { id: 'b', weight: 5 }] });
     expect(withCustomDefaults(widget({ size: 1, color: 'blue' }), kind).spec).toEqual({ size: 1, color: 'blue' });
+  });
+
+  it('ratchets: problems of a top-level field a write leaves unchanged do not count', () => {
+    setCustomResourceDefinitions([crd()]);
+    const stored = widget({ size: 50 });
+    const relabelled = { ...stored, metadata: { ...stored.metadata, labels: { a: 'b' } } };
+    expect(ratchetCauses(validateResource(relabelled), stored, relabelled)).toEqual([]);
+    const changed = widget({ size: 60 });
+    expect(ratchetCauses(validateResource(changed), stored, changed).map((cause) => cause.field)).toEqual(['spec.size']);
   });
 
   it('keeps status to the subresource when one is declared, in the object otherwise', () => {
