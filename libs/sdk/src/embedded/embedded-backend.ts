@@ -173,7 +173,10 @@ export class EmbeddedBackend implements RuntimeBackend {
   registerController(kind: string, controller: Controller): void {
     this.controllers.set(kind, controller);
     controller.watch();
-    for (const object of this.store.listNow(kind)) void this.runController(object);
+    // Objects already there are handed over now; a failure is published, as nobody awaits it.
+    for (const object of this.store.listNow(kind)) {
+      this.runController(object).catch((error: unknown) => this.bus.publish(`${kind.toLowerCase()}.failed`, { resource: redacted(object), error }));
+    }
   }
 
   async close(): Promise<void> {
