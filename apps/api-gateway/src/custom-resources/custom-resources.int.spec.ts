@@ -19,6 +19,9 @@ import { OpenApiController } from '../openapi/openapi.controller';
 import { ResourceReadsController } from '../resources/resource-reads.controller';
 import { ResourceWritesController } from '../resources/resource-writes.controller';
 import { CustomResourceDefinitions } from './custom-resource-definitions';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { ResourceServiceTestClient } from '../grpc/test/resource-service-test-client';
+import { adminToken, startGrpcGateway } from '../grpc/test/start-grpc-gateway';
 
 const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 const widgets = (namespace: string) => `/apis/example.com/v1/namespaces/${namespace}/widgets`;
@@ -212,6 +215,44 @@ describe('custom resources on the REST API', () => {
     expect((await call('root', 'GET', widgets('team-a'))).status).toBe(404);
     await conditionBecomes('widgets.example.org', 'Established', 'True');
     expect((await call('root', 'GET', '/apis/example.org/v1/namespaces/team-a/widgets')).status).toBe(200);
+  });
+
+  it('serves the mastra.ai/v1alpha1 CRD shape and custom kinds over gRPC', async () => {
+    const grpc = await startGrpcGateway(store);
+    try {
+      const client = new ResourceServiceTestClient(grpc.address, adminToken);
+      const crd = `apiVersion: mastra.ai/v1alpha1
+kind: CustomResourceDefinition
+metadata: {name: datasources.mastra.ai}
+spec:
+  group: mastra.ai
+  scope: Namespaced
+  names: {kind: DataSource, plural: datasources}
+  validation:
+    openAPIV3Schema:
+      type: object
+      properties:
+        spec:
+          type: object
+          required: [url]
+          properties:
+            url: {type: string}
+            timeoutSeconds: {type: integer, default: 10}
+`;
+      // Stored as apiextensions.k8s.io/v1
+      expect(await client.apply(crd)).toMatchObject({ apiVersion: 'apiextensions.k8s.io/v1', spec: { versions: [{ name: 'v1alpha1', storage: true }] } });
+      await eventually(async () => (await call('root', 'GET', '/apis/mastra.ai/v1alpha1/namespaces/team-a/datasources')).status === 200);
+      const source = 'apiVersion: mastra.ai/v1alpha1\nkind: DataSource\nmetadata: {name: docs, namespace: team-a}\nspec: {url: "https://example.com"}\n';
+      expect((await client.apply(source)).spec).toEqual({ url: 'https://example.com', timeoutSeconds: 10 });
+      expect((await client.list({ kind: 'datasources', namespace: 'team-a' })).items.map((item) => item.metadata.name)).toEqual(['docs']);
+      await expect(client.apply(source.replace('url: "https://example.com"', 'uri: x'))).rejects.toMatchObject({
+        code: grpcStatus.INVALID_ARGUMENT,
+        details: expect.stringContaining('spec.uri'),
+      });
+      expect((await client.get('DataSource', 'docs', 'team-a')).metadata.name).toBe('docs');
+    } finally {
+      await grpc.app.close();
+    }
   });
 
   it('serves a cluster-scoped kind without namespaces', async () => {
