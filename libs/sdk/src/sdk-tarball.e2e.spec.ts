@@ -49,7 +49,7 @@ interface CheckOutput {
 /**
  * The packed @kastra/sdk installed from its tarball into an empty project under os.tmpdir() (so
  * nothing of this repository's node_modules can be resolved), then one script run embedded (no
- * services) and connected to a stack from dist/ started here: the seed's LLM, Agent, Workflow and
+ * services) and connected to a stack from dist/ started here: the examples' LLM, Agent, Workflow and
  * Network examples on the mock provider — getLLM, agent generate, workflow execute, network
  * generate — and the errors users rely on: a ValidationError naming the field, a NotReadyError
  * naming the missing LLM, a RunFailedError naming the failed step.
