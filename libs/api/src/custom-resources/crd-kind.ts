@@ -78,15 +78,18 @@ const versionSchema: JsonSchema = {
   },
 };
 
+const groupSchema: JsonSchema = { type: 'string', description: 'API group of the kind, a DNS subdomain with a dot, e.g. example.com.' };
+const scopeSchema: JsonSchema = { type: 'string', enum: ['Namespaced', 'Cluster'], description: 'Namespaced or Cluster.' };
+
 const crdSpecSchema: JsonSchema = {
   type: 'object',
   description: 'The kind this CRD adds.',
   required: ['group', 'names', 'scope', 'versions'],
   additionalProperties: false,
   properties: {
-    group: { type: 'string', description: 'API group of the kind, a DNS subdomain with a dot, e.g. example.com.' },
+    group: groupSchema,
     names: namesSchema,
-    scope: { type: 'string', enum: ['Namespaced', 'Cluster'], description: 'Namespaced or Cluster.' },
+    scope: scopeSchema,
     versions: { type: 'array', minItems: 1, description: 'The versions of the kind.', items: versionSchema },
     conversion: free('Accepted; only conversion None (the apiVersion changes) is done.'),
     preserveUnknownFields: { type: 'boolean', description: 'Must be false or absent.' },
@@ -213,9 +216,9 @@ const alphaSpecSchema: JsonSchema = {
   required: ['group', 'names', 'scope'],
   additionalProperties: false,
   properties: {
-    group: crdSpecSchema.properties && (crdSpecSchema.properties as Record<string, JsonSchema>).group,
+    group: groupSchema,
     names: namesSchema,
-    scope: (crdSpecSchema.properties as Record<string, JsonSchema>).scope,
+    scope: scopeSchema,
     version: { type: 'string', description: 'The version objects are served under. @default v1alpha1' },
     validation: { type: 'object', description: 'The schema of the objects.', additionalProperties: false, properties: { openAPIV3Schema: free('OpenAPI v3 structural schema of the whole object.') } },
     subresources: (versionSchema.properties as Record<string, JsonSchema>).subresources,
