@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ConflictError, crdConditions, CRD_KIND, NotFoundError, setCustomResourceDefinitions, type Condition, type Resource } from '@kastra/api';
+import { ConflictError, crdConditions, CRD_KIND, NotFoundError, setCustomResourceDefinitions, viewOf, type Condition, type Resource } from '@kastra/api';
 import { RESOURCE_STORE, type ResourceStore, type WatchEvent, type WriteContext } from '@kastra/resource-store';
 import type { Logger } from '@kastra/telemetry';
 import { GATEWAY_LOGGER } from '../gateway-logger';
@@ -84,7 +84,7 @@ export class CustomResourceDefinitions implements OnModuleInit, OnApplicationShu
     for (const crd of this.crds.values()) {
       if (crd.metadata.deletionTimestamp) continue;
       const wanted = crdConditions(crd.metadata.name, now);
-      if (sameConditions(crd.status?.conditions ?? [], wanted)) continue;
+      if (sameConditions(crd.status?.conditions ?? [], wanted) && sameJson(storedVersionsOf(crd), crd.status?.storedVersions)) continue;
       void this.writeConditions(crd, wanted);
     }
   }
@@ -101,7 +101,7 @@ export class CustomResourceDefinitions implements OnModuleInit, OnApplicationShu
     try {
       await this.store.updateStatus(
         { kind: CRD_KIND, namespace: '', name: crd.metadata.name },
-        { ...(crd.status ?? {}), conditions: merged, acceptedNames: accepted ? names : {} },
+        { ...(crd.status ?? {}), conditions: merged, acceptedNames: accepted ? names : {}, storedVersions: storedVersionsOf(crd) },
         STATUS_WRITER,
         crd.metadata.resourceVersion,
       );
@@ -110,6 +110,17 @@ export class CustomResourceDefinitions implements OnModuleInit, OnApplicationShu
       this.logger.warn({ crd: crd.metadata.name, err: String(error) }, 'could not write the conditions of a CustomResourceDefinition');
     }
   }
+}
+
+/** Versions objects may have been stored in: those recorded before and the current storage version. */
+function storedVersionsOf(crd: Resource): string[] {
+  const before = Array.isArray(crd.status?.storedVersions) ? (crd.status.storedVersions as string[]) : [];
+  const storage = viewOf(crd).versions.find((version) => version.storage)?.name;
+  return [...new Set([...before, ...(storage ? [storage] : [])])];
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function sameConditions(have: readonly Condition[], want: readonly Condition[]): boolean {

@@ -135,6 +135,7 @@ describe('custom resources on the REST API', () => {
     expect(table.body.rows[0].cells.slice(0, 2)).toEqual(['w1', 3]);
     await conditionBecomes('widgets.example.com', 'Established', 'True', 'InitialNamesAccepted');
     expect(await conditionOf('widgets.example.com', 'NamesAccepted')).toMatchObject({ status: 'True', reason: 'NoConflicts' });
+    expect((await call('root', 'GET', `${CRDS}/widgets.example.com`)).body.status).toMatchObject({ acceptedNames: { kind: 'Widget', plural: 'widgets' }, storedVersions: ['v1'] });
     expect((await call('root', 'PUT', `${widgets('team-a')}/w1`, { ...widget('team-a', 'w1', 4), spec: { size: 4, color: 'red' } })).body.spec).toEqual({ size: 4, color: 'red' });
     expect((await call('root', 'DELETE', `${widgets('team-a')}/w1`)).status).toBe(200);
     expect((await call('root', 'GET', `${widgets('team-a')}/w1`)).status).toBe(404);
@@ -208,6 +209,10 @@ describe('custom resources on the REST API', () => {
     expect((await call('root', 'GET', '/apis/example.org/v1/namespaces/team-a/widgets')).status).toBe(404);
     // Deleting the first CRD deletes its objects, then the rival is accepted
     await store.patch({ kind: 'Widget', namespace: 'team-a', name: 'large' }, (current) => ({ ...current!, metadata: { ...current!.metadata, finalizers: ['example.com/hold'] } }), { actor: 'test' });
+    // A delete whose precondition fails takes nothing with it
+    const stale = await call('root', 'DELETE', `${CRDS}/widgets.example.com`, { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'not-this-one' } });
+    expect(stale.status).toBe(409);
+    expect(await store.get({ kind: 'Widget', namespace: 'team-a', name: 'a1' })).toBeDefined();
     expect((await call('root', 'DELETE', `${CRDS}/widgets.example.com`)).status).toBe(200);
     expect((await store.get({ kind: 'Widget', namespace: 'team-a', name: 'a1' }))).toBeUndefined();
     // An object with a finalizer is left, marked for deletion

@@ -14,7 +14,7 @@ import { sendJson } from '../http/send-json';
 import { parseDeleteOptions } from './delete-options';
 import { kindInScope, manifestFor } from './resource-manifest';
 import { CustomResourceDefinitions } from '../custom-resources/custom-resource-definitions';
-import { deleteObjectsOfCrd } from '../custom-resources/crd-cascade';
+import { cascadeKindOf, deleteObjectsOfKind } from '../custom-resources/crd-cascade';
 import { toServed, toStored } from '../custom-resources/served-shape';
 
 type WriteRequest = AuthenticatedRequest & RequestWithRawBody;
@@ -142,8 +142,11 @@ export class ResourceWritesController {
     const options = parseDeleteOptions(req.rawBody, req.headers['content-type']);
     const ctx = writeContextOf(req, dryRunOf(query) || options.dryRun);
     // A CRD's objects go first (as the apiserver's cleanup finalizer does): then its kind stops being served.
-    if (kind.kind === CRD_KIND && !ctx.dryRun) await deleteObjectsOfCrd(this.store, keyOf(kind, params), ctx);
+    const cascade = kind.kind === CRD_KIND && !ctx.dryRun ? await cascadeKindOf(this.store, keyOf(kind, params), options.preconditions) : undefined;
+    if (cascade) await deleteObjectsOfKind(this.store, cascade, ctx);
     const result = await this.store.delete(keyOf(kind, params), ctx, options.preconditions);
+    // Once more for what another replica created meanwhile (this one still knows the kind).
+    if (cascade && !result.pending) await deleteObjectsOfKind(this.store, cascade, ctx);
     if (!ctx.dryRun) {
       this.rbac.observe(result.object, !result.pending);
       this.crds?.observe(result.object, !result.pending);

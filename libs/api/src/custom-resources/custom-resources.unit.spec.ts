@@ -86,6 +86,14 @@ describe('custom kinds from CustomResourceDefinitions', () => {
     expect(fields({ ...widget({ size: 1 }), metadata: { name: 'Not_OK' } })[0]).toContain('metadata.name');
   });
 
+  it('keeps ObjectMeta whatever the CRD says of metadata', () => {
+    const withMetadata = { ...widgetSchema, properties: { ...widgetSchema.properties, metadata: { type: 'object' } } };
+    setCustomResourceDefinitions([crd({ versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: withMetadata } }] })]);
+    const labelled = { ...widget({ size: 1 }), metadata: { name: 'w', namespace: 'default', labels: { a: 'b' } } };
+    expect(fields(labelled)).toEqual([]);
+    expect(pruneUnknownFields(labelled).unknownFields).toEqual([]);
+  });
+
   it('prunes what the schema does not declare, except where unknown fields are preserved', () => {
     setCustomResourceDefinitions([crd()]);
     const { object, unknownFields } = pruneUnknownFields(widget({ size: 1, colour: 'red', parts: [{ id: 'a', heavy: true }], extra: { kept: { x: 1 } } }, { junk: 1 }));

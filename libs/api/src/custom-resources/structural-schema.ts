@@ -69,10 +69,11 @@ export function customObjectSchema(openApiSchema: JsonSchema, kind: string, hasS
   const served: JsonSchema = {
     ...openApiSchema,
     type: 'object',
-    properties: { ...frame, ...own, ...status },
+    // apiVersion, kind and metadata are the server's (a CRD's own `metadata` schema is ignored, as the apiserver ignores all but name rules).
+    properties: { ...own, ...frame, ...status },
   };
   const validation = toValidationSchema({ ...openApiSchema, type: 'object', properties: own });
-  validation.properties = { ...frame, ...(validation.properties as object), ...status };
+  validation.properties = { ...(validation.properties as object), ...frame, ...status };
   validation.required = [...new Set(['apiVersion', 'kind', 'metadata', ...((validation.required as string[] | undefined) ?? [])])];
   return { served, validation };
 }
