@@ -284,6 +284,10 @@ spec:
     expect(created.body.metadata.namespace).toBeUndefined();
     // Without a status subresource, status is part of the object
     expect(created.body.status).toEqual({ on: true });
+    // No printer columns: Name and Age, as the apiserver prints
+    const table = await call('root', 'GET', '/apis/example.com/v1/gadgets', undefined, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    expect(table.body.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(['Name', 'Age']);
+    expect((await call('root', 'GET', '/apis/example.com/v1/gadgets')).body).toMatchObject({ kind: 'GadgetList', apiVersion: 'example.com/v1', items: [{ metadata: { name: 'lamp.one' } }] });
     expect((await call('root', 'GET', '/apis/example.com/v1/namespaces/team-a/gadgets')).status).toBe(404);
     expect((await call('root', 'GET', '/apis/example.com/v1/gadgets/lamp.one/status')).status).toBe(404);
   });
