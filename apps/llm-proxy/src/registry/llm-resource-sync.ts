@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DEFAULT_NAMESPACE, parseReference, type Resource, type ResourceKey } from '@kastra/api';
+import { ReconcileLoop, splitObjectKey, WorkQueue, type LoopOutcome } from '@kastra/controller-runtime';
 import { normalizeProviderName, PROVIDER_DEFAULTS, usesDefaultEndpoint } from '@kastra/llm';
 import { DurableConsumer, NATS_CONNECTION, NATS_PREFIX } from '@kastra/messaging';
 import { RBAC_KIND_NAMES } from '@kastra/rbac';
@@ -33,17 +34,22 @@ const RECONCILE_LOCK_SQL = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0)
 
 /**
  * Mirrors LLM resources into the registry as `source: resource` rows (model_id = the resource's
- * `namespace.name`), level-based: each LLM event only names the resource, which is then read from
- * the store and upserted, or removed when it is gone. Each Secret event reconciles the LLMs of
- * its namespace that refer to it, so a rotated or deleted key takes effect at once. Keys are
+ * `namespace.name`), level-based, on the controller runtime's work queue: each LLM event only
+ * queues the resource's key; a worker reads it from the store and upserts its row, or removes it
+ * when it is gone (a key queued many times is reconciled once; a failure is retried with
+ * backoff). Each Secret event queues the LLMs of its namespace that refer to it, so a rotated or
+ * deleted key takes effect at once. Keys are
  * resolved here — `${ENV}` from this process's environment, Secrets through the store, only those
  * the LLM's last writer may read — and stored encrypted like admin keys. A Role or binding event
- * reconciles every LLM using a Secret (a right granted or taken away). Every write tells all
+ * queues every LLM using a Secret (a right granted or taken away). Every write tells all
  * replicas (RegistryChangeBus), which drop their cached resolutions.
  */
 @Injectable()
 export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly consumers: DurableConsumer[] = [];
+  /** Keys `namespace/name` of LLMs to reconcile. */
+  private readonly queue = new WorkQueue({ maxDelayMs: 30_000 });
+  private readonly loop = new ReconcileLoop({ queue: this.queue, concurrency: 2, process: (key) => this.reconcileKey(key), logger });
 
   constructor(
     @InjectDataSource(REGISTRY_DATA_SOURCE) private readonly dataSource: DataSource,
@@ -58,6 +64,7 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
 
   async onApplicationBootstrap(): Promise<void> {
     await this.resyncAll();
+    this.loop.start();
     const consume = (durableName: string, kind: string, handle: (key: ResourceKey) => Promise<unknown>) =>
       new DurableConsumer({
         nc: this.nc,
@@ -71,8 +78,8 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
         },
       });
     this.consumers.push(
-      consume(LLM_RESOURCE_CONSUMER, 'LLM', (key) => this.reconcile(key.namespace, key.name)),
-      consume(LLM_SECRET_CONSUMER, 'Secret', (key) => this.reconcileUsersOf(key)),
+      consume(LLM_RESOURCE_CONSUMER, 'LLM', async (key) => this.queue.add(queueKeyOf(key.namespace, key.name))),
+      consume(LLM_SECRET_CONSUMER, 'Secret', (key) => this.queueUsersOf(key)),
       ...RBAC_KIND_NAMES.map(
         (kind) =>
           new DurableConsumer({
@@ -85,7 +92,7 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
               const object = (event.data as { object?: Resource } | undefined)?.object;
               // Applied before reconciling: this process's watch of the policy may not have it yet.
               if (object) await this.resources.observeRbac({ ...object, metadata: { ...object.metadata, resourceVersion: event.globalPosition } }, event.type === 'ResourceDeleted');
-              await this.reconcileSecretUsers();
+              await this.queueSecretUsers();
             },
           }),
       ),
@@ -95,6 +102,7 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
 
   async onModuleDestroy(): Promise<void> {
     for (const consumer of this.consumers) await consumer.stop();
+    await this.loop.stop();
   }
 
   /** Reconciles every LLM resource and removes rows of resources that no longer exist. */
@@ -140,26 +148,33 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   /**
-   * Reconciles the LLMs that refer to Secret `key` (the store's reference index: same namespace,
+   * Queues the LLMs that refer to Secret `key` (the store's reference index: same namespace,
    * that name) and no others; returns their handles.
    */
-  async reconcileUsersOf(secret: ResourceKey): Promise<string[]> {
+  async queueUsersOf(secret: ResourceKey): Promise<string[]> {
     const store = await this.store();
     const users = (await store.referrers({ kind: 'Secret', namespace: secret.namespace, name: secret.name })).filter((ref) => ref.kind === 'LLM');
-    for (const llm of users) await this.reconcile(llm.namespace, llm.name);
+    for (const llm of users) this.queue.add(queueKeyOf(llm.namespace, llm.name));
     const handles = users.map((llm) => handleOf(llm.namespace, llm.name));
-    if (handles.length > 0) logger.info({ secret: `${secret.namespace}/${secret.name}`, llms: handles }, 'a Secret changed; the LLMs using it were reconciled');
+    if (handles.length > 0) logger.info({ secret: `${secret.namespace}/${secret.name}`, llms: handles }, 'a Secret changed; the LLMs using it are reconciled');
     return handles;
   }
 
-  /** Reconciles every LLM that takes a key from a Secret: whether it may use it rests on its last writer's rights. */
-  async reconcileSecretUsers(): Promise<string[]> {
+  /** Queues every LLM that takes a key from a Secret: whether it may use it rests on its last writer's rights. */
+  async queueSecretUsers(): Promise<string[]> {
     const { items } = await (await this.store()).list({ kind: 'LLM' });
     const users = items.filter((llm) => (llm.spec as LlmSpec | undefined)?.secretRef?.name);
-    for (const llm of users) await this.reconcile(llm.metadata.namespace ?? DEFAULT_NAMESPACE, llm.metadata.name);
+    for (const llm of users) this.queue.add(queueKeyOf(llm.metadata.namespace ?? DEFAULT_NAMESPACE, llm.metadata.name));
     const handles = users.map((llm) => handleOf(llm.metadata.namespace ?? DEFAULT_NAMESPACE, llm.metadata.name));
-    if (handles.length > 0) logger.info({ llms: handles }, 'an RBAC object changed; the LLMs using Secrets were reconciled');
+    if (handles.length > 0) logger.info({ llms: handles }, 'an RBAC object changed; the LLMs using Secrets are reconciled');
     return handles;
+  }
+
+  /** One queued key: its row brought up to date (throwing retries it with backoff). */
+  private async reconcileKey(key: string): Promise<LoopOutcome> {
+    const { namespace, name } = splitObjectKey(key);
+    await this.reconcile(namespace, name);
+    return {};
   }
 
   /**
@@ -252,6 +267,11 @@ export class LlmResourceSync implements OnApplicationBootstrap, OnModuleDestroy 
   private store() {
     return this.resources.store();
   }
+}
+
+/** Queue keys are `namespace/name` (a handle's `.` may appear in names). */
+function queueKeyOf(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
 }
 
 function handleOf(namespace: string, name: string): string {
