@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable, Module, type ModuleMetadata, type OnModuleInit, Optional, type Provider } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import { EventStore } from '@kastra/event-store';
 import { ReadinessRegistry } from '@kastra/service-host';
@@ -7,8 +7,10 @@ import { createLogger, type Logger } from '@kastra/telemetry';
 import { ChatPipeline } from './calls/chat-pipeline';
 import { MODEL_RESOLVER, type ModelResolver } from './calls/model-resolver';
 import { loadProxySettings, PROXY_SETTINGS, type ProxySettings } from './calls/proxy-settings';
+import { TokenCounter } from './calls/token-counter';
 import { UpstreamAttempts } from './calls/upstream-attempts';
 import { AnthropicMessagesController } from './http/anthropic-messages.controller';
+import { ApiRouteFallbackFilter } from './http/api-route-fallback.filter';
 import { AnthropicMessagesResponder } from './http/anthropic-messages-responder';
 import { BearerAuthenticator } from './http/bearer-authenticator';
 import { FastCallEdge } from './http/fast-call-edge';
@@ -17,6 +19,7 @@ import { BearerAuthGuard } from './http/bearer-auth.guard';
 import { LlmApiController } from './http/llm-api.controller';
 import { OpenAiChatResponder } from './http/openai-chat-responder';
 import { OpenAiCompatController } from './http/openai-compat.controller';
+import { OpenAiResponsesResponder } from './http/openai-responses-responder';
 import { RateLimiter } from './limits/rate-limiter';
 import { DefaultedUserLimits, USER_LIMIT_OVERRIDES, USER_LIMITS, type UserLimitOverrides, type UserLimits } from './limits/user-limits';
 import { LlmNatsResponder } from './nats/llm-nats-responder';
@@ -77,6 +80,8 @@ export class LlmCallsModule {
         options.resolver,
         // Every route's body, read after its guards (the app runs without Express's body parsers).
         { provide: APP_INTERCEPTOR, useClass: JsonBodyInterceptor },
+        // Errors on /v1 that no controller answered (unknown routes above all) in the SDKs' shape.
+        { provide: APP_FILTER, useClass: ApiRouteFallbackFilter },
         { provide: PROXY_SETTINGS, useValue: settings },
         { provide: CALLS_LOGGER, useFactory: () => createLogger('llm-proxy').child({ component: 'calls' }) },
         {
@@ -107,9 +112,15 @@ export class LlmCallsModule {
             new ChatPipeline(resolver, limiter, userLimits, attempts, usage, settings, logger),
           inject: [MODEL_RESOLVER, RateLimiter, USER_LIMITS, UpstreamAttempts, UsageRecorder, CALLS_LOGGER],
         },
+        {
+          provide: TokenCounter,
+          useFactory: (resolver: ModelResolver, attempts: UpstreamAttempts, logger: Logger) => new TokenCounter(resolver, attempts, logger),
+          inject: [MODEL_RESOLVER, UpstreamAttempts, CALLS_LOGGER],
+        },
         BearerAuthenticator,
         BearerAuthGuard,
         OpenAiChatResponder,
+        OpenAiResponsesResponder,
         AnthropicMessagesResponder,
         FastCallEdge,
         LlmNatsResponder,

@@ -65,4 +65,6 @@ export interface ProviderAdapter {
    */
   checkApiKey(call: ProviderCall): Promise<boolean | ProviderError>;
   embeddings?(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResponse>;
+  /** The provider's own count of a request's input tokens, where it has a count endpoint (Anthropic). */
+  countTokens?(request: ChatRequest, call: ProviderCall): Promise<number>;
 }

@@ -131,6 +131,18 @@ export class AnthropicAdapter implements ProviderAdapter {
     });
   }
 
+  /** `POST /v1/messages/count_tokens`: the request as Anthropic would be sent it, counted by Anthropic. */
+  countTokens(request: ChatRequest, call: ProviderCall): Promise<number> {
+    return runUpstream(this.provider, call, async (upstream) => {
+      const { model, messages, system, tools, tool_choice } = toAnthropicRequest(request);
+      const counted = await this.client(call).messages.countTokens(
+        { model, messages, ...(system !== undefined ? { system } : {}), ...(tools !== undefined ? { tools } : {}), ...(tool_choice !== undefined ? { tool_choice } : {}) },
+        this.requestOptions(call, upstream),
+      );
+      return counted.input_tokens;
+    });
+  }
+
   checkApiKey(call: ProviderCall): Promise<boolean | ProviderError> {
     return checkApiKeyWith(this.provider, call, (upstream) => this.client(call).models.list({ limit: 1 }, this.requestOptions(call, upstream)));
   }

@@ -57,6 +57,12 @@ export class MockAnthropicServer extends MockUpstreamServer {
       const output = countWords(reply.text) + reply.toolCalls.length * 5;
       return body.stream ? this.stream(response, body.model, reply, usage, output, scenario) : this.complete(response, body.model, reply, usage, output, scenario);
     }
+    if (request.method === 'POST' && recorded.path === '/v1/messages/count_tokens') {
+      // Counted as the messages route reports input_tokens: words of the system prompt and messages.
+      const body = recorded.body as AnthropicBody;
+      const input = countWords(textOf(body.system)) + body.messages.reduce((sum, m) => sum + countWords(textOf(m.content)), 0);
+      return this.sendJson(response, 200, { input_tokens: input });
+    }
     return this.error(response, 404, 'not_found_error', `no route ${request.method} ${recorded.path}`);
   }
 
