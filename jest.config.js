@@ -19,11 +19,11 @@ module.exports = {
   // Integration and end-to-end tests start real processes and wait on real services.
   testTimeout: 120000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools,examples/plugins}/**/*.unit.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools,infra,examples/plugins}/**/*.unit.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{apps,libs,tools,examples/plugins}/**/*.int.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,tools,infra,examples/plugins}/**/*.int.spec.ts'],
     },
     {
       ...common,
