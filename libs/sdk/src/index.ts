@@ -38,3 +38,20 @@ export {
   type SecretKeyReference,
   type SecretResolver,
 } from './language-model';
+// Controllers of your own kinds, run as processes against a cluster (plugins): the reconcile
+// machinery the controller-manager runs on — docs/extending.md, "Plugins in TypeScript".
+export {
+  createController,
+  readyStatus,
+  statusWithCondition,
+  jsonLineLogger,
+  ApiRequestError,
+  type Controller as ClusterController,
+  type ControllerOptions,
+  type ReconcileRequest,
+  type ReconcileResult,
+  type KindLocation,
+  type ApiConnection,
+  type ConditionReport,
+  type ControllerLogger,
+} from '@kastra/controller-runtime';
