@@ -79,12 +79,17 @@ describe('kubectl apply of Secrets (client-side three-way merge)', () => {
   });
 
   it('dry-runs the examples folder on the server, before and after it is applied', async () => {
-    // Given the examples folder, one of whose files holds a stringData Secret
-    const examples = path.join(REPO, 'examples');
+    // Given the examples folder's manifests (its YAML files: a migrated project's package.json is not
+    // one), one of which holds a stringData Secret, and the CRDs they define already Established
+    // (as on any cluster, objects of a kind can only be dry-run once the kind is served)
+    const manifests = yamlFilesUnder(path.join(REPO, 'examples')).flatMap((file) => ['-f', file]);
+    const crds = yamlFilesUnder(path.join(REPO, 'examples')).filter((file) => /kind: CustomResourceDefinition/.test(fs.readFileSync(file, 'utf8')));
+    for (const crd of crds) expect(await gateway.kubectl(['apply', '-f', crd])).toMatchObject({ code: 0 });
+    if (crds.length > 0) expect(await gateway.kubectl(['wait', '--for=condition=Established', '--timeout=10s', 'crd', '--all'])).toMatchObject({ code: 0 });
     // When it is dry-run, applied, and dry-run again
-    const dryBefore = await gateway.kubectl(['apply', '--dry-run=server', '-R', '-f', examples]);
-    const applied = await gateway.kubectl(['apply', '-R', '-f', examples]);
-    const dryAfter = await gateway.kubectl(['apply', '--dry-run=server', '-R', '-f', examples]);
+    const dryBefore = await gateway.kubectl(['apply', '--dry-run=server', ...manifests]);
+    const applied = await gateway.kubectl(['apply', ...manifests]);
+    const dryAfter = await gateway.kubectl(['apply', '--dry-run=server', ...manifests]);
     // Then every step succeeds, the Secret included
     expect(dryBefore).toMatchObject({ code: 0, stderr: '' });
     expect(applied).toMatchObject({ code: 0, stderr: '' });
@@ -92,3 +97,11 @@ describe('kubectl apply of Secrets (client-side three-way merge)', () => {
     expect(dryAfter.stdout).toMatch(/secret\.mastra\.ai\/openai-credentials (configured|unchanged) \(server dry run\)/);
   });
 });
+
+function yamlFilesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return yamlFilesUnder(full);
+    return /\.ya?ml$/.test(entry.name) ? [full] : [];
+  });
+}
