@@ -1,7 +1,7 @@
 import { pluginPrincipal } from '@kastra/api';
 import type { JwtAuthority } from './jwt-authority';
 
-/** Lifetime of a plugin's token; the supervisor issues a new one each time it starts the plugin. */
+/** Lifetime of a plugin's token; `npm start` issues a new one each time it runs. */
 export const PLUGIN_TOKEN_TTL = '30d';
 
 /**
