@@ -31,13 +31,17 @@ interface Started {
 export class RegistryResourceAccess implements OnModuleInit, OnModuleDestroy {
   private started?: Promise<Started>;
   private ownStore?: Awaited<ReturnType<typeof createResourceStore>>;
+  /** Read when the module is built, not when the store is first opened (the environment may be another's by then). */
+  private readonly databaseUrl: string;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(REGISTRY_CIPHER) private readonly cipher: SecretCipher,
-    @Inject(REGISTRY_ENV) private readonly env: NodeJS.ProcessEnv,
+    @Inject(REGISTRY_ENV) env: NodeJS.ProcessEnv,
     @Optional() @Inject(RESOURCE_STORE) private readonly sharedStore?: ResourceStore,
-  ) {}
+  ) {
+    this.databaseUrl = loadConfig(0, env).databaseUrl;
+  }
 
   /** Loads the policy before the first LLM is synced: none is judged against an empty one. */
   async onModuleInit(): Promise<void> {
@@ -76,7 +80,7 @@ export class RegistryResourceAccess implements OnModuleInit, OnModuleDestroy {
     let store: ResourceStore & RegistryResourceReader;
     if (shared && typeof shared.revealSecretValue === 'function') store = shared as ResourceStore & RegistryResourceReader;
     else {
-      this.ownStore ??= await createResourceStore({ pool: this.pool, databaseUrl: loadConfig(0, this.env).databaseUrl, cipher: this.cipher });
+      this.ownStore ??= await createResourceStore({ pool: this.pool, databaseUrl: this.databaseUrl, cipher: this.cipher });
       store = this.ownStore;
     }
     const rbac = await startRbacAuthorizer(store, logger);

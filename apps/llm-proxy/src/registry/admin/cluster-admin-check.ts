@@ -16,13 +16,17 @@ import { REGISTRY_CIPHER, REGISTRY_ENV } from '../registry-tokens';
 @Injectable()
 export class ClusterAdminCheck implements OnModuleDestroy {
   private ownStore?: Promise<ResourceStore & { close(): Promise<void> }>;
+  /** Read when the module is built: the store is opened at the first request, when the environment may be another's. */
+  private readonly databaseUrl: string;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(REGISTRY_CIPHER) private readonly cipher: SecretCipher,
-    @Inject(REGISTRY_ENV) private readonly env: NodeJS.ProcessEnv,
+    @Inject(REGISTRY_ENV) env: NodeJS.ProcessEnv,
     @Optional() @Inject(RESOURCE_STORE) private readonly sharedStore?: ResourceStore,
-  ) {}
+  ) {
+    this.databaseUrl = loadConfig(0, env).databaseUrl;
+  }
 
   async isClusterAdmin(principal: Principal): Promise<boolean> {
     return isClusterAdmin(await this.store(), principal);
@@ -34,7 +38,7 @@ export class ClusterAdminCheck implements OnModuleDestroy {
 
   private async store(): Promise<ResourceStore> {
     if (this.sharedStore) return this.sharedStore;
-    this.ownStore ??= createResourceStore({ pool: this.pool, databaseUrl: loadConfig(0, this.env).databaseUrl, cipher: this.cipher });
+    this.ownStore ??= createResourceStore({ pool: this.pool, databaseUrl: this.databaseUrl, cipher: this.cipher });
     return this.ownStore;
   }
 }
