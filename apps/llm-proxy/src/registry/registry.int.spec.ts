@@ -245,7 +245,8 @@ describe('llm-proxy model registry (Postgres, NATS)', () => {
     const listed = await call(second, 'GET', '/api/v1/llm-models/gpt-4-turbo');
     expect(listed.json.api_keys.find((k: { id: string }) => k.id === key!.keyId)).toMatchObject({ status: 'invalid', invalid_reason: 'upstream 401' });
     // And a key cooling down is skipped by this process only
-    await call(first, 'PUT', '/api/v1/llm-models/gpt-4-turbo', { api_keys: [{ id: key!.keyId, status: 'enabled' }] });
+    // PATCH changes the one key named (PUT would make it the model's only key)
+    await call(first, 'PATCH', '/api/v1/llm-models/gpt-4-turbo', { api_keys: [{ id: key!.keyId, status: 'enabled' }] });
     const again = await eventually(async () => {
       const model = await second.app.get(ModelRegistry).resolve('gpt-4-turbo');
       return model.keyPool.next() ? model : undefined;

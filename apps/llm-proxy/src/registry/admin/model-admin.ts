@@ -60,7 +60,12 @@ export class ModelAdmin {
     return modelView(saved);
   }
 
-  async update(idOrModelId: string, body: Partial<ModelBody>) {
+  /**
+   * Changes the fields sent. `api_keys` with `replaceKeys` (PUT) is the whole key list — `{id}`
+   * entries keep (and may change) a key, `{key}` entries add one, every other key is removed;
+   * without it (PATCH) entries only add and change keys.
+   */
+  async update(idOrModelId: string, body: Partial<ModelBody>, options: { replaceKeys?: boolean } = {}) {
     if (body.provider !== undefined) await this.checkProvider(body.provider);
     const saved = await this.dataSource.transaction(async (manager) => {
       const row = await this.find(manager, idOrModelId);
@@ -72,6 +77,7 @@ export class ModelAdmin {
       applyBody(row, body);
       delete row.keys;
       await models.save(row);
+      if (body.api_keys && options.replaceKeys) await this.removeKeysNotIn(manager, row.id, body.api_keys);
       if (body.api_keys) await this.applyKeys(manager, row.id, body.api_keys);
       return this.find(manager, row.id);
     });
@@ -134,6 +140,14 @@ export class ModelAdmin {
     throw new InvalidError('llm-models', '', [
       { reason: 'FieldValueNotSupported', field: 'provider', message: `"${provider}" is neither a provider type nor a registered provider` },
     ]);
+  }
+
+  /** Deletes the model's keys that no `{id}` entry names (an unknown id is refused by applyKeys, rolling this back). */
+  private async removeKeysNotIn(manager: EntityManager, modelId: string, entries: ApiKeyBody[]): Promise<void> {
+    const kept = new Set(entries.flatMap((entry) => (entry.id !== undefined && entry.key === undefined ? [entry.id] : [])));
+    const keys = manager.getRepository(LlmModelKeyEntity);
+    const gone = (await keys.findBy({ modelId })).filter((key) => !kept.has(key.id));
+    if (gone.length > 0) await keys.delete(gone.map((key) => key.id));
   }
 
   /** `{key, status}` adds a key (encrypted), `{id, status}` changes the status of one. */

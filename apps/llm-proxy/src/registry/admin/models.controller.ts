@@ -34,7 +34,8 @@ export class ModelsController {
   /** PUT and PATCH both change only the fields sent (the admin console's clients use PUT that way). */
   @Put(':id')
   replace(@Param('id') id: string, @Body() body: unknown) {
-    return this.models.update(id, parseBody(ModelBody, body, 'llm-models', { partial: true }));
+    // PUT's `api_keys` is the model's whole key list: keys not named by id are removed.
+    return this.models.update(id, parseBody(ModelBody, body, 'llm-models', { partial: true }), { replaceKeys: true });
   }
 
   @Patch(':id')

@@ -4,6 +4,7 @@ import { AdminRoleGuard } from './admin-role.guard';
 import { parsePageRequest, single } from './list-page';
 import { ProviderBody } from './model-body';
 import { parseBody } from './parse-body';
+import { withProviderAliases } from './provider-body-aliases';
 import { ProviderAdmin } from './provider-admin';
 import { RegistryErrorFilter } from './registry-error.filter';
 
@@ -23,7 +24,7 @@ export class ProvidersController {
 
   @Post()
   create(@Body() body: unknown) {
-    return this.providers.create(parseBody(ProviderBody, body, 'llm-providers', { partial: false }));
+    return this.providers.create(parseBody(ProviderBody, withProviderAliases(body), 'llm-providers', { partial: false }));
   }
 
   @Get(':id')
@@ -33,12 +34,12 @@ export class ProvidersController {
 
   @Put(':id')
   replace(@Param('id') id: string, @Body() body: unknown) {
-    return this.providers.update(id, parseBody(ProviderBody, body, 'llm-providers', { partial: true }));
+    return this.providers.update(id, parseBody(ProviderBody, withProviderAliases(body), 'llm-providers', { partial: true }));
   }
 
   @Patch(':id')
   update(@Param('id') id: string, @Body() body: unknown) {
-    return this.providers.update(id, parseBody(ProviderBody, body, 'llm-providers', { partial: true }));
+    return this.providers.update(id, parseBody(ProviderBody, withProviderAliases(body), 'llm-providers', { partial: true }));
   }
 
   @Delete(':id')
