@@ -26,6 +26,8 @@ export type ProviderKeyNeed = 'required' | 'optional' | 'none';
 export interface ProviderDefaults {
   /** Where calls go without an explicit baseUrl; undefined means the model must set one. */
   baseUrl?: string;
+  /** Environment variable that replaces `baseUrl` for this process (`providerBaseUrl`). */
+  baseUrlEnv?: string;
   apiKey: ProviderKeyNeed;
   /** Environment variable holding the provider's default key (`required` providers). */
   apiKeyEnv?: string;
@@ -51,7 +53,7 @@ export const PROVIDER_DEFAULTS: Readonly<Record<ProviderName, ProviderDefaults>>
   groq: { baseUrl: GROQ_BASE_URL, apiKey: 'required', apiKeyEnv: 'GROQ_API_KEY', disableEnv: 'KASTRA_DISABLE_GROQ_PROVIDER', embeddings: false, wireFormat: 'openai', structuredOutput: 'json_schema' },
   qwen: { baseUrl: QWEN_BASE_URL, apiKey: 'required', apiKeyEnv: 'DASHSCOPE_API_KEY', disableEnv: 'KASTRA_DISABLE_QWEN_PROVIDER', embeddings: true, wireFormat: 'openai', structuredOutput: 'prompt' },
   kimi: { baseUrl: KIMI_BASE_URL, apiKey: 'required', apiKeyEnv: 'MOONSHOT_API_KEY', disableEnv: 'KASTRA_DISABLE_KIMI_PROVIDER', embeddings: false, wireFormat: 'openai', structuredOutput: 'prompt' },
-  ollama: { baseUrl: OLLAMA_BASE_URL, apiKey: 'none', disableEnv: 'KASTRA_DISABLE_OLLAMA_PROVIDER', embeddings: true, wireFormat: 'openai', structuredOutput: 'json_schema' },
+  ollama: { baseUrl: OLLAMA_BASE_URL, baseUrlEnv: 'OLLAMA_BASE_URL', apiKey: 'none', disableEnv: 'KASTRA_DISABLE_OLLAMA_PROVIDER', embeddings: true, wireFormat: 'openai', structuredOutput: 'json_schema' },
   azure: { apiKey: 'required', apiKeyEnv: 'AZURE_OPENAI_API_KEY', disableEnv: 'KASTRA_DISABLE_AZURE_PROVIDER', embeddings: true, wireFormat: 'openai', structuredOutput: 'json_schema' },
   'openai-compatible': { apiKey: 'optional', disableEnv: 'KASTRA_DISABLE_OPENAI_COMPATIBLE_PROVIDER', embeddings: true, wireFormat: 'openai', structuredOutput: 'json_schema' },
   mock: { apiKey: 'none', disableEnv: 'KASTRA_DISABLE_MOCK_PROVIDER', embeddings: true, wireFormat: 'none', structuredOutput: 'json_schema' },
@@ -77,6 +79,19 @@ export function normalizeProviderName(provider: string): ProviderName | undefine
   const lower = provider.trim().toLowerCase();
   if ((PROVIDER_NAMES as readonly string[]).includes(lower)) return lower as ProviderName;
   return ALIASES[lower];
+}
+
+/**
+ * The provider's default endpoint in this environment: its `baseUrlEnv` when set (ollama:
+ * `OLLAMA_BASE_URL`, as Ollama's own clients write it — `http://host:11434`; `/v1`, the
+ * OpenAI-compatible path, is added when missing), else the shipped default.
+ */
+export function providerBaseUrl(provider: ProviderName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const defaults = PROVIDER_DEFAULTS[provider];
+  const configured = defaults.baseUrlEnv ? env[defaults.baseUrlEnv]?.trim() : undefined;
+  if (!configured) return defaults.baseUrl;
+  const trimmed = configured.replace(/\/+$/, '');
+  return provider === 'ollama' && !/\/v1$/.test(trimmed) ? `${trimmed}/v1` : trimmed;
 }
 
 /** Whether configuration turned the provider off (`KASTRA_DISABLE_<NAME>_PROVIDER=true`). */
@@ -137,8 +152,8 @@ export function judgeModelKeys(
  * default endpoint: no base URL, or the default one (trailing slashes aside). Providers without a
  * default endpoint (azure, openai-compatible) never do.
  */
-export function usesDefaultEndpoint(provider: ProviderName, baseURL: unknown): boolean {
-  const defaultUrl = PROVIDER_DEFAULTS[provider].baseUrl;
+export function usesDefaultEndpoint(provider: ProviderName, baseURL: unknown, env: NodeJS.ProcessEnv = process.env): boolean {
+  const defaultUrl = providerBaseUrl(provider, env);
   if (baseURL === undefined || baseURL === null || baseURL === '') return defaultUrl !== undefined || PROVIDER_DEFAULTS[provider].wireFormat === 'none';
   return defaultUrl !== undefined && typeof baseURL === 'string' && baseURL.replace(/\/+$/, '') === defaultUrl.replace(/\/+$/, '');
 }

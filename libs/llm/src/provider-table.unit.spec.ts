@@ -1,4 +1,4 @@
-import { allowedEnvReferences, envKeyReferenceRefusal, judgeModelKeys, normalizeProviderName, PROVIDER_DEFAULTS, PROVIDER_NAMES, providerDefaultKey, providerNeedsBaseUrl, usesDefaultEndpoint } from './provider-table';
+import { allowedEnvReferences, envKeyReferenceRefusal, judgeModelKeys, normalizeProviderName, PROVIDER_DEFAULTS, PROVIDER_NAMES, providerBaseUrl, providerDefaultKey, providerNeedsBaseUrl, usesDefaultEndpoint } from './provider-table';
 
 describe('provider table', () => {
   it('says for every provider whether a call needs a key and where its default key lives', () => {
@@ -51,6 +51,18 @@ describe('provider table', () => {
     expect(verdict).toEqual({ callable: false, missing: 'secretKeyRequired' });
     expect(judgeModelKeys('openai-compatible', [], { defaultKeyAvailable: true, customEndpoint: true })).toEqual({ callable: true, key: 'none' });
     expect(judgeModelKeys('openai', [{ usable: true }], { defaultKeyAvailable: true, customEndpoint: true })).toEqual({ callable: true, key: 'own' });
+  });
+
+  it('takes ollama\'s default endpoint from OLLAMA_BASE_URL, as Ollama\'s clients write it, adding the /v1 path when missing', () => {
+    expect(providerBaseUrl('ollama', {})).toBe('http://127.0.0.1:11434/v1');
+    expect(providerBaseUrl('ollama', { OLLAMA_BASE_URL: 'http://gpu-box:11434' })).toBe('http://gpu-box:11434/v1');
+    expect(providerBaseUrl('ollama', { OLLAMA_BASE_URL: 'http://gpu-box:11434/v1/' })).toBe('http://gpu-box:11434/v1');
+    expect(providerBaseUrl('ollama', { OLLAMA_BASE_URL: '  ' })).toBe('http://127.0.0.1:11434/v1');
+    // Only ollama reads it
+    expect(providerBaseUrl('openai', { OLLAMA_BASE_URL: 'http://gpu-box:11434' })).toBe('https://api.openai.com/v1');
+    // And it is the default endpoint where ${VAR} keys may be used
+    expect(usesDefaultEndpoint('ollama', 'http://gpu-box:11434/v1', { OLLAMA_BASE_URL: 'http://gpu-box:11434' })).toBe(true);
+    expect(usesDefaultEndpoint('ollama', 'http://127.0.0.1:11434/v1', { OLLAMA_BASE_URL: 'http://gpu-box:11434' })).toBe(false);
   });
 
   it('tells the provider\'s default endpoint from one of the LLM\'s own', () => {

@@ -4,6 +4,7 @@ import {
   isProviderDisabled,
   normalizeProviderName,
   PROVIDER_DEFAULTS,
+  providerBaseUrl,
   providerNeedsBaseUrl,
   shippedModels,
   type ModelInfo,
@@ -45,7 +46,7 @@ export class LlmProviderDirectory extends ProviderDirectory {
       apiKey: entry.apiKey,
       needsBaseUrl: providerNeedsBaseUrl(name),
       ...(entry.apiKeyEnv ? { envVar: entry.apiKeyEnv } : {}),
-      ...(entry.baseUrl ? { baseUrl: entry.baseUrl } : {}),
+      ...(providerBaseUrl(name, this.env) ? { baseUrl: providerBaseUrl(name, this.env) } : {}),
     };
   }
 
