@@ -3,7 +3,7 @@ import { parseQueueKey, ReconcileLoop, WorkQueue, type LoopOutcome } from '@kast
 import { SessionAdvisoryLocks, type RecordedEvent } from '@kastra/event-store';
 import { DurableConsumer, natsNames } from '@kastra/messaging';
 import { lastWriterPermissions, RbacAuthorizer, RbacPolicyCache, type ResourcePermissions } from '@kastra/rbac';
-import type { ResourceStore, WriteContext } from '@kastra/resource-store';
+import { CustomResourceDefinitionFollower, type ResourceStore, type WriteContext } from '@kastra/resource-store';
 import type { Logger } from '@kastra/telemetry';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
@@ -58,7 +58,9 @@ export function defaultReconcilers(store: ResourceStore, env?: NodeJS.ProcessEnv
  * The controller-manager's engine: resource events from the shared durable consumer (and a
  * periodic full resync) become keys in a work queue; workers reconcile each key under a
  * Postgres advisory lock so replicas never reconcile one resource at the same time. Tools and
- * LLMs are judged by their last writer's rights, from the RBAC policy this process keeps.
+ * LLMs are judged by their last writer's rights, from the RBAC policy this process keeps. The
+ * kinds of CustomResourceDefinitions are learnt at start and from their watch, so Systems can own
+ * objects of custom kinds.
  */
 export class ControllerManager {
   private readonly queue: WorkQueue;
@@ -66,6 +68,7 @@ export class ControllerManager {
   private readonly loop: ReconcileLoop;
   private readonly lock: SessionAdvisoryLocks;
   private readonly reconciler: ResourceReconciler;
+  private readonly crds: CustomResourceDefinitionFollower;
   private consumer?: DurableConsumer;
   private resyncTimer?: NodeJS.Timeout;
   private started = false;
@@ -79,6 +82,8 @@ export class ControllerManager {
     this.rbac = new RbacPolicyCache(options.store, options.logger);
     const permissions = lastWriterPermissions(options.store, new RbacAuthorizer(() => this.rbac.policy));
     this.reconciler = new ResourceReconciler(options.store, options.reconcilers ?? defaultReconcilers(options.store, options.env, permissions), ctx, options.logger);
+    // Custom kinds are known from their CRDs (as the gateway knows them); a System waiting for one is requeued when they change.
+    this.crds = new CustomResourceDefinitionFollower({ store: options.store, logger: options.logger, onChange: () => this.requeueSystemsWithCustomChildren() });
     this.loop = new ReconcileLoop({
       queue: this.queue,
       concurrency: options.concurrency ?? 4,
@@ -93,6 +98,7 @@ export class ControllerManager {
   }
 
   async start(): Promise<void> {
+    await this.crds.start();
     await this.rbac.start();
     this.loop.start();
     this.consumer = new DurableConsumer({
@@ -121,6 +127,7 @@ export class ControllerManager {
     await this.loop.stop();
     await this.lock.close();
     await this.rbac.stop();
+    await this.crds.stop();
   }
 
   /** Lists every kind and enqueues every object (this also finds orphans left by a crash). */
@@ -134,6 +141,19 @@ export class ControllerManager {
       }
     }
     return count;
+  }
+
+  /** Systems declaring objects of custom kinds: a CRD that came, changed or went decides whether they can be created. */
+  private requeueSystemsWithCustomChildren(): void {
+    this.options.store
+      .list({ kind: 'System' })
+      .then(({ items }) => {
+        for (const system of items) {
+          const resources = (system.spec as { resources?: unknown } | undefined)?.resources;
+          if (Array.isArray(resources) && resources.length > 0) this.queue.add(formatKey(keyOf(system)));
+        }
+      })
+      .catch((error: unknown) => this.options.logger?.warn({ err: String(error) }, 'could not requeue the Systems after a CustomResourceDefinition changed'));
   }
 
   private async enqueueFor(event: RecordedEvent): Promise<void> {

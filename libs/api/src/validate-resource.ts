@@ -16,7 +16,8 @@ import { crdAlphaKind, crdKind, crdObjectCauses } from './custom-resources/crd-k
 import { alphaToV1, CRD_ALPHA_GROUP, CRD_ALPHA_VERSION, CRD_KIND } from './custom-resources/crd-shapes';
 import type { KindDefinition } from './kind-definition';
 import type { Resource as StoredResource } from './resource';
-import { findCustomKind, servedCustomKinds, type CustomKind } from './custom-resources/custom-kinds';
+import { findCustomKind, servedCustomKinds, withCustomDefaults, type CustomKind } from './custom-resources/custom-kinds';
+import { systemResourceEntries } from './kinds/system-resources';
 
 /** What a failed `pattern` means, and whether the value may be echoed (never for key fields). */
 const PATTERN_MESSAGES: Record<string, { message: string; echo: boolean }> = {
@@ -96,8 +97,40 @@ export function validateResource(object: unknown): FieldCause[] {
     // Only references of the right type: the schema already reports the others.
     const written = kind.rawReferences(spec, at).filter(({ ref }) => typeof ref === 'string' ? ref !== '' : typeof asRecord(ref)?.name === 'string');
     causes.push(...referenceCauses(written, namespace));
+    if (kind.kind === 'System') causes.push(...systemResourceCauses(spec, namespace));
   }
   return unique(causes);
+}
+
+/**
+ * A System's objects of custom kinds whose kind is served now, each checked as that kind's objects
+ * are (its apiVersion among the served versions, the CRD's structural schema after its defaults),
+ * with the fields named where they sit in the System. A kind not served yet is not checked here:
+ * the System is accepted and waits for it.
+ */
+function systemResourceCauses(spec: Record<string, unknown>, namespace: string): FieldCause[] {
+  const causes: FieldCause[] = [];
+  for (const entry of systemResourceEntries(spec, ['spec'])) {
+    if (typeof entry.kind !== 'string' || typeof entry.name !== 'string' || typeof entry.apiVersion !== 'string') continue;
+    const storage = findCustomKind(entry.kind);
+    if (!storage) continue;
+    const versions = servedCustomKinds().filter((k) => k.kind === entry.kind && k.definedBy === storage.definedBy);
+    const served = versions.find((k) => `${k.group}/${k.version}` === entry.apiVersion);
+    const at = formatFieldPath(entry.at);
+    if (!served) {
+      causes.push({ ...notSupported('apiVersion', entry.apiVersion, versions.map((k) => `${k.group}/${k.version}`)), field: `${at}.apiVersion` });
+      continue;
+    }
+    const object: Resource = { apiVersion: entry.apiVersion, kind: entry.kind, metadata: { name: entry.name, namespace }, ...(entry.spec ? { spec: entry.spec } : {}) };
+    const defaulted = withCustomDefaults(object, served);
+    const stored = served.conversion ? served.conversion.toStored(defaulted) : defaulted;
+    for (const cause of validateCustomResource(stored as unknown as Record<string, unknown>, storage)) {
+      if (cause.field === 'apiVersion' || cause.field.startsWith('metadata.namespace')) continue;
+      const field = cause.field.startsWith('metadata.name') ? `${at}.name` : `${at}.${cause.field}`;
+      causes.push({ ...cause, field });
+    }
+  }
+  return causes;
 }
 
 /** A custom kind's object (in its stored version): apiVersion, metadata and the CRD's structural schema. */

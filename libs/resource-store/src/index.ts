@@ -11,3 +11,4 @@ export * from './server-side-apply';
 export * from './secret-data';
 export { kubernetesNow, canonicalJson, sameJson } from './resource-normalization';
 export { checkWatchResourceVersion } from './watch-resource-version';
+export * from './custom-resource-definition-follower';

@@ -1,87 +1,46 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ConflictError, crdConditions, CRD_KIND, NotFoundError, setCustomResourceDefinitions, viewOf, type Condition, type Resource } from '@kastra/api';
-import { RESOURCE_STORE, type ResourceStore, type WatchEvent, type WriteContext } from '@kastra/resource-store';
+import { ConflictError, crdConditions, CRD_KIND, NotFoundError, viewOf, type Condition, type Resource } from '@kastra/api';
+import { CustomResourceDefinitionFollower, RESOURCE_STORE, type ResourceStore, type WriteContext } from '@kastra/resource-store';
 import type { Logger } from '@kastra/telemetry';
 import { GATEWAY_LOGGER } from '../gateway-logger';
 
-const RETRY_MS = 1000;
 const STATUS_WRITER: WriteContext = { actor: 'system:api-gateway', principal: { sub: 'system:api-gateway', groups: ['system:masters'] } };
 
 /**
- * Serves the kinds of the CustomResourceDefinitions in the store: lists them at start, then
- * follows their watch (the log's tail, woken by LISTEN/NOTIFY), so every replica serves a new kind
- * as soon as its CRD commits, and stops serving a deleted one. A write through this replica is
+ * Serves the kinds of the CustomResourceDefinitions in the store (CustomResourceDefinitionFollower:
+ * listed at start, then followed through their watch), so every replica serves a new kind as soon
+ * as its CRD commits, and stops serving a deleted one. A write through this replica is
  * applied at once (`observe`). Each replica also sets the CRDs' NamesAccepted and Established
  * conditions when they differ from what it serves; replicas racing on one write lose with a
  * conflict, which is fine: they all compute the same conditions.
  */
 @Injectable()
 export class CustomResourceDefinitions implements OnModuleInit, OnApplicationShutdown {
-  private readonly crds = new Map<string, Resource>();
-  private readonly abort = new AbortController();
-  private loop?: Promise<void>;
+  private readonly follower: CustomResourceDefinitionFollower;
 
   constructor(
     @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
     @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.follower = new CustomResourceDefinitionFollower({ store, logger, onChange: (crds) => this.writeAllConditions(crds) });
+  }
 
   async onModuleInit(): Promise<void> {
-    let ready!: () => void;
-    const listed = new Promise<void>((resolve) => (ready = resolve));
-    this.loop = this.follow(ready);
-    await listed;
+    await this.follower.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.abort.abort();
-    await this.loop;
+    await this.follower.stop();
   }
 
   /** A CRD this process just wrote or deleted, served (or no longer) before its watch event comes. */
   observe(object: Resource, deleted = false): void {
-    if (object.kind !== CRD_KIND) return;
-    this.apply({ type: deleted ? 'DELETED' : 'MODIFIED', object });
-    this.serve();
+    this.follower.observe(object, deleted);
   }
 
-  private async follow(ready: () => void): Promise<void> {
-    while (!this.abort.signal.aborted) {
-      try {
-        const list = await this.store.list({ kind: CRD_KIND });
-        this.crds.clear();
-        for (const item of list.items) this.crds.set(item.metadata.name, item);
-        this.serve();
-        ready();
-        for await (const event of this.store.watch({ kind: CRD_KIND }, list.resourceVersion, this.abort.signal)) {
-          this.apply(event);
-          this.serve();
-        }
-      } catch (error) {
-        if (this.abort.signal.aborted) break;
-        this.logger.warn({ err: String(error) }, 'CustomResourceDefinition watch failed; listing again');
-      }
-      if (this.abort.signal.aborted) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, RETRY_MS);
-        this.abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-      });
-    }
-    ready();
-  }
-
-  private apply(event: WatchEvent): void {
-    const name = event.object.metadata.name;
-    const seen = this.crds.get(name);
-    if (seen && BigInt(event.object.metadata.resourceVersion ?? '0') < BigInt(seen.metadata.resourceVersion ?? '0')) return;
-    if (event.type === 'DELETED') this.crds.delete(name);
-    else this.crds.set(name, event.object);
-  }
-
-  private serve(): void {
-    setCustomResourceDefinitions([...this.crds.values()]);
+  private writeAllConditions(crds: readonly Resource[]): void {
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    for (const crd of this.crds.values()) {
+    for (const crd of crds) {
       if (crd.metadata.deletionTimestamp) continue;
       const wanted = crdConditions(crd.metadata.name, now);
       if (sameConditions(crd.status?.conditions ?? [], wanted) && sameJson(storedVersionsOf(crd), crd.status?.storedVersions)) continue;

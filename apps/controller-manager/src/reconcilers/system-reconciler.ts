@@ -1,8 +1,9 @@
-import { expandSystem, InvalidError, keyOf, NotFoundError, type Resource, type ResourceKey } from '@kastra/api';
+import { expandSystem, ForbiddenError, InvalidError, keyOf, NotFoundError, type Resource, type ResourceKey } from '@kastra/api';
 import type { ResourceStore, WriteContext } from '@kastra/resource-store';
 import { sameJson, type Assessment, type Problem } from '../assessment';
 import type { KindReconciler } from '../kind-reconciler';
 import { describeKey, notReadyBecause, ReferenceChecker } from '../reference-checker';
+import { customChildNotReadyBecause, isCustomChild, storedCustomChild } from './custom-child';
 
 /** How often a System blocked by an object it does not own looks again (that object's deletion is not signalled to it). */
 const CONFLICT_RECHECK_MS = 30_000;
@@ -15,7 +16,9 @@ class ChildConflictError extends Error {
 /**
  * A System owns the resources it declares: it creates the missing ones, updates those whose spec
  * or labels drifted (server-side apply), deletes owned ones no longer declared, and is Ready when
- * every child is. It never takes over an object that it does not own.
+ * every child is. It never takes over an object that it does not own. Children of custom kinds
+ * (`spec.resources`) are written once their kind is served, in its storage version with its
+ * schema's defaults, and count as Ready by their Ready condition, or by existence without one.
  */
 export class SystemReconciler implements KindReconciler {
   readonly kind = 'System';
@@ -36,15 +39,18 @@ export class SystemReconciler implements KindReconciler {
     ctx = writer ? { ...ctx, principal: writer } : ctx;
     const children: Array<{ kind: string; name: string; ready: boolean }> = [];
     const notReady: string[] = [];
-    for (const child of desired) {
-      const key = keyOf(child);
-      const applied = await this.apply(child, uid, ctx).catch((error: unknown) => conflictOrInvalid(error, key, system));
+    for (const declared of desired) {
+      const key = keyOf(declared);
+      const custom = isCustomChild(declared);
+      // A child of a custom kind waits for its CRD; the controller-manager requeues Systems when CRDs change.
+      const child = custom ? storedCustomChild(declared) : declared;
+      const applied = 'reason' in child ? child : await this.apply(child, uid, ctx).catch((error: unknown) => conflictOrInvalid(error, key, system));
       if ('reason' in applied) {
         problems.push(applied);
         children.push({ kind: key.kind, name: key.name, ready: false });
         continue;
       }
-      const because = notReadyBecause(applied);
+      const because = custom ? customChildNotReadyBecause(applied) : notReadyBecause(applied);
       children.push({ kind: key.kind, name: key.name, ready: !because });
       if (because) notReady.push(`${describeKey(key)} is not Ready: ${because}`);
     }
@@ -118,6 +124,9 @@ function conflictOrInvalid(error: unknown, key: ResourceKey, system: Resource): 
       message: `${describeKey(key)} already exists and is not owned by ${owner}: delete it or rename the child`,
       recheckAfterMs: CONFLICT_RECHECK_MS,
     };
+  }
+  if (error instanceof ForbiddenError) {
+    return { reason: 'ChildForbidden', message: `${describeKey(key)} cannot be written with the rights of the System's last writer: ${error.message}`, recheckAfterMs: CONFLICT_RECHECK_MS };
   }
   if (error instanceof InvalidError) {
     const causes = error.causes.map((cause) => `${cause.field}: ${cause.message}`).join('; ');

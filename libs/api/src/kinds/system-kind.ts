@@ -10,10 +10,11 @@ import { llmKind } from './llm-kind';
 import { networkKind } from './network-kind';
 import { ageColumn, readyColumn, resourceSchema } from './resource-schema';
 import { dnsLabelSchema } from './spec-schemas';
+import { systemResourceEntries, systemResourcesSchema } from './system-resources';
 import { toolKind } from './tool-kind';
 import { workflowKind } from './workflow-kind';
 
-const DESCRIPTION = 'A group of agents, workflows, networks, tools and LLMs declared inline and owned as one.';
+const DESCRIPTION = 'A group of agents, workflows, networks, tools, LLMs and objects of custom kinds declared inline and owned as one.';
 
 /** The System spec lists and the kind of child each holds. */
 export const SYSTEM_CHILD_LISTS = {
@@ -54,6 +55,7 @@ export const systemSpecSchema: JsonSchema = {
   properties: {
     description: { type: 'string', description: 'What the system does.' },
     ...Object.fromEntries(Object.entries(SYSTEM_CHILD_LISTS).map(([list, kind]) => [list, childList(kind)])),
+    resources: systemResourcesSchema,
   },
 };
 
@@ -92,6 +94,23 @@ function specCauses(spec: Record<string, unknown>, at: FieldPathSegment[]): Fiel
         field: formatFieldPath([...child.at, 'name']),
         message: `Duplicate value: ${JSON.stringify(child.name)}`,
       });
+    }
+    seen.add(identity);
+  }
+  for (const entry of systemResourceEntries(spec, at)) {
+    if (typeof entry.kind !== 'string' || typeof entry.name !== 'string') continue;
+    if (Object.hasOwn(BUILTIN_KIND_NAMES, entry.kind) || entry.kind === 'CustomResourceDefinition') {
+      const list = Object.entries(SYSTEM_CHILD_LISTS).find(([, kind]) => kind.kind === entry.kind)?.[0];
+      causes.push({
+        reason: 'FieldValueNotSupported',
+        field: formatFieldPath([...entry.at, 'kind']),
+        message: `Unsupported value: ${JSON.stringify(entry.kind)}: resources lists objects of custom kinds${list ? `; declare ${entry.kind} children in spec.${list}` : ''}`,
+      });
+      continue;
+    }
+    const identity = `${entry.kind}/${entry.name}`;
+    if (seen.has(identity)) {
+      causes.push({ reason: 'FieldValueDuplicate', field: formatFieldPath([...entry.at, 'name']), message: `Duplicate value: ${JSON.stringify(entry.name)}` });
     }
     seen.add(identity);
   }
