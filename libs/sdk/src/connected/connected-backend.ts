@@ -267,6 +267,9 @@ export class ConnectedBackend implements RuntimeBackend {
     });
   }
 
+  /** A connected runtime is usable at once: the cluster keeps the state. */
+  async ready(): Promise<void> {}
+
   async close(): Promise<void> {
     for (const watch of [...this.watches]) watch.stop();
   }

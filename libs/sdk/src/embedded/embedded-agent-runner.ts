@@ -1,5 +1,5 @@
 import type { Resource, ResourceKey } from '@kastra/api';
-import { executeTool, runAgent, storeToolResolver, type AgentDeps, type AgentInput, type AgentResult, type ToolResolver } from '@kastra/agent-runtime';
+import { executeTool, runAgent, storeToolResolver, type AgentDeps, type AgentMemory, type AgentInput, type AgentResult, type ToolResolver } from '@kastra/agent-runtime';
 import { agentInput, agentStepOutput, NonRetryableStepError, type CallContext, type StepInvoker } from '@kastra/workflow-runtime';
 import { EmbeddedLlmClient } from './embedded-llm-client';
 import type { EmbeddedResourceStore } from './embedded-resource-store';
@@ -16,10 +16,14 @@ export const EMBEDDED_PRINCIPAL = 'system:embedded-runtime';
  */
 export class EmbeddedAgentRunner implements StepInvoker {
   readonly llm: EmbeddedLlmClient;
-  private readonly memory = new InProcessAgentMemory();
   private readonly tools: ToolResolver;
 
-  constructor(private readonly store: EmbeddedResourceStore, env: NodeJS.ProcessEnv, private readonly toolTimeoutMs?: number) {
+  constructor(
+    private readonly store: EmbeddedResourceStore,
+    env: NodeJS.ProcessEnv,
+    private readonly toolTimeoutMs?: number,
+    private readonly memory: AgentMemory = new InProcessAgentMemory(),
+  ) {
     this.llm = new EmbeddedLlmClient(store, env);
     // The application is the last writer of its Tools: they may use its Secrets and reach private addresses.
     this.tools = storeToolResolver(store, { secretAllowed: async () => true, egress: { privateAllowed: async () => true } });

@@ -28,12 +28,24 @@ import { EmbeddedResourceStore, redacted, type StoreChange } from './embedded-re
 import { EmbeddedWorkflowHost } from './embedded-workflow-host';
 import type { RunState } from '@kastra/workflow-runtime';
 import { EmbeddedNetworkHost } from './embedded-network-host';
+import { PostgresEmbeddedStore } from './postgres-embedded-store';
 
 export interface EmbeddedOptions {
   /** Where `${VAR}` keys and providers' default keys are read. @default process.env */
   env?: NodeJS.ProcessEnv;
   /** Per tool call limit. @default 30000 */
   toolTimeoutMs?: number;
+  /**
+   * Where the runtime keeps resources, run events and agent memory: `memory` (lost when the process
+   * exits) or a `postgres://` URL (kept with the services' event store and resource store, read
+   * back by the next runtime on the same URL). @default memory
+   */
+  store?: 'memory' | `postgres://${string}` | `postgresql://${string}`;
+}
+
+/** Whether `store` names a Postgres database. */
+export function isPostgresStore(store: unknown): store is `postgres://${string}` {
+  return typeof store === 'string' && /^postgres(ql)?:\/\//.test(store);
 }
 
 /**
@@ -50,49 +62,89 @@ export class EmbeddedBackend implements RuntimeBackend {
   private readonly controllers = new Map<string, Controller>();
   private readonly env: NodeJS.ProcessEnv;
   private readonly closing = new AbortController();
+  private readonly postgres?: PostgresEmbeddedStore;
+  /** Settles when the kept objects are read back and judged again (at once without a kept store). */
+  private readonly opened: Promise<void>;
+  private isOpen = false;
 
   constructor(private readonly bus: EventBus, options: EmbeddedOptions = {}) {
     this.env = options.env ?? process.env;
-    this.store = new EmbeddedResourceStore((change) => this.publish(change));
+    if (isPostgresStore(options.store)) this.postgres = new PostgresEmbeddedStore(options.store, this.env);
+    this.store = new EmbeddedResourceStore((change) => this.publish(change), this.postgres);
     this.reconciliation = new EmbeddedReconciliation(this.store, this.env);
-    this.agents = new EmbeddedAgentRunner(this.store, this.env, options.toolTimeoutMs);
+    this.agents = new EmbeddedAgentRunner(this.store, this.env, options.toolTimeoutMs, this.postgres?.memory);
     const onEvent = (run: Resource, event: { type: string; data: unknown; at?: string }) => this.bus.publish(`run.${run.kind}`, { run: `${run.metadata.namespace}.${run.metadata.name}`, event });
-    this.workflows = new EmbeddedWorkflowHost(this.store, this.agents, { onEvent });
-    this.networks = new EmbeddedNetworkHost(this.store, this.agents, this.workflows, { onEvent });
+    this.workflows = new EmbeddedWorkflowHost(this.store, this.agents, { onEvent }, this.postgres);
+    this.networks = new EmbeddedNetworkHost(this.store, this.agents, this.workflows, { onEvent }, this.postgres);
+    this.opened = this.open();
+    this.opened.catch(() => undefined);
+  }
+
+  /** Resolves once the runtime can be used: its kept objects read back and their status judged again. */
+  ready(): Promise<void> {
+    return this.opened;
+  }
+
+  private async open(): Promise<void> {
+    if (!this.postgres) {
+      this.isOpen = true;
+      return;
+    }
+    await this.store.load();
+    // Ready is judged again: references, Secrets and keys may have changed while the app was stopped.
+    await this.reconciliation.settle();
+    this.isOpen = true;
   }
 
   async apply(resources: RuntimeResource[]): Promise<RuntimeResource[]> {
+    await this.opened;
     // Every manifest is checked before any is stored: a folder with one bad file changes nothing.
     const manifests = resources.map((resource) => this.validated(resource));
-    const applied = manifests.map((manifest) => this.store.apply(manifest).object);
+    const applied: Resource[] = [];
+    for (const manifest of manifests) applied.push((await this.store.apply(manifest)).object);
     await this.reconciliation.settle();
     for (const object of applied) await this.runController(object);
     return applied.map((object) => redacted(this.store.getNow(keyOf(object)) ?? object) as RuntimeResource);
   }
 
   async delete(key: ResourceName): Promise<void> {
-    const removed = this.store.delete(key);
+    await this.opened;
+    const removed = await this.store.delete(key);
     if (!removed) throw new NotFoundError(key.kind, key.namespace, key.name);
     await this.controllers.get(key.kind)?.cleanup?.(removed as RuntimeResource);
     await this.reconciliation.settle();
   }
 
   async get(key: ResourceName): Promise<RuntimeResource | undefined> {
+    await this.opened;
     const object = this.store.getNow(key);
     return object ? (redacted(object) as RuntimeResource) : undefined;
   }
 
   async list(kind: string, namespace?: string): Promise<RuntimeResource[]> {
+    await this.opened;
     return this.store.listNow(kind, namespace).map((object) => redacted(object) as RuntimeResource);
   }
 
   watch(kind: string, namespace: string | undefined, handler: WatchHandler): ResourceWatch {
-    // As a watch from resourceVersion 0: the current objects as ADDED, then every change.
-    for (const object of this.store.listNow(kind, namespace)) handler({ type: 'ADDED', object: redacted(object) as RuntimeResource });
-    const subscription = this.bus.subscribe<StoreChange>(`resource.${kind}`, (change) => {
-      if (namespace === undefined || change.object.metadata.namespace === namespace) handler({ type: change.type, object: change.object as RuntimeResource });
+    const start = () => {
+      // As a watch from resourceVersion 0: the current objects as ADDED, then every change.
+      for (const object of this.store.listNow(kind, namespace)) handler({ type: 'ADDED', object: redacted(object) as RuntimeResource });
+      return this.bus.subscribe<StoreChange>(`resource.${kind}`, (change) => {
+        if (namespace === undefined || change.object.metadata.namespace === namespace) handler({ type: change.type, object: change.object as RuntimeResource });
+      });
+    };
+    if (this.isOpen) {
+      const subscription = start();
+      return { ready: Promise.resolve(), stop: () => subscription.unsubscribe() };
+    }
+    // The kept objects are not read yet: the watch starts once they are.
+    let stopped = false;
+    let subscription: ReturnType<typeof start> | undefined;
+    const ready = this.opened.then(() => {
+      if (!stopped) subscription = start();
     });
-    return { ready: Promise.resolve(), stop: () => subscription.unsubscribe() };
+    return { ready, stop: () => ((stopped = true), subscription?.unsubscribe()) };
   }
 
   llm(key: ResourceName): KastraLanguageModel {
@@ -173,14 +225,19 @@ export class EmbeddedBackend implements RuntimeBackend {
   registerController(kind: string, controller: Controller): void {
     this.controllers.set(kind, controller);
     controller.watch();
-    // Objects already there are handed over now; a failure is published, as nobody awaits it.
-    for (const object of this.store.listNow(kind)) {
-      this.runController(object).catch((error: unknown) => this.bus.publish(`${kind.toLowerCase()}.failed`, { resource: redacted(object), error }));
-    }
+    // Objects already there are handed over (once the kept ones are read); a failure is published, as nobody awaits it.
+    const handOver = () => {
+      for (const object of this.store.listNow(kind)) {
+        this.runController(object).catch((error: unknown) => this.bus.publish(`${kind.toLowerCase()}.failed`, { resource: redacted(object), error }));
+      }
+    };
+    if (this.isOpen) handOver();
+    else this.opened.then(handOver, () => undefined);
   }
 
   async close(): Promise<void> {
     this.closing.abort('runtime closed');
+    await this.postgres?.close();
   }
 
   /** The manifest as the API server would accept it, or a ValidationError naming each field. */
@@ -202,12 +259,14 @@ export class EmbeddedBackend implements RuntimeBackend {
   }
 
   private require(key: ResourceName): Resource {
+    if (!this.isOpen) throw new Error('the runtime is still reading its store: await rt.ready() (or any awaited call) first');
     const resource = this.store.getNow(key);
     if (!resource) throw new NotFoundError(key.kind, key.namespace, key.name);
     return resource;
   }
 
   private async requireReady(key: ResourceName): Promise<Resource> {
+    await this.opened;
     const resource = this.require(key);
     const problem = await notReadyError(resource, async (ref) => this.store.getNow(ref));
     if (problem) throw problem;

@@ -21,6 +21,7 @@ import type { NetworkResult } from '../runtime/runtime-handles';
 import type { EmbeddedAgentRunner } from './embedded-agent-runner';
 import type { EmbeddedResourceStore } from './embedded-resource-store';
 import { generatedRunName, type EmbeddedWorkflowHost } from './embedded-workflow-host';
+import type { RunLog } from './run-log';
 
 /** Member turns of a run when neither the call nor the Network says (the network-router's default). */
 const DEFAULT_NETWORK_MAX_STEPS = 10;
@@ -39,7 +40,8 @@ interface NetworkSpec {
  * corrective turns), `networkRunStatus` projects the status — as the network-router does. Agent
  * members run through the embedded agent runner with the network-state tools over a state in
  * memory; workflow members run as child WorkflowRuns of the embedded workflow host. The NetworkRun
- * resource and its status are kept in the store; the log is in memory.
+ * resource and its status are kept in the store; the log is in memory, and in the run's stream
+ * when the runtime keeps a log (RunLog).
  */
 export class EmbeddedNetworkHost {
   constructor(
@@ -47,6 +49,7 @@ export class EmbeddedNetworkHost {
     private readonly agents: EmbeddedAgentRunner,
     private readonly workflows: EmbeddedWorkflowHost,
     private readonly observer: { onEvent?(run: Resource, event: { type: string; data: unknown; at?: string }): void } = {},
+    private readonly runLog?: RunLog,
   ) {}
 
   async generate(
@@ -55,7 +58,7 @@ export class EmbeddedNetworkHost {
     options: { threadId?: string; maxSteps?: number; signal: AbortSignal; onEvent?: (event: TimedNetworkRunEvent) => void },
   ): Promise<NetworkResult> {
     const namespace = network.metadata.namespace ?? 'default';
-    const { object: run } = this.store.apply({
+    const { object: run } = await this.store.apply({
       apiVersion: API_GROUP_VERSION,
       kind: 'NetworkRun',
       metadata: { name: generatedRunName(network.metadata.name), namespace, labels: { 'mastra.ai/network': network.metadata.name } },
@@ -67,6 +70,7 @@ export class EmbeddedNetworkHost {
     const networkState = new MemoryNetworkState(stateData, ttl, () => Date.now(), 1000);
     const append = async (events: NetworkRunEvent[]) => {
       const at = new Date().toISOString();
+      await this.runLog?.append('NetworkRun', run, events, log.length);
       for (const event of events) {
         const timed = { ...event, at } as TimedNetworkRunEvent;
         log.push(timed);

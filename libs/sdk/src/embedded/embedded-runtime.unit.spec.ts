@@ -276,8 +276,9 @@ spec:
     expect((await withKey.getResource('LLM', 'gpt'))?.status?.phase).toBe('Ready');
   });
 
-  it('refuses a store it does not have, and a token without a gateway', () => {
-    expect(() => new RuntimeManager({ store: 'postgres://x' as 'memory' })).toThrow(/not supported/);
+  it('refuses a store it does not have, a store for a connected runtime, and a token without a gateway', () => {
+    expect(() => new RuntimeManager({ store: 'mysql://x' as 'memory' })).toThrow(/not supported/);
+    expect(() => new RuntimeManager({ store: 'postgres://x', gateway: 'https://127.0.0.1:8443', token: 't' })).toThrow(/embedded/);
     expect(() => new RuntimeManager({ token: 't' })).toThrow(/gateway/);
   });
 });

@@ -15,6 +15,7 @@ import {
   type TimedRunEvent,
 } from '@kastra/workflow-runtime';
 import type { EmbeddedResourceStore } from './embedded-resource-store';
+import type { RunLog } from './run-log';
 
 /** The replica name StepStarted records in an embedded run. */
 const EMBEDDED_REPLICA = 'embedded';
@@ -38,8 +39,9 @@ export interface RunObserver {
  * Runs WorkflowRuns in this process with the workflow-executor's step logic (libs/workflow-runtime):
  * the run's events are folded, `decide` says what is next, `executeStepAttempt` runs an attempt
  * and `afterAttempt` records its end — the same functions the executor's durable advancer calls.
- * What differs is the host: the run's log is an array in memory (lost when the process exits, so
- * a crash is not resumed), a retry waits with a timer, and a nested workflow step runs its child
+ * What differs is the host: the run's log is an array in memory — also appended to the run's
+ * stream when the runtime keeps a log (RunLog), which a suspended run is resumed from after a
+ * restart; a run cut short by a crash is not resumed — a retry waits with a timer, and a nested workflow step runs its child
  * run to its end inline. The WorkflowRun resource and its status (the same projection) are kept in
  * the store, so `listResources('WorkflowRun')` and watches see runs as in a cluster.
  */
@@ -47,14 +49,19 @@ export class EmbeddedWorkflowHost {
   private readonly logs = new Map<string, TimedRunEvent[]>();
   private readonly listeners = new Map<string, (event: TimedRunEvent) => void>();
 
-  constructor(private readonly store: EmbeddedResourceStore, private readonly invoker: StepInvoker, private readonly observer: RunObserver = {}) {}
+  constructor(
+    private readonly store: EmbeddedResourceStore,
+    private readonly invoker: StepInvoker,
+    private readonly observer: RunObserver = {},
+    private readonly runLog?: RunLog,
+  ) {}
 
   /** Creates a WorkflowRun of `workflow` with `input` and advances it until it ends or suspends. */
   async start(workflow: Resource, input: unknown, signal: AbortSignal, options: { name?: string; depth?: number; onEvent?: (event: TimedRunEvent) => void } = {}): Promise<{ run: Resource; state: RunState }> {
     const name = options.name ?? generatedRunName(workflow.metadata.name);
     const depth = options.depth ?? 0;
     const namespace = workflow.metadata.namespace ?? 'default';
-    const { object: run } = this.store.apply({
+    const { object: run } = await this.store.apply({
       apiVersion: API_GROUP_VERSION,
       kind: 'WorkflowRun',
       metadata: { name, namespace, labels: { 'mastra.ai/workflow': workflow.metadata.name } },
@@ -80,6 +87,10 @@ export class EmbeddedWorkflowHost {
   async resume(run: ResourceKey, stepId: string, payload: unknown, signal: AbortSignal): Promise<{ run: Resource; state: RunState }> {
     const resource = this.store.getNow(run);
     if (!resource) throw new Error(`WorkflowRun ${run.namespace}.${run.name} does not exist in this runtime`);
+    // A run of an earlier process: its log is read back from the kept one.
+    if (!this.logs.has(resource.metadata.uid ?? '') && this.runLog) {
+      this.logs.set(resource.metadata.uid!, (await this.runLog.read('WorkflowRun', resource)) as unknown as TimedRunEvent[]);
+    }
     return this.advance(resource, { resume: { [stepId]: payload } }, signal, 0);
   }
 
@@ -152,6 +163,7 @@ export class EmbeddedWorkflowHost {
 
   private async append(run: Resource, log: TimedRunEvent[], events: RunEvent[]): Promise<void> {
     const at = new Date().toISOString();
+    await this.runLog?.append('WorkflowRun', run, events, log.length);
     for (const event of events) {
       const timed = { ...event, at } as TimedRunEvent;
       log.push(timed);

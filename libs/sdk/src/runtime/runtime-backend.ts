@@ -25,5 +25,7 @@ export interface RuntimeBackend {
   workflow(key: ResourceName): WorkflowHandle;
   network(key: ResourceName): NetworkHandle;
   registerController(kind: string, controller: Controller): void;
+  /** Resolves when the runtime can be used (an embedded one on Postgres has read its store back). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { DEFAULT_NAMESPACE, parseReference } from '@kastra/api';
 import { ConnectedBackend, type ConnectedOptions } from '../connected/connected-backend';
 import type { Controller } from '../controllers/controller';
-import { EmbeddedBackend, type EmbeddedOptions } from '../embedded/embedded-backend';
+import { EmbeddedBackend, isPostgresStore, type EmbeddedOptions } from '../embedded/embedded-backend';
 import { EventBus } from '../events/event-bus';
 import type { KastraLanguageModel } from '../language-model/kastra-language-model';
 import { parseManifests } from '../manifests/parse-manifests';
@@ -17,11 +17,6 @@ import type { AgentHandle, NetworkHandle, ResourceWatch, ToolHandle, WatchHandle
 export interface RuntimeManagerOptions extends EmbeddedOptions, Partial<ConnectedOptions> {
   /** Where a name without a namespace lives. @default default */
   namespace?: string;
-  /**
-   * Embedded only: where the runtime keeps its log. Only `memory` exists: resources and runs are
-   * lost when the process exits (use a connected runtime for durable runs). @default memory
-   */
-  store?: 'memory';
   /** The event bus the runtime publishes on (share one between runtimes and controllers). @default a new one */
   eventBus?: EventBus;
 }
@@ -41,10 +36,11 @@ export class RuntimeManager {
   constructor(options: RuntimeManagerOptions = {}) {
     this.eventBus = options.eventBus ?? new EventBus();
     this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
-    if (options.store !== undefined && options.store !== 'memory') {
-      throw new TypeError(`store ${JSON.stringify(options.store)} is not supported: an embedded runtime keeps its log in memory; for durable runs connect to a cluster ({gateway, token})`);
+    if (options.store !== undefined && options.store !== 'memory' && !isPostgresStore(options.store)) {
+      throw new TypeError(`store ${JSON.stringify(options.store)} is not supported: give 'memory' or a postgres:// URL`);
     }
     if (options.gateway !== undefined) {
+      if (options.store !== undefined) throw new TypeError('store is for an embedded runtime: a connected one keeps its state in the cluster');
       this.backend = new ConnectedBackend({ gateway: options.gateway, token: options.token ?? '', ca: options.ca, llmProxy: options.llmProxy });
     } else {
       if (options.token !== undefined) throw new TypeError('a token without a gateway: give gateway too to connect to a cluster');
@@ -118,7 +114,16 @@ export class RuntimeManager {
     this.backend.registerController(kind, controller as Controller);
   }
 
-  /** Stops watches and cancels what this runtime still runs. */
+  /**
+   * Resolves when the runtime can be used; rejects when it cannot (an embedded store on Postgres
+   * that cannot be reached, or that another embedded runtime holds). Every awaited call waits for
+   * it; only `getLLM`, which answers at once, needs it awaited first on a Postgres store.
+   */
+  ready(): Promise<void> {
+    return this.backend.ready();
+  }
+
+  /** Stops watches and cancels what this runtime still runs; closes the connections to a Postgres store. */
   close(): Promise<void> {
     return this.backend.close();
   }
