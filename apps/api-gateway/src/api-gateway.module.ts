@@ -15,6 +15,7 @@ import { CoreV1Controller } from './discovery/core-v1.controller';
 import { DiscoveryController } from './discovery/discovery.controller';
 import { GATEWAY_LOGGER } from './gateway-logger';
 import { GrpcApiModule } from './grpc/grpc-api.module';
+import { LlmProxyForwardModule } from './llm-proxy-forward/llm-proxy-forward.module';
 import { NetworkGenerateModule } from './networks/network-generate.module';
 import { NetworkStateModule } from './networks/network-state.module';
 import { OpenApiController } from './openapi/openapi.controller';
@@ -43,6 +44,8 @@ export class RestApiModule {}
     ResourceStoreModule,
     AuthModule.forRoot(loadConfig(0).homeDir),
     RbacModule,
+    // Before the REST API: its middleware takes /api/v1/llm-models and /api/v1/llm/* to the llm-proxy.
+    LlmProxyForwardModule,
     RestApiModule,
     AgentsModule,
     RunsModule,
