@@ -15,7 +15,7 @@ import { ResourceReconciler } from './resource-reconciler';
 import { AgentReconciler } from './reconcilers/agent-reconciler';
 import { LlmReconciler } from './reconcilers/llm-reconciler';
 import { NetworkReconciler } from './reconcilers/network-reconciler';
-import { SystemReconciler } from './reconcilers/system-reconciler';
+import { SystemReconciler, type SystemReconcilerOptions } from './reconcilers/system-reconciler';
 import { ToolReconciler } from './reconcilers/tool-reconciler';
 import { WorkflowReconciler } from './reconcilers/workflow-reconciler';
 
@@ -42,15 +42,23 @@ export interface ControllerManagerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** `permissions`: what Tools and LLMs may use by their last writer's rights (@default none may use a Secret or reach private addresses). */
-export function defaultReconcilers(store: ResourceStore, env?: NodeJS.ProcessEnv, permissions?: ResourcePermissions): KindReconciler[] {
+/**
+ * `permissions`: what Tools and LLMs may use by their last writer's rights (@default none may use a Secret or reach private addresses);
+ * `system`: whether a System's last writer may write its children of custom kinds (@default all may).
+ */
+export function defaultReconcilers(
+  store: ResourceStore,
+  env?: NodeJS.ProcessEnv,
+  permissions?: ResourcePermissions,
+  system?: SystemReconcilerOptions,
+): KindReconciler[] {
   return [
     new LlmReconciler(store, { env, permissions }),
     new ToolReconciler(store, { permissions }),
     new AgentReconciler(store, { env }),
     new WorkflowReconciler(store),
     new NetworkReconciler(store, { env }),
-    new SystemReconciler(store),
+    new SystemReconciler(store, system),
   ];
 }
 
@@ -80,8 +88,10 @@ export class ControllerManager {
     this.lock = new SessionAdvisoryLocks(options.pool, (error) => options.logger?.warn({ err: String(error) }, 'controller lock session lost'));
     // Loaded in start(), before the first reconcile.
     this.rbac = new RbacPolicyCache(options.store, options.logger);
-    const permissions = lastWriterPermissions(options.store, new RbacAuthorizer(() => this.rbac.policy));
-    this.reconciler = new ResourceReconciler(options.store, options.reconcilers ?? defaultReconcilers(options.store, options.env, permissions), ctx, options.logger);
+    const authorizer = new RbacAuthorizer(() => this.rbac.policy);
+    const permissions = lastWriterPermissions(options.store, authorizer);
+    const system: SystemReconcilerOptions = { mayWriteCustomChild: (writer, attributes) => writer !== undefined && authorizer.mayPrincipal(writer, attributes) };
+    this.reconciler = new ResourceReconciler(options.store, options.reconcilers ?? defaultReconcilers(options.store, options.env, permissions, system), ctx, options.logger);
     // Custom kinds are known from their CRDs (as the gateway knows them); a System waiting for one is requeued when they change.
     this.crds = new CustomResourceDefinitionFollower({ store: options.store, logger: options.logger, onChange: () => this.requeueSystemsWithCustomChildren() });
     this.loop = new ReconcileLoop({

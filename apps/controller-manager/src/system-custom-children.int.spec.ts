@@ -1,6 +1,6 @@
 import { findCustomKind, InvalidError, type Resource } from '@kastra/api';
 import { eventually } from '@kastra/testing';
-import { ControllerTestEnvironment, resource, userCtx } from './test/controller-test-environment';
+import { ControllerTestEnvironment, resource } from './test/controller-test-environment';
 
 /** A CRD in the Kubernetes shape; with `status` its objects are reported on by a controller (a plugin). */
 const crd = (plural: string, kind: string, status: boolean): Resource => ({
@@ -22,6 +22,11 @@ const crd = (plural: string, kind: string, status: boolean): Resource => ({
 });
 
 const pluginCtx = { actor: 'system:plugin:widgets' };
+const RBAC = 'rbac.authorization.k8s.io';
+const writer = (sub: string, groups: string[]) => ({ actor: `user:${sub}`, principal: { sub, groups } });
+/** Children of custom kinds are written with the System's last writer's rights: root may write any kind. */
+const root = writer('root', ['system:masters']);
+const mallory = writer('mallory', ['system:authenticated']);
 
 describe('System children of custom kinds (Postgres + NATS)', () => {
   let env: ControllerTestEnvironment;
@@ -36,12 +41,12 @@ describe('System children of custom kinds (Postgres + NATS)', () => {
 
   it('creates an owned child of a custom kind with its defaults, is Ready when the child is, and deletes it with the System', async () => {
     // Given the Widget CRD (status subresource: a plugin reports on widgets), known to the controller-manager
-    await env.store.create(crd('widgets', 'Widget', true), userCtx);
+    await env.store.create(crd('widgets', 'Widget', true), root);
     await eventually(async () => findCustomKind('Widget'), 10_000);
     // When a System declares a Widget
     const system = await env.store.create(
       resource('System', 'plant', 'factory', { resources: [{ apiVersion: 'example.com/v1', kind: 'Widget', name: 'gear', labels: { part: 'gear' }, spec: { size: 2 } }] }),
-      userCtx,
+      root,
     );
     const childKey = { kind: 'Widget', namespace: 'plant', name: 'gear' };
     // Then the Widget is created in the storage version, with the schema's default, labelled and owned by the System
@@ -71,27 +76,40 @@ describe('System children of custom kinds (Postgres + NATS)', () => {
     expect(ready.status?.children).toEqual([{ kind: 'Widget', name: 'gear', ready: true }]);
 
     // When the System is deleted
-    await env.store.delete(systemKey, userCtx);
+    await env.store.delete(systemKey, root);
     // Then its Widget is deleted with it
     await eventually(async () => ((await env.store.get(childKey)) ? undefined : true), 20_000);
+  });
+
+  it('does not create a child of a custom kind its System\'s last writer may not create (edit does not cover custom kinds)', async () => {
+    await eventually(async () => findCustomKind('Widget'), 10_000);
+    // Given mallory, who may edit team-m (every built-in kind) but has no rights on widgets
+    const binding = { apiVersion: `${RBAC}/v1`, kind: 'RoleBinding', metadata: { name: 'mallory-edit', namespace: 'team-m' }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'User', apiGroup: RBAC, name: 'mallory' }] };
+    await env.store.create(binding as unknown as Resource, root);
+    // When mallory writes a System declaring a Widget
+    await env.store.create(resource('System', 'team-m', 'sneaky', { resources: [{ apiVersion: 'example.com/v1', kind: 'Widget', name: 'stolen', spec: { size: 1 } }] }), mallory);
+    // Then the System is not Ready, saying whose rights are missing, and no Widget is created
+    const system = await env.waitForCondition({ kind: 'System', namespace: 'team-m', name: 'sneaky' }, 'Ready', 'False', 'may not create widgets.example.com');
+    expect(system.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Ready', reason: 'ChildForbidden', message: expect.stringContaining('"mallory"') })]));
+    expect(await env.store.get({ kind: 'Widget', namespace: 'team-m', name: 'stolen' })).toBeUndefined();
   });
 
   it('refuses a System whose child of a served custom kind does not fit the CRD schema, naming the field', async () => {
     await eventually(async () => findCustomKind('Widget'), 10_000);
     const write = env.store.create(
       resource('System', 'plant', 'broken', { resources: [{ apiVersion: 'example.com/v1', kind: 'Widget', name: 'cog', spec: { size: 'big' } }] }),
-      userCtx,
+      root,
     );
     const error = await write.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidError);
     expect((error as InvalidError).causes).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'spec.resources[0].spec.size' })]));
     // A version the kind is not served under, and a built-in kind in resources, are refused too
     const wrongVersion = await env.store
-      .create(resource('System', 'plant', 'wrong', { resources: [{ apiVersion: 'example.com/v2', kind: 'Widget', name: 'cog', spec: {} }] }), userCtx)
+      .create(resource('System', 'plant', 'wrong', { resources: [{ apiVersion: 'example.com/v2', kind: 'Widget', name: 'cog', spec: {} }] }), root)
       .catch((e: unknown) => e);
     expect((wrongVersion as InvalidError).causes).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'spec.resources[0].apiVersion' })]));
     const builtin = await env.store
-      .create(resource('System', 'plant', 'agentish', { resources: [{ apiVersion: 'mastra.ai/v1', kind: 'Agent', name: 'a', spec: {} }] }), userCtx)
+      .create(resource('System', 'plant', 'agentish', { resources: [{ apiVersion: 'mastra.ai/v1', kind: 'Agent', name: 'a', spec: {} }] }), root)
       .catch((e: unknown) => e);
     expect((builtin as InvalidError).causes).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'spec.resources[0].kind', message: expect.stringContaining('spec.agents') })]));
     expect(await env.store.get({ kind: 'System', namespace: 'plant', name: 'broken' })).toBeUndefined();
@@ -100,14 +118,14 @@ describe('System children of custom kinds (Postgres + NATS)', () => {
   it('keeps a System not Ready naming a kind no CRD defines yet, and creates the child once the CRD is applied', async () => {
     // Given a System declaring a Gadget before the Gadget CRD exists
     const systemKey = { kind: 'System', namespace: 'lab', name: 'bench' };
-    await env.store.create(resource('System', 'lab', 'bench', { resources: [{ apiVersion: 'example.com/v1', kind: 'Gadget', name: 'probe', spec: { size: 1 } }] }), userCtx);
+    await env.store.create(resource('System', 'lab', 'bench', { resources: [{ apiVersion: 'example.com/v1', kind: 'Gadget', name: 'probe', spec: { size: 1 } }] }), root);
     // Then it is not Ready, naming the kind
     const waiting = await env.waitForCondition(systemKey, 'Ready', 'False', 'kind Gadget (example.com/v1) is not served');
     expect(waiting.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Ready', reason: 'KindNotServed' })]));
     expect(await env.store.get({ kind: 'Gadget', namespace: 'lab', name: 'probe' })).toBeUndefined();
 
     // When the CRD is applied (no status subresource: a Gadget counts by existence)
-    await env.store.create(crd('gadgets', 'Gadget', false), userCtx);
+    await env.store.create(crd('gadgets', 'Gadget', false), root);
     // Then the child is created, owned, and the System becomes Ready without being touched
     await env.waitForCondition(systemKey, 'Ready', 'True', undefined, 10_000);
     const child = await env.store.get({ kind: 'Gadget', namespace: 'lab', name: 'probe' });

@@ -1,5 +1,5 @@
-import { expandSystem, ForbiddenError, InvalidError, keyOf, NotFoundError, type Resource, type ResourceKey } from '@kastra/api';
-import type { ResourceStore, WriteContext } from '@kastra/resource-store';
+import { expandSystem, findCustomKind, ForbiddenError, InvalidError, keyOf, NotFoundError, type Resource, type ResourceKey } from '@kastra/api';
+import type { ResourceStore, WritingPrincipal, WriteContext } from '@kastra/resource-store';
 import { sameJson, type Assessment, type Problem } from '../assessment';
 import type { KindReconciler } from '../kind-reconciler';
 import { describeKey, notReadyBecause, ReferenceChecker } from '../reference-checker';
@@ -7,6 +7,24 @@ import { customChildNotReadyBecause, isCustomChild, storedCustomChild } from './
 
 /** How often a System blocked by an object it does not own looks again (that object's deletion is not signalled to it). */
 const CONFLICT_RECHECK_MS = 30_000;
+
+/** What writing one child asks of the System's last writer, as RBAC attributes. */
+export interface ChildWriteAttributes {
+  verb: 'create' | 'update';
+  apiGroup: string;
+  resource: string;
+  namespace: string;
+  name: string;
+}
+
+export interface SystemReconcilerOptions {
+  /**
+   * Whether the System's last writer may write a child of a custom kind. The built-in roles do
+   * not cover custom kinds, so a System must not create what its writer could not.
+   * @default every writer may (the one-user embedded runtime)
+   */
+  mayWriteCustomChild?: (writer: WritingPrincipal | undefined, attributes: ChildWriteAttributes) => boolean;
+}
 
 /** An existing object the System would have to take over. */
 class ChildConflictError extends Error {
@@ -24,7 +42,10 @@ export class SystemReconciler implements KindReconciler {
   readonly kind = 'System';
   private readonly references: ReferenceChecker;
 
-  constructor(private readonly store: ResourceStore) {
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly options: SystemReconcilerOptions = {},
+  ) {
     this.references = new ReferenceChecker(store);
   }
 
@@ -43,7 +64,8 @@ export class SystemReconciler implements KindReconciler {
       const key = keyOf(declared);
       const custom = isCustomChild(declared);
       // A child of a custom kind waits for its CRD; the controller-manager requeues Systems when CRDs change.
-      const child = custom ? storedCustomChild(declared) : declared;
+      let child = custom ? storedCustomChild(declared) : declared;
+      if (custom && !('reason' in child)) child = (await this.forbidden(child, writer)) ?? child;
       const applied = 'reason' in child ? child : await this.apply(child, uid, ctx).catch((error: unknown) => conflictOrInvalid(error, key, system));
       if ('reason' in applied) {
         problems.push(applied);
@@ -60,6 +82,21 @@ export class SystemReconciler implements KindReconciler {
       problems,
       readyMessage: `${desired.length} child resource${desired.length === 1 ? '' : 's'} Ready`,
       fields: { children },
+    };
+  }
+
+  /** A problem when the System's last writer may not write this child of a custom kind. */
+  private async forbidden(child: Resource, writer: WritingPrincipal | undefined): Promise<Problem | undefined> {
+    const may = this.options.mayWriteCustomChild;
+    const kind = findCustomKind(child.kind);
+    if (!may || !kind) return undefined;
+    const key = keyOf(child);
+    const verb = (await this.store.get(key)) ? 'update' : 'create';
+    if (may(writer, { verb, apiGroup: kind.group, resource: kind.plural, namespace: key.namespace, name: key.name })) return undefined;
+    return {
+      reason: 'ChildForbidden',
+      message: `${describeKey(key)}: the System's last writer${writer ? ` "${writer.sub}"` : ''} may not ${verb} ${kind.plural}.${kind.group} in namespace "${key.namespace}", and children are written with its rights`,
+      recheckAfterMs: CONFLICT_RECHECK_MS,
     };
   }
 
