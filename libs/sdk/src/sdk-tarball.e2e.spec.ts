@@ -134,6 +134,39 @@ describe('@kastra/sdk from its tarball, outside the repository', () => {
     expect(errors).toEqual([]);
   }, 150_000);
 
+  describe('embedded on a Postgres store', () => {
+    let database: TestDatabase;
+    let env: NodeJS.ProcessEnv;
+
+    beforeAll(async () => {
+      database = await createTestDatabase('sdktarballstore');
+      env = cleanEnv({ KASTRA_STORE: database.url, KASTRA_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') });
+    });
+
+    afterAll(async () => {
+      await database?.drop();
+    });
+
+    it('runs the same script with its log in Postgres, and a later process sees the resources and the runs', async () => {
+      const result = await run(process.execPath, ['sdk-consumer-check.cjs', manifestsFile], project, env, 120_000);
+      expect({ code: result.code, stderr: result.stderr.slice(-3000) }).toEqual({ code: 0, stderr: '' });
+      const out = JSON.parse(result.stdout) as CheckOutput;
+      expectTheScriptsResults(out, 'embedded');
+      const later = `
+        const { RuntimeManager } = require('@kastra/sdk');
+        (async () => {
+          const rt = new RuntimeManager({ store: process.env.KASTRA_STORE });
+          const names = async (kind) => (await rt.listResources(kind)).map((r) => r.metadata.name).sort();
+          const run = await rt.getResource('WorkflowRun', ${JSON.stringify(out.workflow.run)});
+          console.log(JSON.stringify({ workflows: await names('Workflow'), networks: await names('Network'), run: run && run.status.phase }));
+          await rt.close();
+        })().catch((e) => { console.error(e); process.exit(1); });`;
+      const second = await run(process.execPath, ['-e', later], project, env, 60_000);
+      expect({ code: second.code, stderr: second.stderr.slice(-3000) }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(second.stdout)).toEqual({ workflows: expect.arrayContaining(['data-processing', 'failing-flow']), networks: ['research-network'], run: 'Succeeded' });
+    }, 200_000);
+  });
+
   describe('connected to a stack', () => {
     let database: TestDatabase;
     let prefix: string;

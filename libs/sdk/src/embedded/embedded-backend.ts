@@ -44,7 +44,7 @@ export interface EmbeddedOptions {
 }
 
 /** Whether `store` names a Postgres database. */
-export function isPostgresStore(store: unknown): store is `postgres://${string}` {
+export function isPostgresStore(store: unknown): store is `postgres://${string}` | `postgresql://${string}` {
   return typeof store === 'string' && /^postgres(ql)?:\/\//.test(store);
 }
 

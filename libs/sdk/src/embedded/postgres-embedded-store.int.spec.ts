@@ -108,6 +108,35 @@ describe('an embedded runtime on a Postgres store', () => {
     expect((await events.readStream('memory:default:host:guest-1')).length).toBe(2);
   });
 
+  it('resumes a run suspended by an earlier runtime from its stream', async () => {
+    const first = runtime();
+    await first.loadFromString(`
+apiVersion: mastra.ai/v1
+kind: Workflow
+metadata: {name: approval}
+spec:
+  steps:
+    - id: approve
+      suspend:
+        message: approve the sum?
+        resumeSchema: {type: object, required: [a, b], properties: {a: {type: number}, b: {type: number}}}
+      next: add
+    - id: add
+      tool: add
+`);
+    const suspended = await first.getWorkflow('approval').execute({});
+    expect(suspended).toMatchObject({ status: 'Suspended', suspended: { stepId: 'approve' } });
+    await first.close();
+    const second = runtime();
+    expect((await second.getResource('WorkflowRun', suspended.run))?.status?.phase).toBe('Suspended');
+    const done = await second.getWorkflow('approval').resume(suspended.run, 'approve', { a: 2, b: 3 });
+    expect(done).toMatchObject({ status: 'Succeeded', output: { sum: 5 } });
+    const uid = (await second.getResource('WorkflowRun', suspended.run))?.metadata.uid;
+    const types = (await events.readStream(`run:default:${suspended.run}:${uid}`)).map((event) => event.type);
+    expect(types.filter((type) => type === 'RunStarted')).toHaveLength(1);
+    expect(types).toEqual(expect.arrayContaining(['RunSuspended', 'RunResumed', 'RunSucceeded']));
+  });
+
   it('stores nothing of a load with an invalid manifest', async () => {
     const rt = runtime();
     const bad = `

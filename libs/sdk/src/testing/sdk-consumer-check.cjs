@@ -1,6 +1,6 @@
 // Run by the tarball test inside a temporary project that installed the packed @kastra/sdk: the
-// same script embedded (no KASTRA_GATEWAY) and connected (KASTRA_GATEWAY, KASTRA_TOKEN,
-// KASTRA_LLM_PROXY). It prints one JSON object with what each call gave.
+// same script embedded (no KASTRA_GATEWAY; with KASTRA_STORE, on that Postgres store) and
+// connected (KASTRA_GATEWAY, KASTRA_TOKEN, KASTRA_LLM_PROXY). It prints one JSON object with what each call gave.
 const fs = require('node:fs');
 const sdk = require('@kastra/sdk');
 
@@ -32,7 +32,9 @@ function errorSummary(error) {
 (async () => {
   const connected = process.env.KASTRA_GATEWAY
     ? { gateway: process.env.KASTRA_GATEWAY, token: process.env.KASTRA_TOKEN, llmProxy: process.env.KASTRA_LLM_PROXY }
-    : undefined;
+    : process.env.KASTRA_STORE
+      ? { store: process.env.KASTRA_STORE }
+      : undefined;
   const rt = new RuntimeManager(connected);
   const out = { mode: rt.mode };
   const applied = await rt.loadFromString(manifests);
