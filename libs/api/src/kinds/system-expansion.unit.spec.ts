@@ -36,4 +36,38 @@ describe('expandSystem', () => {
       { apiVersion: 'mastra.ai/v1', kind: 'Tool', metadata: { name: 'clock', namespace: 'default', labels: { role: 'time', [SYSTEM_LABEL]: 's' } }, spec: { builtin: 'current-time' } },
     ]);
   });
+
+  it('expands spec.resources into objects of custom kinds under the apiVersion written, after the built-in children', () => {
+    const system: Resource = {
+      apiVersion: 'mastra.ai/v1', kind: 'System', metadata: { name: 's', namespace: 'lab', uid: 'uid-2' },
+      spec: {
+        resources: [{ apiVersion: 'example.com/v1', kind: 'Widget', name: 'gear', labels: { part: 'gear' }, spec: { size: 2 } }],
+        tools: [{ name: 'clock', spec: { builtin: 'current-time' } }],
+      },
+    };
+    const children = expandSystem(system);
+    expect(children.map((c) => `${c.apiVersion} ${c.kind}/${c.metadata.name}`)).toEqual(['mastra.ai/v1 Tool/clock', 'example.com/v1 Widget/gear']);
+    expect(children[1]).toEqual({
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: {
+        name: 'gear', namespace: 'lab', labels: { part: 'gear', [SYSTEM_LABEL]: 's' },
+        ownerReferences: [{ apiVersion: 'mastra.ai/v1', kind: 'System', name: 's', uid: 'uid-2', controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { size: 2 },
+    });
+  });
+
+  it('accepts a System listing a kind no CRD defines yet, and refuses built-in kinds and duplicates in spec.resources', () => {
+    const system = (resources: unknown[]): Resource => ({ apiVersion: 'mastra.ai/v1', kind: 'System', metadata: { name: 's' }, spec: { resources } });
+    expect(validateResource(system([{ apiVersion: 'example.com/v1', kind: 'Widget', name: 'gear', spec: { anything: true } }]))).toEqual([]);
+    expect(validateResource(system([{ apiVersion: 'mastra.ai/v1', kind: 'Tool', name: 't', spec: {} }]))).toEqual([
+      expect.objectContaining({ field: 'spec.resources[0].kind', message: expect.stringContaining('declare Tool children in spec.tools') }),
+    ]);
+    expect(validateResource(system([
+      { apiVersion: 'example.com/v1', kind: 'Widget', name: 'gear' },
+      { apiVersion: 'example.com/v1', kind: 'Widget', name: 'gear' },
+    ]))).toEqual([expect.objectContaining({ reason: 'FieldValueDuplicate', field: 'spec.resources[1].name' })]);
+    expect(validateResource(system([{ kind: 'Widget', name: 'gear' }]))).toEqual([expect.objectContaining({ field: expect.stringContaining('apiVersion') })]);
+  });
 });
