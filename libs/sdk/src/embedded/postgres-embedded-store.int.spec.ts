@@ -137,6 +137,22 @@ spec:
     expect(types).toEqual(expect.arrayContaining(['RunSuspended', 'RunResumed', 'RunSucceeded']));
   });
 
+  it('judges kept objects again at start: an LLM whose key left the environment is no longer Ready', async () => {
+    const llm = 'apiVersion: mastra.ai/v1\nkind: LLM\nmetadata: {name: gpt}\nspec: {provider: openai, model: gpt-4o, apiKey: "${OPENAI_API_KEY}"}\n';
+    const withKey = new RuntimeManager({ store: db.url as `postgres://${string}`, env: { ...env, OPENAI_API_KEY: 'sk-test' } });
+    open.push(withKey);
+    await withKey.loadFromString(llm);
+    expect((await withKey.getResource('LLM', 'gpt'))?.status?.phase).toBe('Ready');
+    await withKey.close();
+    const without = runtime();
+    const status = (await without.getResource('LLM', 'gpt'))?.status;
+    expect(status?.phase).not.toBe('Ready');
+    expect(JSON.stringify(status?.conditions)).toContain('OPENAI_API_KEY');
+    await without.deleteResource('LLM', 'gpt');
+    await without.close();
+    expect(await runtime().getResource('LLM', 'gpt')).toBeUndefined();
+  });
+
   it('stores nothing of a load with an invalid manifest', async () => {
     const rt = runtime();
     const bad = `
