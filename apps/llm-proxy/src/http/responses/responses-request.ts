@@ -61,7 +61,7 @@ function textOnly(parts: ContentPart[], where: string): string {
     .join('');
 }
 
-/** One `input` item onto chat messages; consecutive function calls join one assistant message. */
+/** One `input` item onto chat messages; function calls join the assistant message before them. */
 function addItem(messages: ChatMessage[], item: unknown, index: number): void {
   const where = `input[${index}]`;
   if (!isObject(item)) throw invalid(`${where} must be an object`, 'input');
@@ -79,7 +79,8 @@ function addItem(messages: ChatMessage[], item: unknown, index: number): void {
     if (typeof item.call_id !== 'string' || typeof item.name !== 'string') throw invalid(`${where}: a function_call needs call_id and name`, 'input');
     const call: ToolCall = { id: item.call_id, type: 'function', function: { name: item.name, arguments: typeof item.arguments === 'string' ? item.arguments : '{}' } };
     const last = messages[messages.length - 1];
-    if (last?.role === 'assistant' && (last.content === null || last.content === undefined || last.content === '' || last.tool_calls)) {
+    // A turn's text (message item) and its calls (function_call items) are one assistant message.
+    if (last?.role === 'assistant') {
       last.tool_calls = [...(last.tool_calls ?? []), call];
       if (last.content === '') last.content = null;
     } else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
@@ -132,6 +133,7 @@ export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
     throw invalid('previous_response_id is not supported: the proxy stores no responses; send the conversation in input', 'previous_response_id');
   }
   if (body.conversation !== undefined && body.conversation !== null) throw invalid('conversation is not supported: send the conversation in input', 'conversation');
+  if (body.background === true) throw invalid('background is not supported: the proxy stores no responses to poll; call without it (stream for long answers)', 'background');
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw invalid('stream must be a boolean', 'stream');
   const messages: ChatMessage[] = [];
   const instructions = body.instructions;
