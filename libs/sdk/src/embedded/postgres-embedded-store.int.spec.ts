@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { EventStore } from '@kastra/event-store';
 import { RuntimeManager, ValidationError } from '@kastra/sdk';
-import { createTestDatabase, type TestDatabase } from '@kastra/testing';
+import { REPO, createTestDatabase, type TestDatabase } from '@kastra/testing';
 
 const MANIFESTS = `
 apiVersion: mastra.ai/v1
@@ -151,6 +153,18 @@ spec:
     await without.deleteResource('LLM', 'gpt');
     await without.close();
     expect(await runtime().getResource('LLM', 'gpt')).toBeUndefined();
+  });
+
+  it('records a network run in the network-router\'s stream', async () => {
+    const rt = runtime();
+    await rt.loadFromString(['examples/mock-llms.yaml', 'examples/research-network.yaml'].map((file) => readFileSync(join(REPO, file), 'utf8')).join('\n---\n'));
+    const result = await rt.getNetwork('research-network').generate('Research heat pumps');
+    const run = await rt.getResource('NetworkRun', result.run);
+    expect(run?.status?.phase).toBe('Succeeded');
+    const types = (await events.readStream(`networkrun:default:${result.run}:${run?.metadata.uid}`)).map((event) => event.type);
+    expect(types[0]).toBe('NetworkRunStarted');
+    expect(types[types.length - 1]).toBe('NetworkRunSucceeded');
+    expect(types.filter((type) => type === 'MemberFinished')).toHaveLength(result.route.length);
   });
 
   it('stores nothing of a load with an invalid manifest', async () => {
