@@ -606,9 +606,24 @@ export interface SystemSpec {
     /** The members (agents, workflows), the router and the shared state. */
     spec: NetworkSpec;
   }>;
+  /** Objects of custom kinds (defined by CustomResourceDefinitions) created in the System's namespace, owned by it. */
+  resources?: Array<{
+    /** group/version the kind is served under, e.g. mastra.ai/v1alpha1. */
+    apiVersion: string;
+    /** The custom kind, e.g. DataSource. */
+    kind: string;
+    /** Name of the object; siblings refer to it by this name. */
+    name: string;
+    /** Labels added to the object (besides mastra.ai/system). */
+    labels?: Record<string, string>;
+    /** The object's spec, as its CustomResourceDefinition's schema describes it. */
+    spec?: {
+      [key: string]: unknown;
+    };
+  }>;
 }
 
-/** A group of agents, workflows, networks, tools and LLMs declared inline and owned as one. */
+/** A group of agents, workflows, networks, tools, LLMs and objects of custom kinds declared inline and owned as one. */
 export interface SystemResource {
   /** Always mastra.ai/v1. */
   apiVersion: "mastra.ai/v1";
