@@ -159,7 +159,8 @@ spec:
     const rt = runtime();
     await rt.loadFromString(['examples/mock-llms.yaml', 'examples/research-network.yaml'].map((file) => readFileSync(join(REPO, file), 'utf8')).join('\n---\n'));
     const result = await rt.getNetwork('research-network').generate('Research heat pumps');
-    const run = await rt.getResource('NetworkRun', result.run);
+    expect(result.run).toEqual(expect.any(String));
+    const run = await rt.getResource('NetworkRun', result.run ?? '');
     expect(run?.status?.phase).toBe('Succeeded');
     const types = (await events.readStream(`networkrun:default:${result.run}:${run?.metadata.uid}`)).map((event) => event.type);
     expect(types[0]).toBe('NetworkRunStarted');
