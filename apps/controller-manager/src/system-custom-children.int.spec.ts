@@ -1,5 +1,8 @@
-import { findCustomKind, InvalidError, type Resource } from '@kastra/api';
+import { alphaToV1, findCustomKind, InvalidError, type Resource } from '@kastra/api';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { eventually } from '@kastra/testing';
+import { parse } from 'yaml';
 import { ControllerTestEnvironment, resource } from './test/controller-test-environment';
 
 /** A CRD in the Kubernetes shape; with `status` its objects are reported on by a controller (a plugin). */
@@ -131,5 +134,21 @@ describe('System children of custom kinds (Postgres + NATS)', () => {
     const child = await env.store.get({ kind: 'Gadget', namespace: 'lab', name: 'probe' });
     expect(child?.spec).toEqual({ size: 1, color: 'grey' });
     expect(child?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'System', name: 'bench', controller: true });
+  });
+
+  it('owns a DataSource of the example plugin\'s CRD (the mastra.ai/v1alpha1 shape), with its defaults', async () => {
+    // Given the example DataSource CRD, as the plugin ships it (stored as v1, as the gateway stores it)
+    const dataSourceCrd = parse(readFileSync(join(__dirname, '../../../examples/plugins/datasource/datasource-crd.yaml'), 'utf8')) as Resource;
+    await env.store.create(alphaToV1(dataSourceCrd), root);
+    await eventually(async () => findCustomKind('DataSource'), 10_000);
+    // When a System declares a Postgres DataSource
+    await env.store.create(
+      resource('System', 'data', 'pantry', { resources: [{ apiVersion: 'mastra.ai/v1alpha1', kind: 'DataSource', name: 'recipes', spec: { type: 'postgres', postgres: { host: 'db' } } }] }),
+      root,
+    );
+    // Then the DataSource is created with the schema's defaults, and the System waits for the plugin's Ready
+    const child = await eventually(() => env.store.get({ kind: 'DataSource', namespace: 'data', name: 'recipes' }), 20_000);
+    expect(child.spec).toEqual({ type: 'postgres', postgres: { host: 'db', port: 5432, database: 'postgres', user: 'postgres' }, checkIntervalSeconds: 60 });
+    await env.waitForCondition({ kind: 'System', namespace: 'data', name: 'pantry' }, 'Ready', 'False', 'DataSource "data/recipes" is not Ready: not reconciled yet');
   });
 });
