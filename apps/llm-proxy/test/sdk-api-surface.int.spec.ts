@@ -205,6 +205,10 @@ describe('llm-proxy OpenAI Responses/models and Anthropic count_tokens/models wi
     const body = (await wrongMethod.json()) as Record<string, unknown>;
     expect(Object.keys(body)).toEqual(['error']);
     expect(body.error).toMatchObject({ type: 'invalid_request_error', param: null });
+    // And an Anthropic client (anthropic-version) gets Anthropic's shape for an unknown route
+    const anthropicUnknown = await fetch(`${proxy.url}/v1/messages/batches`, { method: 'POST', headers: { 'x-api-key': home.token('user'), 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: '{}' });
+    expect(anthropicUnknown.status).toBe(404);
+    expect(await anthropicUnknown.json()).toEqual({ type: 'error', error: { type: 'not_found_error', message: expect.stringContaining('POST /v1/messages/batches') } });
     // And a route the proxy does have still refuses callers without a token, in the same shape
     const noToken = await fetch(`${proxy.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(noToken.status).toBe(401);
