@@ -58,6 +58,7 @@ describe('the gateway relay to the llm-proxy', () => {
   it('knows its paths and where the llm-proxy is', () => {
     expect(['/api/v1/llm-models', '/api/v1/llm-models/x', '/api/v1/llm/usage'].every(isLlmProxyPath)).toBe(true);
     expect(['/api/v1/llm', '/api/v1/llmx', '/api/v1/llm-modelsx', '/api/v1/namespaces'].some(isLlmProxyPath)).toBe(false);
+    expect(['/api/v1/llm/../../v1/chat/completions', '/api/v1/llm/%2E%2e/x', '/api/v1/llm-models/./x'].some(isLlmProxyPath)).toBe(false);
     expect(llmProxyUrl({}).href).toBe('http://127.0.0.1:8081/');
     expect(llmProxyUrl({ KASTRA_LLM_PROXY_PORT: '18081' }).href).toBe('http://127.0.0.1:18081/');
     expect(llmProxyUrl({ KASTRA_LLM_PROXY_URL: 'https://proxy.internal:9443' }).href).toBe('https://proxy.internal:9443/');

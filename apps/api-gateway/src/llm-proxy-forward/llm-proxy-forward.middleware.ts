@@ -27,8 +27,10 @@ export class LlmProxyForwardMiddleware implements NestMiddleware {
     @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
   ) {}
 
-  use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
-    const path = (req.url ?? '').split('?')[0];
+  use(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: (error?: unknown) => void): void {
+    // The whole URL as the client sent it (a router mount may have cut req.url).
+    const url = req.originalUrl ?? req.url ?? '';
+    const path = url.split('?')[0];
     if (!isLlmProxyPath(path)) return next();
     const headers: http.OutgoingHttpHeaders = {};
     for (const name of REQUEST_HEADERS) {
@@ -38,7 +40,7 @@ export class LlmProxyForwardMiddleware implements NestMiddleware {
     const base = this.target.pathname.replace(/\/+$/, '');
     const transport = this.target.protocol === 'https:' ? https : http;
     const upstream = transport.request(
-      { protocol: this.target.protocol, hostname: this.target.hostname, port: this.target.port, method: req.method, path: `${base}${req.url}`, headers },
+      { protocol: this.target.protocol, hostname: this.target.hostname, port: this.target.port, method: req.method, path: `${base}${url}`, headers },
       (answer) => {
         res.statusCode = answer.statusCode ?? 502;
         for (const name of RESPONSE_HEADERS) {
@@ -66,5 +68,7 @@ export class LlmProxyForwardMiddleware implements NestMiddleware {
 
 /** `/api/v1/llm-models`, `/api/v1/llm-models/…` and `/api/v1/llm/…`: nothing else (`/api/v1/llmfoo` is the gateway's). */
 export function isLlmProxyPath(path: string): boolean {
+  // Dot segments (`/api/v1/llm/../../v1/…`, encoded or not) would leave the relayed prefix: never relayed.
+  if (/(^|\/)(\.|%2e){1,2}(\/|$)/i.test(path)) return false;
   return path === '/api/v1/llm-models' || path.startsWith('/api/v1/llm-models/') || path.startsWith('/api/v1/llm/');
 }
