@@ -209,6 +209,10 @@ describe('llm-proxy OpenAI Responses/models and Anthropic count_tokens/models wi
     const anthropicUnknown = await fetch(`${proxy.url}/v1/messages/batches`, { method: 'POST', headers: { 'x-api-key': home.token('user'), 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: '{}' });
     expect(anthropicUnknown.status).toBe(404);
     expect(await anthropicUnknown.json()).toEqual({ type: 'error', error: { type: 'not_found_error', message: expect.stringContaining('POST /v1/messages/batches') } });
+    // And paths outside /v1 keep Nest's answer (the admin API has error bodies of its own)
+    const outside = await fetch(`${proxy.url}/api/v1/no-such-thing`);
+    expect(outside.status).toBe(404);
+    expect(await outside.json()).toMatchObject({ statusCode: 404, message: expect.stringContaining('Cannot GET') });
     // And a route the proxy does have still refuses callers without a token, in the same shape
     const noToken = await fetch(`${proxy.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(noToken.status).toBe(401);
