@@ -23,11 +23,13 @@ class NotifierLifecycle implements OnApplicationShutdown {
   providers: [
     {
       provide: EventNotifier,
-      useFactory: async () => {
+      // After PG_POOL: its factory creates a missing database, which LISTEN needs to exist.
+      useFactory: async (_pool: Pool) => {
         const notifier = new EventNotifier(loadConfig(0).databaseUrl);
         await notifier.start();
         return notifier;
       },
+      inject: [PG_POOL],
     },
     {
       provide: RESOURCE_STORE,
