@@ -64,8 +64,18 @@ export interface Controller {
 export function createController(options: ControllerOptions): Controller {
   const client = new ApiResourceClient(options.connection, options.kind);
   const queue = new WorkQueue(options.backoff);
-  const informer = new Informer(options.source ?? client, {
-    onChange: (key) => queue.add(key),
+  // What of each object a reconcile depends on, as last queued: a change of status alone (the
+  // controller's own status writes above all) does not wake the reconcile again — it would write
+  // again (a lastCheckTime, say), and so on forever. Resync and requeueAfter still do.
+  const queuedShapes = new Map<string, string>();
+  const informer: Informer = new Informer(options.source ?? client, {
+    onChange: (key, cause) => {
+      const shape = reconciledShapeOf(informer.get(key));
+      if (cause !== 'resync' && shape !== undefined && queuedShapes.get(key) === shape) return;
+      if (shape === undefined) queuedShapes.delete(key);
+      else queuedShapes.set(key, shape);
+      queue.add(key);
+    },
     resyncIntervalMs: options.resyncIntervalMs,
     logger: options.logger,
   });
@@ -109,4 +119,12 @@ export function createController(options: ControllerOptions): Controller {
       await loop.stop();
     },
   };
+}
+
+/** The object without its status and write bookkeeping (resourceVersion, managedFields); undefined once deleted. */
+function reconciledShapeOf(object: Resource | undefined): string | undefined {
+  if (!object) return undefined;
+  const { status: _status, metadata, ...rest } = object;
+  const { resourceVersion: _rv, managedFields: _managed, ...meta } = metadata as Resource['metadata'] & { managedFields?: unknown };
+  return JSON.stringify({ ...rest, metadata: meta });
 }

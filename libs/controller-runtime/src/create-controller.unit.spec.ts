@@ -93,12 +93,44 @@ describe('createController', () => {
       metadata: { resourceVersion: '5' },
       status: { phase: 'Ready', observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True', reason: 'Checked', message: 'all good' }] },
     });
-    // And when the watch brings back the written object, the reconcile writes nothing new
+    // And when the watch brings back the written object (its status alone changed), no reconcile runs and nothing is written
     const written = { ...widget('a', '901'), status: writes[0].body.status } as Resource;
     source.emit('MODIFIED', written);
-    await until(() => seen.length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
     await controller.stop();
+    expect(seen).toHaveLength(1);
     expect(writes).toHaveLength(1);
+  });
+
+  it('is not woken by its own status writes, even one that differs every time; a spec change and a resync wake it', async () => {
+    // Given a controller that stamps the time of each check into status (as a poller does)
+    const source = new FakeSource();
+    source.items = [widget('a', '5', { size: 1 })];
+    const seen: (Record<string, unknown> | undefined)[] = [];
+    const controller = createController({
+      kind,
+      connection: { baseUrl: 'http://gateway' },
+      source,
+      resyncIntervalMs: 300,
+      reconcile: async (request) => {
+        seen.push(request.object?.spec);
+        await request.setReady(true, { reason: 'Checked', message: 'ok' }, { lastCheckTime: `t${seen.length}` });
+      },
+    });
+    await controller.start();
+    await until(() => writes.length === 1);
+    // When the watch brings back each status it wrote
+    source.emit('MODIFIED', { ...widget('a', '901', { size: 1 }), status: writes[0].body.status } as Resource);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Then it did not check again (no loop of writes)
+    expect(seen).toHaveLength(1);
+    // When the spec changes, Then it reconciles the new spec
+    source.emit('MODIFIED', { ...widget('a', '902', { size: 2 }), status: writes[0].body.status } as Resource);
+    await until(() => seen.length === 2);
+    expect(seen[1]).toEqual({ size: 2 });
+    // And the periodic resync still hands the unchanged object over
+    await until(() => seen.length >= 3, 2000);
+    await controller.stop();
   });
 
   it('hands a burst of changes of one key to one reconcile of the latest object, and a deletion as no object', async () => {

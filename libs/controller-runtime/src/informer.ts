@@ -10,7 +10,8 @@ export interface InformerSource {
 
 export interface InformerOptions {
   /** Called with an object's key whenever it may have changed (added, modified, deleted, resync). */
-  onChange: (key: string) => void;
+  /** `resync` when the key is handed over again by the periodic resync, not because it changed. */
+  onChange: (key: string, cause?: 'resync') => void;
   /** Every key is handed to onChange again this often (level-based safety net). @default 5 min; 0 = never */
   resyncIntervalMs?: number;
   /** Wait before listing again after a failed list or watch. @default 1 s */
@@ -67,7 +68,7 @@ export class Informer {
     })();
     const interval = this.options.resyncIntervalMs ?? 5 * 60_000;
     if (interval > 0) {
-      this.resyncTimer = setInterval(() => this.cache.forEach((_, key) => this.options.onChange(key)), interval);
+      this.resyncTimer = setInterval(() => this.cache.forEach((_, key) => this.options.onChange(key, 'resync')), interval);
       this.resyncTimer.unref();
     }
   }
