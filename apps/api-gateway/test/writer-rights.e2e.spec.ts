@@ -59,10 +59,12 @@ describe('a namespace-bound user cannot send a credential she cannot read, nor r
     JSON.parse((await request(admin, 'GET', `/apis/mastra.ai/v1/namespaces/team-m/${plural[kind]}/${name}`)).text).status ?? {};
   const ready = (status: Status) => status.conditions?.find((condition) => condition.type === 'Ready');
   /** Waits until the object's Ready condition has `wanted` (and its reason, if given). */
-  const waitReady = (kind: string, name: string, wanted: 'True' | 'False', reason?: string) =>
+  /** Until the Ready condition is `wanted` with `reason` (and, when given, a message containing `saying`). */
+  const waitReady = (kind: string, name: string, wanted: 'True' | 'False', reason?: string, saying?: string) =>
     eventually(async () => {
       const condition = ready(await statusOf(kind, name));
-      return condition?.status === wanted && (reason === undefined || condition.reason === reason) ? condition : undefined;
+      const matches = condition?.status === wanted && (reason === undefined || condition.reason === reason) && (saying === undefined || String(condition.message).includes(saying));
+      return matches ? condition : undefined;
     }, 30_000, 200);
   /** mallory starts a run of `workflow` and waits for its end. */
   const runAsMallory = async (workflow: string) => {
@@ -132,8 +134,8 @@ describe('a namespace-bound user cannot send a credential she cannot read, nor r
     // Then the Tool is not Ready, naming the Secret and the rule
     const condition = await waitReady('Tool', 'thief', 'False', 'SecretForbidden');
     expect(condition.message).toContain('Secret "team-m/admin-key" (spec.http.headers.authorization.secretRef) may not be used: whoever last wrote this Tool may not get that Secret');
-    // And so is the Agent using it
-    await waitReady('Agent', 'courier', 'False', 'ReferenceNotReady');
+    // And so is the Agent using it, for that reason (before the Tool is judged it is not Ready as 'not reconciled yet')
+    await waitReady('Agent', 'courier', 'False', 'ReferenceNotReady', 'may not get that Secret');
     // When she calls the agent and runs the workflow
     const generated = await generateAsMallory('courier');
     const run = await runAsMallory('steal');
