@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 import { SERVICE_NODE_FLAGS, SERVICE_PORTS, type ServiceName } from '@kastra/config';
 import { parseMasterKey } from '@kastra/secrets';
 import { objectNamed, objectsOfKind, renderKustomization, schemaProblems, type KubernetesObject } from './test/rendered-manifests';
@@ -6,6 +8,9 @@ import { objectNamed, objectsOfKind, renderKustomization, schemaProblems, type K
 // its operators rely on: valid objects, probes on the right ports, hardened pods, pinned images.
 const SERVICES = Object.keys(SERVICE_PORTS) as ServiceName[];
 const KASTRA_IMAGE = /^(kastra|registry\.example\.com\/kastra\/kastra)(:|@)/;
+
+// The dev overlay's secrets are generated per clone (git-ignored), as a user's first step.
+execFileSync(process.execPath, [path.join(__dirname, 'overlays/dev/generate-secrets.js')]);
 
 const rendered = {
   base: renderKustomization('infra/k8s/base'),
