@@ -61,6 +61,8 @@ describe('the datasource plugin under npm start', () => {
     const httpsPort = await next();
     env.HTTPS_PORT = String(httpsPort);
     env.GRPC_PORT = String(await next());
+    // The plugin's read server too (8090 in its manifest).
+    env.KASTRA_PLUGIN_DATASOURCE_DATASOURCE_READ_PORT = String(await next());
     gatewayUrl = `http://127.0.0.1:${env[STACK_PORT_VARIABLES['api-gateway']]}`;
     stack = spawn(process.execPath, [path.join(root, 'dist/tools/stack/start-stack.js')], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     stack.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

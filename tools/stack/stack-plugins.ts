@@ -59,7 +59,7 @@ export function pluginProcess(plugin: StackPlugin, options: PluginProcessOptions
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    ...Object.fromEntries((controller.env ?? []).map((entry) => [entry.name, entry.value])),
+    ...Object.fromEntries((controller.env ?? []).map((entry) => [entry.name, process.env[pluginEnvOverride(plugin.name, entry.name)] ?? entry.value])),
     KASTRA_API_URL: options.gatewayUrl,
     KASTRA_TOKEN: options.token,
     KASTRA_PLUGIN_NAME: plugin.name,
@@ -75,6 +75,14 @@ export function pluginProcess(plugin: StackPlugin, options: PluginProcessOptions
     return { name, command: 'docker', args: ['run', '--rm', '--network', 'host', ...passed, controller.image, ...(controller.args ?? [])], env, logFile };
   }
   throw new Error(`Plugin ${plugin.name}: spec.controller has neither module nor image`);
+}
+
+/**
+ * `KASTRA_PLUGIN_<NAME>_<VAR>` in the stack's environment replaces the value the manifest gives
+ * `<VAR>` (a port taken on this machine, say); only variables the manifest declares can be set so.
+ */
+export function pluginEnvOverride(plugin: string, variable: string): string {
+  return `KASTRA_PLUGIN_${`${plugin}_${variable}`.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
 /** The ClusterRole and binding giving the plugin's identity its kinds (and nothing else). */

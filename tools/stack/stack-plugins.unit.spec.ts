@@ -39,6 +39,22 @@ describe('running a plugin under npm start', () => {
     expect(service.env?.DATABASE_URL).toBeUndefined();
   });
 
+  it('lets KASTRA_PLUGIN_<NAME>_<VAR> replace a variable the manifest declares, and no other', () => {
+    // Given the stack's environment overriding the read port and trying to add a variable the manifest does not declare
+    const [plugin] = stackPluginsOf([manifest({ module: './controller.ts', env: [{ name: 'DATASOURCE_READ_PORT', value: '8090' }] })], root);
+    process.env.KASTRA_PLUGIN_DATASOURCE_DATASOURCE_READ_PORT = '40123';
+    process.env.KASTRA_PLUGIN_DATASOURCE_DATABASE_URL = 'postgres://leak';
+    try {
+      // When the process is made, Then the declared variable takes the override and nothing else is added
+      const service = pluginProcess(plugin, options);
+      expect(service.env?.DATASOURCE_READ_PORT).toBe('40123');
+      expect(service.env?.DATABASE_URL).toBeUndefined();
+    } finally {
+      delete process.env.KASTRA_PLUGIN_DATASOURCE_DATASOURCE_READ_PORT;
+      delete process.env.KASTRA_PLUGIN_DATASOURCE_DATABASE_URL;
+    }
+  });
+
   it('runs an image under docker passing variables by name, so the token is not on the command line', () => {
     const [plugin] = stackPluginsOf([manifest({ image: 'ghcr.io/acme/ds:1', env: [{ name: 'KASTRA_TOKEN', value: 'overridden?' }] })], root);
     const service = pluginProcess(plugin, options);

@@ -47,7 +47,9 @@ async function testStackPorts(): Promise<{ ports: StackPorts; env: NodeJS.Proces
     env[STACK_PORT_VARIABLES[service]] = String(http[service]);
   }
   const ports: StackPorts = { http, https: await next(), grpc: await next() };
-  return { ports, env: { ...env, HTTPS_PORT: String(ports.https), GRPC_PORT: String(ports.grpc) } };
+  // The example plugin's read server as well (8090 in its manifest).
+  const plugin = { KASTRA_PLUGIN_DATASOURCE_DATASOURCE_READ_PORT: String(await next()) };
+  return { ports, env: { ...env, ...plugin, HTTPS_PORT: String(ports.https), GRPC_PORT: String(ports.grpc) } };
 }
 
 describe('npm start (start-stack)', () => {
