@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { runInNewContext } from 'node:vm';
 import { parseAllDocuments } from 'yaml';
 import { findKindByName } from './kind-registry';
 import { alphaToV1, CRD_ALPHA_GROUP, CRD_KIND } from './custom-resources/crd-shapes';
@@ -93,17 +92,5 @@ describe('examples/', () => {
       .filter((r) => r.kind === 'Workflow');
     expect(workflows.length).toBeGreaterThanOrEqual(3);
     for (const workflow of workflows) expect(validateWorkflowGraph(workflow.spec)).toEqual([]);
-  });
-
-  it('has script tools whose code runs as the body of an async function of input', async () => {
-    // Given the recipe-finder script, wrapped as the executors wrap it
-    const tool = examples.find(({ resource }) => resource.kind === 'Tool' && resource.metadata.name === 'recipe-finder')!.resource;
-    const code = (tool.spec as { script: { code: string } }).script.code;
-    const run = runInNewContext(`(async function (input) {\n${code}\n})`) as (input: unknown) => Promise<{ recipes: Array<{ name: string }> }>;
-    // When it runs on the output of the ingredients step
-    const output = await run('You have: tomatoes and an onion.');
-    // Then it returns the matching recipes, best match first
-    expect(output.recipes.map((recipe) => recipe.name)).toEqual(['Tomato soup', 'Tomato and egg stir-fry', 'Vegetable omelette']);
-    expect(await run({ ingredients: ['chocolate'] })).toEqual({ recipes: [] });
   });
 });

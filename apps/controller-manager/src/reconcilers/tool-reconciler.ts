@@ -151,7 +151,10 @@ export class ToolReconciler implements KindReconciler {
   }
 }
 
-/** Compiles the body the way the executors wrap it (an async function of `input`), without running it. */
+/**
+ * Compiles the body the way the executors wrap it (an async function of `input`), without running
+ * it: node:vm's Script is only V8's parser here — never a sandbox; scripts run in the QuickJS one.
+ */
 function scriptProblem(code: unknown): Problem | undefined {
   try {
     new Script(`(async function (input) {\n${String(code)}\n})`, { filename: 'spec.script.code' });
