@@ -59,3 +59,43 @@ describe('the coalescing status writer of a run', () => {
     await expect(writer.flush()).resolves.toBeUndefined();
   });
 });
+
+describe('the coalescing status writer with a delay', () => {
+  it('writes only the latest state offered within the delay, at once when flushed', async () => {
+    // Given a writer that lets a state wait up to 10 s before writing it
+    const { store, written, releaseAll } = slowStore();
+    const writer = new CoalescingStatusWriter<number>(store, key, run, { actor: 'system:test' }, (step) => ({ phase: 'Running', steps: step }), { delayMs: 10_000 });
+    // When states 1, 2, 3 are offered and the run's advance ends (flush)
+    writer.offer(1);
+    writer.offer(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    writer.offer(3);
+    expect(written).toEqual([]);
+    const flushed = writer.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    await releaseAll();
+    await flushed;
+    // Then only the last one was written, without waiting out the delay
+    expect(written.map((status) => status.steps)).toEqual([3]);
+  });
+
+  it('does not wait out the delay when flushed right after an offer', async () => {
+    const { store, written } = slowStore();
+    const writer = new CoalescingStatusWriter<number>(store, { ...key }, run, { actor: 'system:test' }, (step) => ({ phase: 'Running', steps: step }), { delayMs: 10_000 });
+    writer.offer(7);
+    const flushed = writer.flush();
+    for (let i = 0; i < 5 && written.length === 0; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(written.map((status) => status.steps)).toEqual([7]);
+    void flushed;
+  });
+
+  it('writes a state once the delay has passed without a flush', async () => {
+    const { store, written, releaseAll } = slowStore();
+    const writer = new CoalescingStatusWriter<number>(store, key, run, { actor: 'system:test' }, (step) => ({ phase: 'Running', steps: step }), { delayMs: 20 });
+    writer.offer(1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(written.map((status) => status.steps)).toEqual([1]);
+    await releaseAll();
+    await writer.flush();
+  });
+});

@@ -56,7 +56,15 @@ export interface WorkflowRunAdvancerOptions {
   maxCrashes?: number;
   /** Largest step or item output, as JSON bytes. @default 8 MiB */
   maxOutputBytes?: number;
+  /**
+   * How long a run's changed status may wait before it is written while the run is held (the end
+   * of an advance writes it at once): a run that ends sooner gets one status write, not one per
+   * transition. @default 50 ms
+   */
+  statusDelayMs?: number;
 }
+
+const DEFAULT_STATUS_DELAY_MS = 50;
 
 /** How one pass of an advance ended: the advance ends, the run is read again, or it goes on (with an attempt's result to append). */
 type PassEnd = { kind: 'end'; outcome: AdvanceOutcome } | { kind: 'reread' } | { kind: 'next'; carried?: PendingResult };
@@ -133,7 +141,7 @@ export class WorkflowRunAdvancer implements RunAdvancer {
       if (held.uid !== uid) {
         // First pass (or the run was recreated under the same name): start from its whole stream.
         await held.writer?.flush().catch(() => undefined);
-        Object.assign(held, { uid, streamId, log: [], writer: new CoalescingStatusWriter<RunState>(this.options.store, key, run, this.ctx, runStatus), streamStale: true });
+        Object.assign(held, { uid, streamId, log: [], writer: new CoalescingStatusWriter<RunState>(this.options.store, key, run, this.ctx, runStatus, { delayMs: this.options.statusDelayMs ?? DEFAULT_STATUS_DELAY_MS }), streamStale: true });
         carried = undefined;
       }
       const writer = held.writer!;
