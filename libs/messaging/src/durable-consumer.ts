@@ -23,6 +23,13 @@ export interface DurableConsumerOptions {
   /** Delay before redelivering after a failure. @default 200 ms × 2^(n-1), at most 60 s */
   backoffMs?: (deliveryCount: number) => number;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /**
+   * Events handled at the same time. Events of one ordering key are always handled one after
+   * the other, in the order they came. @default 1 (one at a time, in log order)
+   */
+  concurrency?: number;
+  /** Which events must keep their order among themselves. @default the event's stream */
+  orderingKey?: (event: RecordedEvent) => string;
 }
 
 const defaultBackoff = (deliveryCount: number) => Math.min(60_000, 200 * 2 ** (deliveryCount - 1));
@@ -35,6 +42,9 @@ const defaultBackoff = (deliveryCount: number) => Math.min(60_000, 200 * 2 ** (d
 export class DurableConsumer {
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
+  /** The last handling queued per ordering key (concurrent mode). */
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly options: DurableConsumerOptions) {}
 
@@ -59,7 +69,7 @@ export class DurableConsumer {
       await jsm.consumers.update(names.eventsStream, durableName, { ack_wait: config.ack_wait, max_deliver: config.max_deliver });
     }
     const consumer = await jetstream(nc).consumers.get(names.eventsStream, durableName);
-    this.messages = await consumer.consume({ max_messages: 64 });
+    this.messages = await consumer.consume({ max_messages: Math.max(64, 2 * (this.options.concurrency ?? 1)) });
     this.loop = this.consume(this.messages);
   }
 
@@ -69,21 +79,42 @@ export class DurableConsumer {
   }
 
   private async consume(messages: ConsumerMessages): Promise<void> {
+    const limit = Math.max(1, this.options.concurrency ?? 1);
     for await (const message of messages) {
-      await this.handleMessage(message);
+      const event = this.decode(message);
+      if (!event) continue;
+      if (limit === 1) {
+        await this.handleMessage(message, event);
+        continue;
+      }
+      // Concurrent, but in order per key: each handling waits for the one before it of its key.
+      const key = (this.options.orderingKey ?? ((e: RecordedEvent) => e.streamId))(event);
+      const previous = this.tails.get(key);
+      const task: Promise<void> = (previous ?? Promise.resolve()).then(() => this.handleMessage(message, event));
+      this.tails.set(key, task);
+      this.inFlight.add(task);
+      void task.finally(() => {
+        this.inFlight.delete(task);
+        if (this.tails.get(key) === task) this.tails.delete(key);
+      });
+      while (this.inFlight.size >= limit) await Promise.race(this.inFlight);
     }
+    await Promise.allSettled([...this.inFlight]);
   }
 
-  private async handleMessage(message: JsMsg): Promise<void> {
-    const deliveryCount = message.info.deliveryCount;
-    let event: RecordedEvent;
+  private decode(message: JsMsg): RecordedEvent | undefined {
     try {
-      event = decodeEvent(message.data);
+      return decodeEvent(message.data);
     } catch {
       this.options.logger?.error({ subject: message.subject }, 'durable consumer: undecodable message dropped');
       message.term();
-      return;
+      return undefined;
     }
+  }
+
+  /** Never throws: a failed handler naks the message. */
+  private async handleMessage(message: JsMsg, event: RecordedEvent): Promise<void> {
+    const deliveryCount = message.info.deliveryCount;
     try {
       // A consumer span, child of the span that appended the event (its traceparent rode the message).
       await withSpan(
