@@ -7,7 +7,7 @@ import { SessionAdvisoryLocks, type RecordedEvent } from '@kastra/event-store';
 import { DurableConsumer, natsNames } from '@kastra/messaging';
 import type { ResourceStore } from '@kastra/resource-store';
 import type { Logger } from '@kastra/telemetry';
-import { broadcastRunCancel, consumeRunWork, decodeRunKey, decodeRunWork, ensureRunWorkQueue, publishRunWork, type RunWorkQueueNames } from './run-work-queue';
+import { broadcastRunCancel, consumeRunWork, decodeRunKey, decodeRunWork, ensureRunWorkQueue, publishRunWork, runCreatedMessageId, type RunWorkQueueNames } from './run-work-queue';
 
 /** Longest wait before a run whose advance failed (not its own work) is tried again. */
 const MAX_FAILED_ADVANCE_DELAY_MS = 30_000;
@@ -130,6 +130,8 @@ export class DurableRunEngine {
         filterSubject: `${natsNames(prefix).categorySubject('resource').slice(0, -1)}${kind}.>`,
         handle: (event) => (kind === this.kind ? this.onRunEvent(event) : this.onChildRunEvent(event)),
         logger: this.options.logger,
+        // Runs are independent: only one run's events keep their order (a create before its cancel).
+        concurrency: 32,
       });
       await consumer.start();
       this.consumers.push(consumer);
@@ -192,7 +194,9 @@ export class DurableRunEngine {
       // Whichever replica runs it aborts the work in flight.
       broadcastRunCancel(this.options.nc, this.options.queue, key);
     }
-    await publishRunWork(this.options.nc, this.options.queue, key);
+    // A creation may have been enqueued by its creator already (same id: JetStream drops this one).
+    const msgID = event.type === 'ResourceCreated' && run.metadata.uid ? runCreatedMessageId(run.metadata.uid) : undefined;
+    await publishRunWork(this.options.nc, this.options.queue, key, msgID);
   }
 
   private async onChildRunEvent(event: RecordedEvent): Promise<void> {

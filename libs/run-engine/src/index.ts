@@ -8,3 +8,4 @@ export * from './child-run-name';
 export * from './output-limits';
 export * from './resource-cache';
 export * from './run-usage';
+export * from './workflow-run-work-queue';

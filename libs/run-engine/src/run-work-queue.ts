@@ -48,8 +48,28 @@ export async function ensureRunWorkQueue(nc: NatsConnection, names: RunWorkQueue
   }
 }
 
-export async function publishRunWork(nc: NatsConnection, names: RunWorkQueueNames, key: ResourceKey): Promise<void> {
-  await jetstream(nc).publish(names.subject, encodeRunKey(key));
+/**
+ * Puts a run on the queue. `msgID` makes JetStream drop a second publish with the same id within
+ * the stream's duplicate window (2 min): a run's creation is enqueued by its creator right after
+ * the commit and again by the resource-event path (the safety net), and only one message stays.
+ */
+export async function publishRunWork(nc: NatsConnection, names: RunWorkQueueNames, key: ResourceKey, msgID?: string): Promise<void> {
+  await jetstream(nc).publish(names.subject, encodeRunKey(key), msgID ? { msgID } : undefined);
+}
+
+/** The deduplication id of the work message that a run's creation enqueues. */
+export function runCreatedMessageId(uid: string): string {
+  return `${uid}:created`;
+}
+
+/**
+ * Enqueues a run just created (by its creator, right after the create committed), so that it does
+ * not wait for the log relay and the resource-event consumer; their publish of the same creation
+ * is then dropped as a duplicate. Best effort: when this fails the resource-event path enqueues it.
+ */
+export async function publishRunCreated(nc: NatsConnection, names: RunWorkQueueNames, run: { metadata: { name: string; namespace?: string; uid?: string } }): Promise<void> {
+  const key = { kind: names.kind, namespace: run.metadata.namespace ?? 'default', name: run.metadata.name };
+  await publishRunWork(nc, names, key, run.metadata.uid ? runCreatedMessageId(run.metadata.uid) : undefined);
 }
 
 /** Tells every replica to abort what it does for the run (core NATS: only live replicas care). */

@@ -1,6 +1,9 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { API_GROUP_VERSION, NotFoundError, type Resource } from '@kastra/api';
+import { NATS_CONNECTION, NATS_PREFIX } from '@kastra/messaging';
 import { RESOURCE_STORE, type ResourceStore, type WriteContext } from '@kastra/resource-store';
+import { publishRunCreated, workflowRunWorkQueue } from '@kastra/run-engine';
 import { generatedRunName } from './generated-run-name';
 import { waitUntilSettled } from './run-settle-watch';
 import { isSettled, outcomeOf, timeoutOutcome, type ExecuteOutcome } from './workflow-run-outcome';
@@ -11,7 +14,13 @@ export class WorkflowExecuteService implements OnModuleDestroy {
   /** Aborted when the gateway shuts down: every waiting call stops watching. */
   private readonly closing = new AbortController();
 
-  constructor(@Inject(RESOURCE_STORE) private readonly store: ResourceStore) {}
+  private readonly logger = new Logger(WorkflowExecuteService.name);
+
+  constructor(
+    @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(NATS_PREFIX) private readonly prefix: string,
+  ) {}
 
   async execute(namespace: string, workflow: string, input: unknown, options: { ctx: WriteContext; timeoutSeconds: number; signal: AbortSignal }): Promise<ExecuteOutcome> {
     if (!(await this.store.get({ kind: 'Workflow', namespace, name: workflow }))) throw new NotFoundError('workflows', workflow);
@@ -22,6 +31,11 @@ export class WorkflowExecuteService implements OnModuleDestroy {
       spec: { workflowRef: { name: workflow }, ...(input !== undefined ? { input } : {}) },
     };
     const created = await this.store.create(manifest, options.ctx);
+    // Enqueued now rather than after the log relay and the executor's resource-event consumer
+    // have seen the creation (they enqueue it too, as a duplicate JetStream drops).
+    await publishRunCreated(this.nc, workflowRunWorkQueue(this.prefix), created).catch((error: unknown) => {
+      this.logger.warn(`enqueueing workflow run ${created.metadata.name} failed (the resource-event path enqueues it): ${String(error)}`);
+    });
     const settled = await waitUntilSettled(this.store, created, {
       plural: 'workflowruns',
       noun: 'workflow run',
