@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { categoryOf, type EventMetadata, type NewEvent, type RecordedEvent } from './event';
 import { StreamVersionConflictError } from './event-store-errors';
+import { EVENTS_APPENDED_CHANNEL, isPool, trackedTransactionOf, wakeTailersAfterCommit } from './commit-wakes';
 import { matchesExpectedVersion, NO_CONCURRENCY_CHECK, type ExpectedStreamVersion } from './expected-version';
 
 /**
  * The whole append in one statement, so one round trip: read the stream's head, check the
- * expected version against it, insert the batch after it and wake the log tailers. When the check
- * fails nothing is inserted and the one row returned carries only the head. Two appends racing
- * for the same versions meet the unique constraint instead. Global positions and the
- * transaction id are set by Postgres.
+ * expected version against it and insert the batch after it. When the check fails nothing is
+ * inserted and the one row returned carries only the head. Two appends racing for the same
+ * versions meet the unique constraint instead. Global positions and the transaction id are set by
+ * Postgres. `wake` is the notify of the variant that wakes tailers inside the transaction.
  */
-const APPEND_EVENTS_SQL = `
+function appendEventsSql(wake: string): string {
+  return `
 WITH head AS (
   SELECT COALESCE(MAX(stream_version), 0)::bigint AS version FROM kastra_events WHERE stream_id = $1
 ), inserted AS (
@@ -26,23 +28,33 @@ WITH head AS (
     ELSE head.version = $8::bigint
   END
   RETURNING global_position, transaction_id, event_id, stream_version, created_at
-), notified AS (
-  SELECT count(pg_notify($9, $2)) AS wakes FROM (SELECT 1 FROM inserted LIMIT 1) AS any_inserted
-)
-SELECT head.version::int AS head_version, notified.wakes, i.global_position::text, i.transaction_id::text, i.event_id::text, i.stream_version::int, i.created_at
-FROM head CROSS JOIN notified LEFT JOIN inserted AS i ON true
+)${wake}
+SELECT head.version::int AS head_version, i.global_position::text, i.transaction_id::text, i.event_id::text, i.stream_version::int, i.created_at
+FROM head ${wake ? 'CROSS JOIN notified ' : ''}LEFT JOIN inserted AS i ON true
 ORDER BY i.stream_version`;
+}
+
+/** Tailers are woken after the commit (see commit-wakes.ts). */
+const APPEND_EVENTS_SQL = appendEventsSql('');
+
+/**
+ * For a client this module cannot see commit (a transaction of the caller's own, not
+ * EventStore.transaction): the notify goes in the transaction, delivered when it commits. Correct,
+ * but it serialises commits (see commit-wakes.ts).
+ */
+const APPEND_EVENTS_AND_NOTIFY_SQL = appendEventsSql(`, notified AS (
+  SELECT count(pg_notify($9, $2)) AS wakes FROM (SELECT 1 FROM inserted LIMIT 1) AS any_inserted
+)`);
 
 const CURRENT_STREAM_VERSION_SQL = `SELECT COALESCE(MAX(stream_version), 0)::int AS version FROM kastra_events WHERE stream_id = $1`;
-
-/** Wakes log tailers (relay, watches) in this and other processes once the transaction commits. */
-export const EVENTS_APPENDED_CHANNEL = 'kastra_events_appended';
 
 export type AppendResult = { nextExpectedStreamVersion: number; events: RecordedEvent[] };
 
 /**
  * Appends events to one stream, in one round trip: on its own (a pool) or inside the caller's
- * transaction (a client), so projections can be updated atomically with it. Throws
+ * transaction (a client), so projections can be updated atomically with it. Tailers are woken
+ * once it has committed: at once for a pool, when EventStore.transaction commits for its client;
+ * a client of any other transaction wakes them from inside it (slower under concurrency). Throws
  * StreamVersionConflictError when the stream is not at the expected version, or when a
  * concurrent append took the same version (unique constraint) — which, inside a transaction,
  * leaves that transaction aborted: the caller rolls it back and retries in a new one.
@@ -60,9 +72,11 @@ export async function appendToStream(
     return { nextExpectedStreamVersion: rows[0].version, events: [] };
   }
   const category = categoryOf(streamId);
+  const transaction = trackedTransactionOf(db);
+  const wakeAfterCommit = transaction !== undefined || isPool(db);
   let rows: AppendedRow[];
   try {
-    ({ rows } = await db.query<AppendedRow>(APPEND_EVENTS_SQL, [
+    ({ rows } = await db.query<AppendedRow>(wakeAfterCommit ? APPEND_EVENTS_SQL : APPEND_EVENTS_AND_NOTIFY_SQL, [
       streamId,
       category,
       JSON.stringify(options.metadata ?? {}),
@@ -72,7 +86,7 @@ export async function appendToStream(
       JSON.stringify(events.map((e) => e.data)),
       typeof expected === 'number' ? 'version' : expected,
       typeof expected === 'number' ? expected : null,
-      EVENTS_APPENDED_CHANNEL,
+      ...(wakeAfterCommit ? [] : [EVENTS_APPENDED_CHANNEL]),
     ]));
   } catch (error) {
     // Another append took these versions between our read of the head and our insert.
@@ -83,6 +97,8 @@ export async function appendToStream(
   }
   const head = rows[0].head_version;
   if (rows[0].event_id === null) throw new StreamVersionConflictError(streamId, expected, head);
+  if (transaction) transaction.add(category);
+  else if (isPool(db)) wakeTailersAfterCommit(db, [category]);
   const recorded = rows.map((row, i) => ({
     eventId: row.event_id!,
     streamId,

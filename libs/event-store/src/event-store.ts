@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { appendToStream, type AppendResult } from './append-to-stream';
+import { beginTrackedTransaction, endTrackedTransaction, wakeTailersAfterCommit } from './commit-wakes';
 import type { EventMetadata, NewEvent, RecordedEvent } from './event';
 import type { ExpectedStreamVersion } from './expected-version';
 import { readAllEvents, readHeadPosition, type ReadAllOptions } from './read-all-events';
@@ -12,18 +13,26 @@ export type InlineProjection = (client: PoolClient, events: RecordedEvent[]) => 
 export class EventStore {
   constructor(readonly pool: Pool) {}
 
-  /** Runs `work` in one transaction (READ COMMITTED). */
+  /**
+   * Runs `work` in one transaction (READ COMMITTED). The log's tailers are woken of the appends
+   * made through `appendToStream(client, …)` once it has committed (never on a rollback).
+   */
   async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    const appended = beginTrackedTransaction(client);
     try {
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
+      endTrackedTransaction(client);
+      wakeTailersAfterCommit(this.pool, appended);
       return result;
     } catch (error) {
+      endTrackedTransaction(client);
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
+      endTrackedTransaction(client);
       client.release();
     }
   }

@@ -12,4 +12,5 @@ export * from './event-store';
 export * from './event-store.module';
 export * from './event-row';
 export * from './event-notifier';
+export * from './commit-wakes';
 export * from './session-advisory-locks';
