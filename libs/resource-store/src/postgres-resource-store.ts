@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import {
   AlreadyExistsError,
   BadRequestError,
@@ -15,16 +15,10 @@ import {
   type ResourceKey,
   type ResourceStatus,
 } from '@kastra/api';
-import {
-  EventStore,
-  StreamVersionConflictError,
-  STREAM_DOES_NOT_EXIST,
-  appendToStream,
-  type EventMetadata,
-} from '@kastra/event-store';
+import { StreamVersionConflictError, type EventMetadata } from '@kastra/event-store';
 import { LabelSelector, matchesFieldSelector } from './label-selector';
 import { resourceStreamId, ResourceEventType } from './resource-events';
-import { projectResourceEvents, objectOfEvent } from './resource-projection';
+import { writeResourceEvent } from './resource-write-statement';
 import { forCreate, forUpdate, kubernetesNow, sameJson } from './resource-normalization';
 import { redactSecret, sealSecret, type ValueCipher } from './secret-data';
 import type { DeleteOptions, DeleteResult, ListQuery, ResourceList, ResourceStore, WatchEvent, WriteContext, WritingPrincipal } from './resource-store';
@@ -44,15 +38,11 @@ interface Stored {
 
 /** ResourceStore on the Postgres event log (see resource-store.ts for the contract). */
 export class PostgresResourceStore implements ResourceStore {
-  private readonly events: EventStore;
-
   constructor(
     private readonly pool: Pool,
     private readonly cipher: ValueCipher,
     private readonly notifier: EventNotifier,
-  ) {
-    this.events = new EventStore(pool);
-  }
+  ) {}
 
   async get(key: ResourceKey): Promise<Resource | undefined> {
     const stored = await this.load(this.pool, key);
@@ -83,13 +73,8 @@ export class PostgresResourceStore implements ResourceStore {
       return redactSecret(object);
     }
     try {
-      const result = await this.events.transaction(async (client) => {
-        if (await this.load(client, key)) throw new AlreadyExistsError(kind.plural, key.name);
-        const streamVersion = await this.streamVersion(client, key);
-        const appended = await this.appendIn(client, key, ResourceEventType.Created, object, ctx, streamVersion === 0 ? STREAM_DOES_NOT_EXIST : streamVersion);
-        return appended;
-      });
-      return redactSecret(result);
+      // One statement: no object of that name may exist (see resource-write-statement.ts).
+      return redactSecret(await this.append(key, ResourceEventType.Created, object, ctx, undefined));
     } catch (error) {
       if (error instanceof StreamVersionConflictError) throw new AlreadyExistsError(kind.plural, key.name);
       throw error;
@@ -234,8 +219,7 @@ export class PostgresResourceStore implements ResourceStore {
       }
       if (ctx.dryRun) return redactSecret(object);
       try {
-        const written = await this.events.transaction((client) => this.appendIn(client, key, type, object, ctx, stored.streamVersion));
-        return redactSecret(written);
+        return redactSecret(await this.append(key, type, object, ctx, stored.streamVersion));
       } catch (error) {
         if (!(error instanceof StreamVersionConflictError)) throw error;
         if (expectedResourceVersion || attempt >= MAX_WRITE_ATTEMPTS) throw new ConflictError(kind.plural, key.name);
@@ -243,14 +227,8 @@ export class PostgresResourceStore implements ResourceStore {
     }
   }
 
-  private async appendIn(
-    client: PoolClient,
-    key: ResourceKey,
-    type: string,
-    object: Resource,
-    ctx: WriteContext,
-    expectedVersion: number | typeof STREAM_DOES_NOT_EXIST,
-  ): Promise<Resource> {
+  /** Appends the event and updates the read model in one round trip (resource-write-statement.ts). */
+  private async append(key: ResourceKey, type: string, object: Resource, ctx: WriteContext, expectedStreamVersion: number | undefined): Promise<Resource> {
     const stored = structuredClone(object);
     delete stored.metadata.resourceVersion;
     const metadata: EventMetadata = {
@@ -260,22 +238,15 @@ export class PostgresResourceStore implements ResourceStore {
       ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
       ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
     };
-    const result = await appendToStream(client, resourceStreamId(key), [{ type, data: { object: stored } }], { expectedVersion, metadata });
-    await projectResourceEvents(client, result.events);
-    return objectOfEvent(result.events[0]);
+    const event = await writeResourceEvent(this.pool, { key, type, object: stored, metadata, ...(expectedStreamVersion === undefined ? {} : { expectedStreamVersion }) });
+    // The event's object is ours (cloned above): served with its position, without another copy.
+    stored.metadata.resourceVersion = event.globalPosition;
+    return stored;
   }
 
-  private async load(db: Pool | PoolClient, key: ResourceKey): Promise<Stored | undefined> {
+  private async load(db: Pool, key: ResourceKey): Promise<Stored | undefined> {
     const { rows } = await db.query<{ object: Resource; stream_version: number }>(GET_SQL, [key.kind, key.namespace, key.name]);
     return rows[0] && { object: rows[0].object, streamVersion: rows[0].stream_version };
-  }
-
-  private async streamVersion(client: PoolClient, key: ResourceKey): Promise<number> {
-    const { rows } = await client.query<{ v: number }>(
-      'SELECT COALESCE(MAX(stream_version), 0)::int AS v FROM kastra_events WHERE stream_id = $1',
-      [resourceStreamId(key)],
-    );
-    return rows[0].v;
   }
 
   private kindOf(kindName: string): KindDefinition {
