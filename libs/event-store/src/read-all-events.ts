@@ -16,6 +16,32 @@ WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
 ORDER BY kastra_events.transaction_id, kastra_events.global_position
 LIMIT $3`;
 
+/**
+ * READ_ALL_SQL, and whether events of the same filter have committed past the position but are
+ * still held back by an older transaction in flight (anywhere on the server): `held_back`. The
+ * batch's rows come with it; with no row readable, one row of nulls carries it.
+ */
+const READ_BATCH_SQL = `
+WITH horizon AS (
+  SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin
+), waiting AS (
+  SELECT EXISTS (
+    SELECT 1 FROM kastra_events, horizon
+    WHERE kastra_events.transaction_id >= horizon.xmin
+      AND (kastra_events.transaction_id, kastra_events.global_position) > ($1::xid8, $2::bigint)
+      AND ($4::text[] IS NULL OR kastra_events.category = ANY($4::text[]))
+  ) AS held_back
+), batch AS (
+  SELECT kastra_events.* FROM kastra_events, horizon
+  WHERE (kastra_events.transaction_id, kastra_events.global_position) > ($1::xid8, $2::bigint)
+    AND kastra_events.transaction_id < horizon.xmin
+    AND ($4::text[] IS NULL OR kastra_events.category = ANY($4::text[]))
+  ORDER BY kastra_events.transaction_id, kastra_events.global_position
+  LIMIT $3
+)
+SELECT waiting.held_back, ${EVENT_COLUMNS} FROM waiting LEFT JOIN batch ON true
+ORDER BY batch.transaction_id, batch.global_position`;
+
 /** The last event every reader can already see: the resourceVersion of a consistent list. */
 const HEAD_SQL = `
 SELECT transaction_id::text, global_position::text FROM kastra_events
@@ -43,6 +69,36 @@ export async function readAllEvents(db: Pool | PoolClient, options: ReadAllOptio
     options.categories ?? null,
   ]);
   return rows.map(toRecordedEvent);
+}
+
+export interface LogBatch {
+  /** As readAllEvents. */
+  events: RecordedEvent[];
+  /**
+   * Events (of the categories asked for) have committed past the batch but an older transaction
+   * still in flight holds them back: read again in a few ms instead of waiting for the next append.
+   */
+  heldBack: boolean;
+}
+
+/** readAllEvents, and whether committed events wait behind an older transaction (a tailer's read). */
+export async function readLogBatch(db: Pool | PoolClient, options: ReadAllOptions = {}): Promise<LogBatch> {
+  const after = options.after ?? LOG_START;
+  const { rows } = await db.query<EventRow & { held_back: boolean }>(READ_BATCH_SQL, [
+    after.transactionId,
+    after.globalPosition,
+    options.limit ?? 500,
+    options.categories ?? null,
+  ]);
+  return { events: rows.filter((row) => row.event_id !== null).map(toRecordedEvent), heldBack: rows[0]?.held_back ?? false };
+}
+
+/**
+ * How long a tailer whose events are held back sleeps before reading again: 1, 2, 4 … ms, at most
+ * 16, so it reads them within a few ms of the older transaction's end; `attempt` counts from 0.
+ */
+export function heldBackRetryMs(attempt: number): number {
+  return Math.min(16, 2 ** attempt);
 }
 
 /** The newest commit-safe position (LOG_START for an empty log). */
