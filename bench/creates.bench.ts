@@ -1,6 +1,7 @@
+import * as os from 'node:os';
 import type { Pool } from 'pg';
 import { row, runAsScript, type BenchReport } from './support/bench-report';
-import { closedLoop, cpuSnapshot, cpuUse, errorsOf, figuresOf, post, round2, type PhaseFigures } from './support/closed-loop';
+import { closedLoop, loadAverage, cpuSnapshot, cpuUse, errorsOf, figuresOf, post, round2, type PhaseFigures } from './support/closed-loop';
 import type { Sample } from './support/http-load';
 import { startBenchStack, type BenchStack } from './support/kastra-stack';
 
@@ -43,11 +44,13 @@ function median(values: number[]): number {
 }
 
 export async function run(): Promise<BenchReport> {
+  const loadAtStart = loadAverage();
   const failures: string[] = [];
   let stack: BenchStack | undefined;
   try {
     stack = await startBenchStack('benchcreates');
-    const pool = stack.database.pool({ max: CONCURRENCY });
+    // Idle connections are kept (pg closes them after 10 s by default): a phase never waits on connecting.
+    const pool = stack.database.pool({ max: CONCURRENCY, idleTimeoutMillis: 0 });
     await pool.query('CREATE TABLE bench_plain (id bigserial PRIMARY KEY, name text NOT NULL UNIQUE, body jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())');
     const url = `${stack.gatewayUrl}/apis/mastra.ai/v1/namespaces/default/tools`;
     const headers = { authorization: `Bearer ${stack.token}` };
@@ -105,10 +108,12 @@ export async function run(): Promise<BenchReport> {
       notes: [
         `target: >= ${TARGET_RATE} creates/s with ${CONCURRENCY} in flight -> ${rate}/s ${rate >= TARGET_RATE ? 'MET' : 'MISSED'} (${round2(rate / med((r) => r.inserts.perSecond))}x of raw INSERT)`,
         `${ROUNDS} rounds of ${CREATE_SECONDS} s of creates then ${INSERT_SECONDS} s of INSERTs (medians of the rounds; per round in the details). CPU per create (ms): ${Object.entries(cpuPerCreate).map(([n, v]) => `${n.replace(' CPU ms/create', '')} ${v}`).join(', ')}; Postgres and NATS are shared with other work on the machine and not counted.`,
+        `load average (1 min) at start / end: ${loadAtStart} / ${loadAverage()} on ${os.cpus().length} cores (above the core count, work waited for a CPU: absolute figures are the machine's as much as Kastra's).`,
       ],
       failures,
     };
   } finally {
+    if (stack) for (const line of stack.problems()) console.error(`  service log: ${line}`);
     await stack?.stop();
   }
 }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import OpenAI from 'openai';
 import { parseAllDocuments } from 'yaml';
@@ -6,7 +7,7 @@ import type { Resource } from '@kastra/api';
 import { executeTool } from '@kastra/agent-runtime';
 import { MockOpenAIServer } from '@kastra/llm/testing';
 import { repoRoot, row, runAsScript, type BenchReport, type BenchRow } from './support/bench-report';
-import { closedLoop, cpuSnapshot, cpuUse, errorsOf, figuresOf, post, round2, type PhaseFigures } from './support/closed-loop';
+import { closedLoop, loadAverage, cpuSnapshot, cpuUse, errorsOf, figuresOf, post, round2, type PhaseFigures } from './support/closed-loop';
 import { lagTooHigh, openLoop, statsOf, type Sample } from './support/http-load';
 import { startBenchStack, type BenchStack } from './support/kastra-stack';
 
@@ -77,6 +78,7 @@ function directRun(tool: Resource, agent: Manifest, client: OpenAI): () => Promi
 }
 
 export async function run(): Promise<BenchReport> {
+  const loadAtStart = loadAverage();
   const failures: string[] = [];
   const notes: string[] = [];
   const mock = await new MockOpenAIServer({ record: false }).start();
@@ -152,8 +154,10 @@ export async function run(): Promise<BenchReport> {
       `CPU per run at ${CLIENTS} clients (ms): ${Object.entries(kastraMany.cpu.perUnitMs).map(([n, ms]) => `${n} ${ms}`).join(', ')}; busiest ${busiest?.[0]} at ${busiest?.[1]} % of a core, machine ${kastraMany.cpu.machineBusyPercent} % busy (Postgres, NATS, Redis and this generator are not counted per run: shared with other work on the machine).`,
       `baseline: 2 chat completions (openai SDK -> mock OpenAI upstream on 127.0.0.1) + 2 recipe-finder calls in the QuickJS sandbox, in this process; the same work the workflow does (the mock model calls the tool once, then answers). ${WARMUP} warm-up runs each; phases interleaved baseline/Kastra.`,
     );
+    notes.push(`load average (1 min) at start / end: ${loadAtStart} / ${loadAverage()} on ${os.cpus().length} cores (above the core count, work waited for a CPU: absolute figures are the machine's as much as Kastra's).`);
     return { name: 'recipe-suggestion', description: 'the example workflow cooking/recipe-suggestion through the stack (execute endpoint, auth and limits on) vs the same work done directly', rows, notes, failures };
   } finally {
+    if (stack) for (const line of stack.problems()) console.error(`  service log: ${line}`);
     await stack?.stop();
     await mock.close();
   }

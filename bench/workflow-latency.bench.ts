@@ -1,5 +1,6 @@
+import * as os from 'node:os';
 import { percentile, row, runAsScript, type BenchReport, type BenchRow } from './support/bench-report';
-import { closedLoop, cpuSnapshot, cpuUse, errorsOf, figuresOf, post, round2, type PhaseFigures } from './support/closed-loop';
+import { closedLoop, loadAverage, cpuSnapshot, cpuUse, errorsOf, figuresOf, post, round2, type PhaseFigures } from './support/closed-loop';
 import type { Sample } from './support/http-load';
 import { startBenchStack, type BenchStack } from './support/kastra-stack';
 import { ensureMastraInstalled, runMastraBaseline, type MastraResult } from './support/mastra-baseline';
@@ -44,6 +45,7 @@ function mastraFigures(phase: MastraResult['sequential']): PhaseFigures {
 }
 
 export async function run(): Promise<BenchReport> {
+  const loadAtStart = loadAverage();
   const failures: string[] = [];
   const notes: string[] = [];
   let stack: BenchStack | undefined;
@@ -118,8 +120,10 @@ export async function run(): Promise<BenchReport> {
         ? `Mastra ${mastra.mastra} on Node ${mastra.node}, libsql file storage, in one process: ${WARMUP * 5} warm-up runs, ${SEQUENTIAL * 5} sequential, then ${CLIENTS} concurrent callers for 5 s; timed in-process (no HTTP). Kastra: ${WARMUP} warm-up runs, ${SEQUENTIAL} sequential, ${CLIENTS} clients for ${LOAD_SECONDS} s, through the REST API.`
         : 'Mastra baseline missing: see failures.',
     );
+    notes.push(`load average (1 min) at start / end: ${loadAtStart} / ${loadAverage()} on ${os.cpus().length} cores (above the core count, work waited for a CPU: absolute figures are the machine's as much as Kastra's).`);
     return { name: 'workflow-latency', description: 'a 2-step no-op workflow (builtin current-time) through the stack (execute endpoint, auth and limits on) vs Mastra running the same workflow', rows, notes, failures };
   } finally {
+    if (stack) for (const line of stack.problems()) console.error(`  service log: ${line}`);
     await stack?.stop();
   }
 }

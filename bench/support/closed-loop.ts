@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import { percentile } from './bench-report';
 import { cpuSeconds, type Sample } from './http-load';
 
@@ -20,8 +21,12 @@ export function post(url: string, body: string, headers: Record<string, string>)
     const request = http.request(
       { agent, host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
       (response) => {
-        response.resume();
-        response.once('end', () => done({ ok: (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300, status: response.statusCode }));
+        const ok = (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
+        // A failed call's answer is kept (its first 300 characters) to say why; a good one is not read.
+        let text = '';
+        if (ok) response.resume();
+        else response.on('data', (chunk: Buffer) => (text = (text + chunk.toString()).slice(0, 300)));
+        response.once('end', () => done({ ok, status: response.statusCode, ...(ok ? {} : { failure: messageOf(text) }) }));
         response.once('error', (error: NodeJS.ErrnoException) => done({ ok: false, failure: error.code ?? error.message }));
       },
     );
@@ -78,11 +83,22 @@ export function figuresOf(samples: Array<{ ms: number; ok: boolean }>, seconds: 
   };
 }
 
-/** Why the failed calls of a phase failed, counted by status (or by the reason there was no answer). */
+/** The `message` of a JSON error answer, else the text. */
+function messageOf(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown };
+    if (typeof parsed.message === 'string') return parsed.message.slice(0, 200);
+  } catch {
+    // not JSON (or cut at 300 characters): the text itself
+  }
+  return text.slice(0, 200);
+}
+
+/** Why the failed calls of a phase failed, counted by status and message (or by the reason there was no answer). */
 export function errorsOf(samples: Sample[]): string {
   const counts = new Map<string, number>();
   for (const s of samples.filter((x) => !x.ok)) {
-    const key = s.status !== undefined ? `HTTP ${s.status}` : (s.failure ?? 'no answer');
+    const key = s.status !== undefined ? `HTTP ${s.status}${s.failure ? ` "${s.failure}"` : ''}` : (s.failure ?? 'no answer');
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return [...counts].map(([key, n]) => `${n}x ${key}`).join(', ');
@@ -119,4 +135,9 @@ export function cpuUse(before: CpuSnapshot, after: CpuSnapshot, units: number, s
 
 export function round2(value: number): number {
   return Math.round(value * 100) / 100;
+}
+
+/** The machine's 1-minute load average now (2 cores: above 2, work was waiting for a core). */
+export function loadAverage(): number {
+  return round2(os.loadavg()[0]);
 }

@@ -32,6 +32,8 @@ export interface BenchStack {
   apply(manifests: Array<{ apiVersion?: string; kind: string; metadata: { name: string; namespace?: string } }>): Promise<void>;
   /** Waits until each `plural/namespace/name` reports Ready=True. */
   waitReady(objects: string[], timeoutMs: number): Promise<void>;
+  /** The last few warning/error lines each service logged (LOG_LEVEL=warn): why calls failed. */
+  problems(perService?: number): string[];
   /** Stops the services, drops the database, deletes the streams, Redis keys and home (also on SIGTERM/SIGINT). */
   stop(): Promise<void>;
 }
@@ -94,6 +96,14 @@ export async function startBenchStack(label: string, services: readonly RunServi
             await new Promise((resolve) => setTimeout(resolve, 100));
           }
         }
+      },
+      problems(perService = 3) {
+        const out: string[] = [];
+        for (const [name, service] of started) {
+          const lines = service.logs().split('\n').filter((line) => /warn|error|fatal/i.test(line));
+          for (const line of lines.slice(-perService)) out.push(`${name}: ${line.slice(0, 400)}`);
+        }
+        return out;
       },
       stop,
     };
