@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { BadRequestError, ExpiredError, findKindByName } from '@kastra/api';
-import { LOG_START, logPositionOf, positionOf, readAllEvents, type LogPosition } from '@kastra/event-store';
+import { LOG_START, logPositionOf, positionOf, readAllEvents, type LogPosition, type RecordedEvent } from '@kastra/event-store';
 import type { EventNotifier } from '@kastra/event-store';
 import { LabelSelector, matchesFieldSelector } from './label-selector';
 import { RESOURCE_CATEGORY, ResourceEventType } from './resource-events';
@@ -9,11 +9,9 @@ import type { ListQuery, ResourceStore, WatchEvent } from './resource-store';
 import { redactSecret } from './secret-data';
 import { listAtHead } from './list-at-head';
 import { checkWatchResourceVersion } from './watch-resource-version';
+import { resourceEventTailOf, type TailMark, type TailSubscription } from './resource-event-tail';
 
 const BATCH = 500;
-const RESOURCE_CATEGORIES: ReadonlySet<string> = new Set([RESOURCE_CATEGORY]);
-/** Longest a watch waits without a notification before it looks at the log anyway. */
-const POLL_MS = 1000;
 
 const WATCH_TYPES: Record<string, WatchEvent['type']> = {
   [ResourceEventType.Created]: 'ADDED',
@@ -26,7 +24,8 @@ const WATCH_TYPES: Record<string, WatchEvent['type']> = {
 /**
  * A Kubernetes watch over the log: with "0" the current objects come first as ADDED (a list exact
  * at its resourceVersion, see listAtHead); without a resourceVersion only the changes from now on;
- * then every change after that point, in commit-safe log order, each once.
+ * then every change after that point, in commit-safe log order, each once. The changes come from
+ * the process's shared tail of resource events (resource-event-tail.ts).
  */
 export async function* watchResources(
   deps: { pool: Pool; notifier: EventNotifier; store: Pick<ResourceStore, 'list'> },
@@ -59,18 +58,39 @@ export async function* watchResources(
     onStart();
   }
   const streamPrefix = `${RESOURCE_CATEGORY}:${query.kind}:`;
-  while (!signal.aborted) {
-    const batch = await readAllEvents(deps.pool, { after: position, categories: [RESOURCE_CATEGORY], limit: BATCH });
-    for (const event of batch) {
-      position = positionOf(event);
-      if (!event.streamId.startsWith(streamPrefix)) continue;
-      if (alreadyHappened.delete(event.globalPosition)) continue;
-      const object = objectOfEvent(event);
-      if (query.namespace && object.metadata.namespace !== query.namespace) continue;
-      if (!selector.matches(object.metadata.labels) || !matchesFieldSelector(query.fieldSelector, object.metadata)) continue;
-      if (signal.aborted) return;
-      yield { type: WATCH_TYPES[event.type] ?? 'MODIFIED', object: redactSecret(object) };
+  const tail = resourceEventTailOf(deps.pool, deps.notifier);
+  let subscription: TailSubscription | undefined;
+  let caughtUpSince: TailMark | undefined;
+  try {
+    while (!signal.aborted) {
+      // From the process's shared tail when it holds the events after `position`, else from the
+      // log itself until it does (an old resourceVersion, or a watch that fell behind the tail).
+      subscription ??= tail.join(position, caughtUpSince);
+      let batch: RecordedEvent[] | undefined;
+      if (subscription) {
+        batch = await subscription.next(signal);
+        if (!batch) {
+          subscription.close();
+          subscription = caughtUpSince = undefined;
+          continue;
+        }
+      } else {
+        const mark = tail.mark();
+        batch = await readAllEvents(deps.pool, { after: position, categories: [RESOURCE_CATEGORY], limit: BATCH });
+        caughtUpSince = batch.length < BATCH ? mark : undefined;
+      }
+      for (const event of batch) {
+        position = positionOf(event);
+        if (!event.streamId.startsWith(streamPrefix)) continue;
+        if (alreadyHappened.delete(event.globalPosition)) continue;
+        const object = objectOfEvent(event);
+        if (query.namespace && object.metadata.namespace !== query.namespace) continue;
+        if (!selector.matches(object.metadata.labels) || !matchesFieldSelector(query.fieldSelector, object.metadata)) continue;
+        if (signal.aborted) return;
+        yield { type: WATCH_TYPES[event.type] ?? 'MODIFIED', object: redactSecret(object) };
+      }
     }
-    if (batch.length < BATCH) await deps.notifier.wait(signal, POLL_MS, RESOURCE_CATEGORIES);
+  } finally {
+    subscription?.close();
   }
 }
