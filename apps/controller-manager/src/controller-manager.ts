@@ -19,6 +19,13 @@ import { SystemReconciler, type SystemReconcilerOptions } from './reconcilers/sy
 import { ToolReconciler } from './reconcilers/tool-reconciler';
 import { WorkflowReconciler } from './reconcilers/workflow-reconciler';
 
+/**
+ * Reconciles at the same time: a reconcile is a few round trips (lock, read, references, status
+ * write, unlock), mostly waiting; 4 made a burst of creates wait in the queue for their turn.
+ */
+const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_EVENT_CONCURRENCY = 16;
+
 /** The durable consumer every replica shares, so each event is mapped to requests once. */
 export const CONTROLLER_DURABLE_NAME = 'controller-manager';
 
@@ -30,8 +37,10 @@ export interface ControllerManagerOptions {
   logger?: Logger;
   /** @default one reconciler per built-in kind (LLM, Tool, Agent, Workflow, Network, System) */
   reconcilers?: KindReconciler[];
-  /** Keys reconciled at the same time by this process. @default 4 */
+  /** Keys reconciled at the same time by this process. @default 8 */
   concurrency?: number;
+  /** Resource events mapped to keys at the same time (in order per object). @default 16 */
+  eventConcurrency?: number;
   /** Period of the full resync (list every kind, enqueue all). @default 5 minutes */
   resyncIntervalMs?: number;
   /** How long to wait before retrying a key another replica is reconciling. @default 250–500 ms */
@@ -96,7 +105,7 @@ export class ControllerManager {
     this.crds = new CustomResourceDefinitionFollower({ store: options.store, logger: options.logger, onChange: () => this.requeueSystemsWithCustomChildren() });
     this.loop = new ReconcileLoop({
       queue: this.queue,
-      concurrency: options.concurrency ?? 4,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       process: (key) => this.process(key),
       logger: options.logger,
     });
@@ -118,6 +127,10 @@ export class ControllerManager {
       filterSubject: natsNames(this.options.prefix).categorySubject('resource'),
       handle: (event) => this.enqueueFor(event),
       logger: this.options.logger,
+      // Mapping an event to keys is a referrers query: one at a time, a burst of 1,000 creates
+      // (and their status writes) queued behind it. Keys are level-based and RBAC objects only
+      // move forward by resourceVersion, so only each object's own events keep their order.
+      concurrency: this.options.eventConcurrency ?? DEFAULT_EVENT_CONCURRENCY,
     });
     await this.consumer.start();
     // Like controller-runtime's initial list: correctness never depends on an event being seen.
@@ -127,7 +140,7 @@ export class ControllerManager {
     }, this.options.resyncIntervalMs ?? 5 * 60_000);
     this.resyncTimer.unref();
     this.started = true;
-    this.options.logger?.info({ concurrency: this.options.concurrency ?? 4 }, 'controllers started');
+    this.options.logger?.info({ concurrency: this.options.concurrency ?? DEFAULT_CONCURRENCY }, 'controllers started');
   }
 
   async stop(): Promise<void> {
