@@ -144,7 +144,6 @@ export class WorkflowRunAdvancer implements RunAdvancer {
         Object.assign(held, { uid, streamId, log: [], writer: new CoalescingStatusWriter<RunState>(this.options.store, key, run, this.ctx, runStatus, { delayMs: this.options.statusDelayMs ?? DEFAULT_STATUS_DELAY_MS }), streamStale: true });
         carried = undefined;
       }
-      const writer = held.writer!;
       // Only what was appended since the last read, and only when the log held here may be behind
       // (first pass, a re-check, items recorded while a step ran); our own appends are in it.
       if (held.streamStale) {
@@ -155,12 +154,9 @@ export class WorkflowRunAdvancer implements RunAdvancer {
       // A cancel that came while the step ran wins over its result (the run ends Cancelled).
       if (control.cancel) carried = undefined;
       const state = foldRunEvents(held.log.map(toRunEvent));
-      if (state.phase === 'Pending' && !isTerminal(state)) {
-        writer.offer(state);
-        await this.append(held, await this.startEvents(run));
-        continue;
-      }
-      const { batch, decision } = this.decideAhead(held, carried?.events ?? [], control, uid);
+      // Not started yet: RunStarted goes in one append with what follows it (the first StepStarted).
+      const starting = state.phase === 'Pending' && !isTerminal(state) ? await this.startEvents(run) : [];
+      const { batch, decision } = this.decideAhead(held, [...starting, ...(carried?.events ?? [])], control, uid);
       const logLength = held.log.length;
       try {
         const next = await this.act(key, run, held, signal, recheck, batch, decision);
@@ -259,8 +255,8 @@ export class WorkflowRunAdvancer implements RunAdvancer {
           { type: 'StepStarted', data: { stepId: step.id, visit: activation.visit, attempt, replica: this.options.replica, ...(isolated ? { isolated } : {}) } },
         ]);
         this.options.onStepStarted?.(key, step.id, activation.scheduledAt, started[started.length - 1].createdAt);
-        held.writer!.offer(foldRunEvents(held.log.map(toRunEvent)));
         const state = foldRunEvents(held.log.map(toRunEvent));
+        held.writer!.offer(state);
         const outcome = await this.runAttempt(key, run, held, signal, state, activation, step, attempt);
         if (outcome === 'stopped') {
           // Shut down while the step ran: not a crash of the step, it runs again elsewhere.
@@ -340,12 +336,12 @@ export class WorkflowRunAdvancer implements RunAdvancer {
     } catch (error) {
       return [{ type: 'RunFailed', data: { error: { type: 'InvalidWorkflowRef', message: (error as Error).message } } }];
     }
-    const workflow = await this.options.store.get(workflowKey);
+    // Who the run acts as, from the log, kept with the run: every model call of it is theirs.
+    // Both reads at once: a run's start waits for one round trip instead of two.
+    const [workflow, createdBy] = await Promise.all([this.options.store.get(workflowKey), runCreator(this.options.pool, run)]);
     if (!workflow) {
       return [{ type: 'RunFailed', data: { error: { type: 'WorkflowNotFound', message: `Workflow ${workflowKey.namespace}.${workflowKey.name} does not exist` } } }];
     }
-    // Who the run acts as, from the log, kept with the run: every model call of it is theirs.
-    const createdBy = await runCreator(this.options.pool, run);
     return [
       {
         type: 'RunStarted',
