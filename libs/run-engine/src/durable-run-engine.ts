@@ -7,7 +7,7 @@ import { SessionAdvisoryLocks, type RecordedEvent } from '@kastra/event-store';
 import { DurableConsumer, natsNames } from '@kastra/messaging';
 import type { ResourceStore } from '@kastra/resource-store';
 import type { Logger } from '@kastra/telemetry';
-import { broadcastRunCancel, consumeRunWork, decodeRunKey, decodeRunWork, ensureRunWorkQueue, publishRunWork, runCreatedMessageId, type RunWorkQueueNames } from './run-work-queue';
+import { broadcastRunAdvanced, broadcastRunCancel, consumeRunWork, decodeRunKey, decodeRunWork, ensureRunWorkQueue, publishRunWork, runCreatedMessageId, type RunWorkQueueNames } from './run-work-queue';
 
 /** Longest wait before a run whose advance failed (not its own work) is tried again. */
 const MAX_FAILED_ADVANCE_DELAY_MS = 30_000;
@@ -269,6 +269,8 @@ export class DurableRunEngine {
       message.nak(200 + Math.floor(Math.random() * 300));
       return;
     }
+    // The advance flushed the run's status before letting the lock go: a waiter may read it now.
+    if (outcome.kind !== 'stopped') broadcastRunAdvanced(this.options.nc, this.options.queue, key);
     switch (outcome.kind) {
       case 'done':
       case 'idle':

@@ -19,6 +19,12 @@ export interface RunWorkQueueNames {
   consumer: string;
   /** Core NATS subject of cancel broadcasts: `{namespace, name}` of the run. */
   cancelSubject: string;
+  /**
+   * Core NATS subject on which the engine says `{namespace, name}` after an advance of the run
+   * ended with its status written (done, waiting): whoever waits for the run (a synchronous
+   * execute) reads it then instead of waiting for the log's watch. A hint only: it may be lost.
+   */
+  advancedSubject?: string;
 }
 
 /** Creates the WorkQueue stream and the shared consumer if missing (safe from several processes). */
@@ -75,6 +81,11 @@ export async function publishRunCreated(nc: NatsConnection, names: RunWorkQueueN
 /** Tells every replica to abort what it does for the run (core NATS: only live replicas care). */
 export function broadcastRunCancel(nc: NatsConnection, names: RunWorkQueueNames, key: ResourceKey): void {
   nc.publish(names.cancelSubject, encodeRunKey(key));
+}
+
+/** Says that an advance of the run ended with its status written (see `advancedSubject`). */
+export function broadcastRunAdvanced(nc: NatsConnection, names: RunWorkQueueNames, key: ResourceKey): void {
+  if (names.advancedSubject) nc.publish(names.advancedSubject, encodeRunKey(key));
 }
 
 export function decodeRunWork(names: RunWorkQueueNames, message: JsMsg): ResourceKey | undefined {

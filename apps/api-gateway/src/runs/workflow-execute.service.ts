@@ -5,6 +5,7 @@ import { NATS_CONNECTION, NATS_PREFIX } from '@kastra/messaging';
 import { RESOURCE_STORE, type ResourceStore, type WriteContext } from '@kastra/resource-store';
 import { publishRunCreated, workflowRunWorkQueue } from '@kastra/run-engine';
 import { generatedRunName } from './generated-run-name';
+import { RunAdvancedNotices } from './run-advanced-notices';
 import { waitUntilSettled } from './run-settle-watch';
 import { isSettled, outcomeOf, timeoutOutcome, type ExecuteOutcome } from './workflow-run-outcome';
 
@@ -20,6 +21,7 @@ export class WorkflowExecuteService implements OnModuleDestroy {
     @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(NATS_PREFIX) private readonly prefix: string,
+    private readonly advanced: RunAdvancedNotices,
   ) {}
 
   async execute(namespace: string, workflow: string, input: unknown, options: { ctx: WriteContext; timeoutSeconds: number; signal: AbortSignal }): Promise<ExecuteOutcome> {
@@ -32,8 +34,9 @@ export class WorkflowExecuteService implements OnModuleDestroy {
     };
     const created = await this.store.create(manifest, options.ctx);
     // Enqueued now rather than after the log relay and the executor's resource-event consumer
-    // have seen the creation (they enqueue it too, as a duplicate JetStream drops).
-    await publishRunCreated(this.nc, workflowRunWorkQueue(this.prefix), created).catch((error: unknown) => {
+    // have seen the creation (they enqueue it too, as a duplicate JetStream drops). The wait below
+    // listens for the executor's word before this message can reach it.
+    const enqueued = publishRunCreated(this.nc, workflowRunWorkQueue(this.prefix), created).catch((error: unknown) => {
       this.logger.warn(`enqueueing workflow run ${created.metadata.name} failed (the resource-event path enqueues it): ${String(error)}`);
     });
     const settled = await waitUntilSettled(this.store, created, {
@@ -42,7 +45,9 @@ export class WorkflowExecuteService implements OnModuleDestroy {
       isSettled,
       timeoutMs: options.timeoutSeconds * 1000,
       signals: [options.signal, this.closing.signal],
+      nudges: (onNudge) => this.advanced.listen(namespace, created.metadata.name, onNudge),
     });
+    await enqueued;
     return settled.done ? outcomeOf(settled.run) : timeoutOutcome(settled.run, options.timeoutSeconds);
   }
 
