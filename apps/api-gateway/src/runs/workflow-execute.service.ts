@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { API_GROUP_VERSION, NotFoundError, type Resource } from '@kastra/api';
 import { NATS_CONNECTION, NATS_PREFIX } from '@kastra/messaging';
@@ -19,9 +19,11 @@ export class WorkflowExecuteService implements OnModuleDestroy {
 
   constructor(
     @Inject(RESOURCE_STORE) private readonly store: ResourceStore,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Inject(NATS_PREFIX) private readonly prefix: string,
-    private readonly advanced: RunAdvancedNotices,
+    // Optional: without NATS (an app assembled for a test) the run is enqueued by the
+    // resource-event path and seen by the watch alone.
+    @Optional() @Inject(NATS_CONNECTION) private readonly nc?: NatsConnection,
+    @Optional() @Inject(NATS_PREFIX) private readonly prefix?: string,
+    @Optional() private readonly advanced?: RunAdvancedNotices,
   ) {}
 
   async execute(namespace: string, workflow: string, input: unknown, options: { ctx: WriteContext; timeoutSeconds: number; signal: AbortSignal }): Promise<ExecuteOutcome> {
@@ -36,7 +38,8 @@ export class WorkflowExecuteService implements OnModuleDestroy {
     // Enqueued now rather than after the log relay and the executor's resource-event consumer
     // have seen the creation (they enqueue it too, as a duplicate JetStream drops). The wait below
     // listens for the executor's word before this message can reach it.
-    const enqueued = publishRunCreated(this.nc, workflowRunWorkQueue(this.prefix), created).catch((error: unknown) => {
+    const { nc, prefix, advanced } = this;
+    const enqueued = (nc && prefix !== undefined ? publishRunCreated(nc, workflowRunWorkQueue(prefix), created) : Promise.resolve()).catch((error: unknown) => {
       this.logger.warn(`enqueueing workflow run ${created.metadata.name} failed (the resource-event path enqueues it): ${String(error)}`);
     });
     const settled = await waitUntilSettled(this.store, created, {
@@ -45,7 +48,7 @@ export class WorkflowExecuteService implements OnModuleDestroy {
       isSettled,
       timeoutMs: options.timeoutSeconds * 1000,
       signals: [options.signal, this.closing.signal],
-      nudges: (onNudge) => this.advanced.listen(namespace, created.metadata.name, onNudge),
+      nudges: advanced ? (onNudge) => advanced.listen(namespace, created.metadata.name, onNudge) : undefined,
     });
     await enqueued;
     return settled.done ? outcomeOf(settled.run) : timeoutOutcome(settled.run, options.timeoutSeconds);
