@@ -3,6 +3,7 @@ import type { PoolClient } from 'pg';
 import { categoryOf, type EventMetadata, type NewEvent, type RecordedEvent } from './event';
 import { StreamVersionConflictError } from './event-store-errors';
 import { EVENTS_APPENDED_CHANNEL, isPool, trackedTransactionOf, wakeTailersAfterCommit } from './commit-wakes';
+import { groupCommitOf, type AppendedRecords, type PendingAppend } from './group-commit';
 import { matchesExpectedVersion, NO_CONCURRENCY_CHECK, type ExpectedStreamVersion } from './expected-version';
 
 /**
@@ -53,7 +54,8 @@ export type AppendResult = { nextExpectedStreamVersion: number; events: Recorded
 /**
  * Appends events to one stream, in one round trip: on its own (a pool) or inside the caller's
  * transaction (a client), so projections can be updated atomically with it. Tailers are woken
- * once it has committed: at once for a pool, when EventStore.transaction commits for its client;
+ * once it has committed: at once for a pool (where concurrent appends share a commit: group-commit.ts),
+ * when EventStore.transaction commits for its client;
  * a client of any other transaction wakes them from inside it (slower under concurrency). Throws
  * StreamVersionConflictError when the stream is not at the expected version, or when a
  * concurrent append took the same version (unique constraint) — which, inside a transaction,
@@ -71,23 +73,50 @@ export async function appendToStream(
     if (!matchesExpectedVersion(rows[0].version, expected)) throw new StreamVersionConflictError(streamId, expected, rows[0].version);
     return { nextExpectedStreamVersion: rows[0].version, events: [] };
   }
-  const category = categoryOf(streamId);
+  const append: PendingAppend = {
+    streamId,
+    category: categoryOf(streamId),
+    events: events.map((e) => ({ ...e, eventId: e.eventId ?? randomUUID() })),
+    expected,
+    metadata: options.metadata ?? {},
+  };
   const transaction = trackedTransactionOf(db);
-  const wakeAfterCommit = transaction !== undefined || isPool(db);
+  let appended: AppendedRecords;
+  if (transaction) {
+    appended = await appendAlone(db, append, false);
+    transaction.add(append.category);
+  } else if (isPool(db)) {
+    // Its own transaction: concurrent ones share a commit (group-commit.ts).
+    appended = await groupCommitOf(db, (a) => appendAlone(db, a, false)).append(append);
+    wakeTailersAfterCommit(db, [append.category]);
+  } else {
+    appended = await appendAlone(db, append, true);
+  }
+  return { nextExpectedStreamVersion: appended.head + events.length, events: appended.events };
+}
+
+/** One append as one statement; `notify`: wake the tailers from inside its transaction. */
+async function appendAlone(db: Queryable, append: PendingAppend, notify: boolean): Promise<AppendedRecords> {
+  const { streamId, category, events, expected, metadata } = append;
   let rows: AppendedRow[];
   try {
-    ({ rows } = await db.query<AppendedRow>(wakeAfterCommit ? APPEND_EVENTS_SQL : APPEND_EVENTS_AND_NOTIFY_SQL, [
+    // Named: prepared once per connection, not parsed and planned again on every append.
+    ({ rows } = await db.query<AppendedRow>({
+      name: notify ? 'kastra_append_notify' : 'kastra_append',
+      text: notify ? APPEND_EVENTS_AND_NOTIFY_SQL : APPEND_EVENTS_SQL,
+      values: [
       streamId,
       category,
-      JSON.stringify(options.metadata ?? {}),
-      events.map((e) => e.eventId ?? randomUUID()),
+      JSON.stringify(metadata),
+      events.map((e) => e.eventId),
       events.map((e) => e.type),
       // One JSON array, not a jsonb[]: a Postgres array literal escapes every quote of every event again.
       JSON.stringify(events.map((e) => e.data)),
       typeof expected === 'number' ? 'version' : expected,
       typeof expected === 'number' ? expected : null,
-      ...(wakeAfterCommit ? [] : [EVENTS_APPENDED_CHANNEL]),
-    ]));
+        ...(notify ? [EVENTS_APPENDED_CHANNEL] : []),
+      ],
+    }));
   } catch (error) {
     // Another append took these versions between our read of the head and our insert.
     if ((error as { constraint?: string }).constraint === 'kastra_events_stream_version_unique') {
@@ -97,8 +126,6 @@ export async function appendToStream(
   }
   const head = rows[0].head_version;
   if (rows[0].event_id === null) throw new StreamVersionConflictError(streamId, expected, head);
-  if (transaction) transaction.add(category);
-  else if (isPool(db)) wakeTailersAfterCommit(db, [category]);
   const recorded = rows.map((row, i) => ({
     eventId: row.event_id!,
     streamId,
@@ -108,10 +135,10 @@ export async function appendToStream(
     category,
     type: events[i].type,
     data: events[i].data,
-    metadata: options.metadata ?? {},
+    metadata,
     createdAt: row.created_at!.toISOString(),
   }));
-  return { nextExpectedStreamVersion: head + events.length, events: recorded };
+  return { head, events: recorded };
 }
 
 /** A pool (the append is then a transaction of its own) or a client inside a transaction. */

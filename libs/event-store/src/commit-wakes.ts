@@ -84,7 +84,7 @@ class CoalescingNotify {
     this.pending = new Set();
     this.inFlight = true;
     this.pool
-      .query(NOTIFY_SQL, [EVENTS_APPENDED_CHANNEL, encodeAppendWake(categories)])
+      .query({ name: 'kastra_notify_appended', text: NOTIFY_SQL, values: [EVENTS_APPENDED_CHANNEL, encodeAppendWake(categories)] })
       .catch(() => undefined) // an ended pool, a lost connection: tailers poll
       .finally(() => {
         this.inFlight = false;

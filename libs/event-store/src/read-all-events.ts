@@ -84,12 +84,11 @@ export interface LogBatch {
 /** readAllEvents, and whether committed events wait behind an older transaction (a tailer's read). */
 export async function readLogBatch(db: Pool | PoolClient, options: ReadAllOptions = {}): Promise<LogBatch> {
   const after = options.after ?? LOG_START;
-  const { rows } = await db.query<EventRow & { held_back: boolean }>(READ_BATCH_SQL, [
-    after.transactionId,
-    after.globalPosition,
-    options.limit ?? 500,
-    options.categories ?? null,
-  ]);
+  const { rows } = await db.query<EventRow & { held_back: boolean }>({
+    name: 'kastra_read_log_batch',
+    text: READ_BATCH_SQL,
+    values: [after.transactionId, after.globalPosition, options.limit ?? 500, options.categories ?? null],
+  });
   return { events: rows.filter((row) => row.event_id !== null).map(toRecordedEvent), heldBack: rows[0]?.held_back ?? false };
 }
 

@@ -41,10 +41,12 @@ describe('the event relay across a digit boundary (a cluster of its own, ids mov
 
   it('publishes every event once, in log order, while concurrent writers cross 10^7', async () => {
     // Given a relay with small batches, and the next transaction id and position just below 10^7
-    await advanceTransactionIdTo(pool, BigInt(DIGIT_BOUNDARY - 300));
+    // (Concurrent appends share transactions — group commit — so 8 writers' 400 appends may take as
+    // few as 50: the next transaction id is put 20 below the boundary, not 300.)
+    await advanceTransactionIdTo(pool, BigInt(DIGIT_BOUNDARY - 20));
     await pool.query(`SELECT setval('kastra_events_global_position_seq', $1)`, [DIGIT_BOUNDARY - 100]);
     relay = await startEventRelay({ pool, nc, prefix, databaseUrl: cluster.url, batchSize: 7 });
-    // When 8 writers append ~800 events in 400 transactions
+    // When 8 writers append ~800 events in 400 appends (50 to 400 transactions)
     const appended = await appendAcrossDigitBoundaries(new EventStore(pool), { writers: 8, appendsPerWriter: 50, streamPrefix: `relayed-${randomUUID()}` });
     // Then the stream ends up holding exactly them, once each, in numeric (transaction, position) order
     const jsm = await jetstreamManager(nc);
