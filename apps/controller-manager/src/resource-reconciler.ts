@@ -38,11 +38,14 @@ export class ResourceReconciler {
     }
     const reconciler = this.byKind.get(key.kind);
     if (!reconciler) return {};
+    // The object as read, kept aside from the kind's reconciler: the status write decides on it
+    // without reading it again (it fails with a conflict if the object moved meanwhile).
+    const read = structuredClone(resource);
     const assessment = await reconciler.reconcile(resource, this.ctx);
     const status = statusFor(resource, assessment);
     if (!sameJson(status, resource.status)) {
       try {
-        await this.store.updateStatus(key, status, this.ctx, resource.metadata.resourceVersion);
+        await this.store.updateStatus(key, status, this.ctx, read.metadata.resourceVersion, read);
       } catch (error) {
         // Someone wrote in between: read again and decide on the new state, without backoff.
         if (error instanceof ConflictError) return { requeueAfterMs: 0, keepBackoff: true };

@@ -18,7 +18,7 @@ import {
 import { StreamVersionConflictError, type EventMetadata } from '@kastra/event-store';
 import { LabelSelector, matchesFieldSelector } from './label-selector';
 import { resourceStreamId, ResourceEventType } from './resource-events';
-import { writeResourceEvent } from './resource-write-statement';
+import { writeResourceEvent, type ResourceWrite } from './resource-write-statement';
 import { forCreate, forUpdate, kubernetesNow, sameJson } from './resource-normalization';
 import { redactSecret, sealSecret, type ValueCipher } from './secret-data';
 import type { DeleteOptions, DeleteResult, ListQuery, ResourceList, ResourceStore, WatchEvent, WriteContext, WritingPrincipal } from './resource-store';
@@ -74,7 +74,7 @@ export class PostgresResourceStore implements ResourceStore {
     }
     try {
       // One statement: no object of that name may exist (see resource-write-statement.ts).
-      return redactSecret(await this.append(key, ResourceEventType.Created, object, ctx, undefined));
+      return redactSecret(await this.append(key, ResourceEventType.Created, object, ctx, {}));
     } catch (error) {
       if (error instanceof StreamVersionConflictError) throw new AlreadyExistsError(kind.plural, key.name);
       throw error;
@@ -128,13 +128,20 @@ export class PostgresResourceStore implements ResourceStore {
     }
   }
 
-  async updateStatus(key: ResourceKey, status: ResourceStatus, ctx: WriteContext, expectedResourceVersion?: string): Promise<Resource> {
+  async updateStatus(key: ResourceKey, status: ResourceStatus, ctx: WriteContext, expectedResourceVersion?: string, read?: Resource): Promise<Resource> {
+    // The caller's object stands for the stored one only when it is that version, of that key, and
+    // not a Secret (whose values reads redact).
+    const known =
+      read && expectedResourceVersion && read.metadata?.resourceVersion === expectedResourceVersion && read.kind === key.kind && read.kind !== 'Secret' &&
+      read.metadata.name === key.name && storedNamespace(key.kind, read.metadata.namespace) === key.namespace
+        ? read
+        : undefined;
     return this.write(key, ctx, expectedResourceVersion, (current) => {
       const next: Resource = { ...current, status };
       const causes = validateResource(next).filter((c) => c.field.startsWith('status'));
       if (causes.length > 0) throw new InvalidError(current.kind, key.name, causes);
       return { type: ResourceEventType.StatusUpdated, object: next };
-    });
+    }, known);
   }
 
   async delete(key: ResourceKey, ctx: WriteContext, options: DeleteOptions = {}): Promise<DeleteResult> {
@@ -199,10 +206,13 @@ export class PostgresResourceStore implements ResourceStore {
     ctx: WriteContext,
     expectedResourceVersion: string | undefined,
     decide: (current: Resource) => { type: string; object: Resource } | 'unchanged',
+    known?: Resource,
   ): Promise<Resource> {
     const kind = this.kindOf(key.kind);
     for (let attempt = 1; ; attempt++) {
-      const stored = await this.load(this.pool, key);
+      // A known object (read by the caller at expectedResourceVersion) saves the read: the write's
+      // precondition is then its resourceVersion instead of its stream version.
+      const stored: { object: Resource; streamVersion?: number } | undefined = attempt === 1 && known ? { object: structuredClone(known) } : await this.load(this.pool, key);
       if (!stored) throw new NotFoundError(kind.plural, key.name);
       const current = stored.object;
       if (expectedResourceVersion && expectedResourceVersion !== current.metadata.resourceVersion) {
@@ -219,7 +229,8 @@ export class PostgresResourceStore implements ResourceStore {
       }
       if (ctx.dryRun) return redactSecret(object);
       try {
-        return redactSecret(await this.append(key, type, object, ctx, stored.streamVersion));
+        const precondition = stored.streamVersion === undefined ? { expectedResourceVersion: stored.object.metadata.resourceVersion } : { expectedStreamVersion: stored.streamVersion };
+        return redactSecret(await this.append(key, type, object, ctx, precondition));
       } catch (error) {
         if (!(error instanceof StreamVersionConflictError)) throw error;
         if (expectedResourceVersion || attempt >= MAX_WRITE_ATTEMPTS) throw new ConflictError(kind.plural, key.name);
@@ -228,7 +239,13 @@ export class PostgresResourceStore implements ResourceStore {
   }
 
   /** Appends the event and updates the read model in one round trip (resource-write-statement.ts). */
-  private async append(key: ResourceKey, type: string, object: Resource, ctx: WriteContext, expectedStreamVersion: number | undefined): Promise<Resource> {
+  private async append(
+    key: ResourceKey,
+    type: string,
+    object: Resource,
+    ctx: WriteContext,
+    precondition: Pick<ResourceWrite, 'expectedStreamVersion' | 'expectedResourceVersion'>,
+  ): Promise<Resource> {
     const stored = structuredClone(object);
     delete stored.metadata.resourceVersion;
     const metadata: EventMetadata = {
@@ -238,7 +255,7 @@ export class PostgresResourceStore implements ResourceStore {
       ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
       ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
     };
-    const event = await writeResourceEvent(this.pool, { key, type, object: stored, metadata, ...(expectedStreamVersion === undefined ? {} : { expectedStreamVersion }) });
+    const event = await writeResourceEvent(this.pool, { key, type, object: stored, metadata, ...precondition });
     // The event's object is ours (cloned above): served with its position, without another copy.
     stored.metadata.resourceVersion = event.globalPosition;
     return stored;

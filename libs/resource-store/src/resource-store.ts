@@ -90,8 +90,12 @@ export interface ResourceStore {
     ctx: WriteContext,
     options?: { subresource?: 'status'; createIfMissing?: boolean },
   ): Promise<Resource>;
-  /** Replaces status only; with expectedResourceVersion set it must be current. */
-  updateStatus(key: ResourceKey, status: ResourceStatus, ctx: WriteContext, expectedResourceVersion?: string): Promise<Resource>;
+  /**
+   * Replaces status only; with expectedResourceVersion set it must be current. `read`: the object
+   * as the caller read it at expectedResourceVersion, unchanged — a store may decide on it
+   * instead of reading it again (the write still fails with a conflict if it is not current).
+   */
+  updateStatus(key: ResourceKey, status: ResourceStatus, ctx: WriteContext, expectedResourceVersion?: string, read?: Resource): Promise<Resource>;
   /** Deletes, or marks for deletion when finalizers remain. */
   delete(key: ResourceKey, ctx: WriteContext, options?: DeleteOptions): Promise<DeleteResult>;
   /**

@@ -96,6 +96,34 @@ describe('resource writes in one statement', () => {
     for (const r of results.filter((r) => r.status === 'rejected')) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
   });
 
+  it('writes a status decided on an object read before, without reading it again, and 409s when it moved', async () => {
+    const created = await store.create(agent('known', 'llm-1'), ctx);
+    const queries: string[] = [];
+    const query = pool.query.bind(pool);
+    const spy = jest.spyOn(pool, 'query').mockImplementation(((text: unknown, ...rest: unknown[]) => {
+      const sql = typeof text === 'string' ? text : String((text as { text?: string }).text);
+      // The wake of other processes' tailers after the commit is not part of the write.
+      if (!sql.includes('pg_notify')) queries.push(sql);
+      return (query as (...args: unknown[]) => unknown)(text, ...rest);
+    }) as typeof pool.query);
+    try {
+      const written = await store.updateStatus(key('known'), { phase: 'Ready' }, ctx, created.metadata.resourceVersion, created);
+      expect(queries).toHaveLength(1);
+      expect(written.status).toEqual({ phase: 'Ready' });
+      expect(await store.get(key('known'))).toEqual(written);
+      // The object read is stale now: the write is refused, nothing is appended.
+      await expect(store.updateStatus(key('known'), { phase: 'Late' }, ctx, created.metadata.resourceVersion, created)).rejects.toBeInstanceOf(ConflictError);
+      expect((await store.get(key('known')))!.status).toEqual({ phase: 'Ready' });
+      // An object that is not the one asked about is not trusted: the store reads the stored one.
+      queries.length = 0;
+      const other = await store.updateStatus(key('known'), { phase: 'Again' }, ctx, written.metadata.resourceVersion, { ...written, metadata: { ...written.metadata, name: 'someone-else' } });
+      expect(queries.length).toBe(2);
+      expect(other.metadata.name).toBe('known');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('leaves the tables exactly as a rebuild from the log makes them', async () => {
     const snapshot = async () => ({
       resources: (await pool.query(`SELECT kind, namespace, name, uid, stream_version, resource_version, object, labels, last_writer FROM kastra_resources ORDER BY 1, 2, 3`)).rows,

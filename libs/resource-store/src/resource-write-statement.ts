@@ -13,8 +13,10 @@ import { writerOfEvent } from './resource-projection';
  * stream version, append, 2 deletes, upsert, inserts, COMMIT). A single statement is atomic on its
  * own: either the event and every projected row are there, or none is.
  *
- * The precondition is the stream's version for a change (`$7`), or, for a create (`$7` null), that
- * no object of that name exists. When it does not hold nothing is written and the row returned
+ * The precondition is the stream's version for a change (`$7`); or the object's resourceVersion
+ * (`$20`: the row is at that position, so its stream's head is that event — a change decided on
+ * an object read before, without reading it again); or, for a create (both null), that no object
+ * of that name exists. When it does not hold nothing is written and the row returned
  * carries only the head. Two writers racing for the same stream version meet the unique
  * constraint `kastra_events_stream_version_unique` (the later one waits for the first to commit).
  *
@@ -30,9 +32,10 @@ WITH head AS (
   INSERT INTO kastra_events (event_id, stream_id, stream_version, category, type, data, metadata)
   SELECT $4::uuid, $1, head.version + 1, $2, $5, $6::jsonb, $3::jsonb
   FROM head
-  WHERE CASE WHEN $7::bigint IS NULL
-    THEN NOT EXISTS (SELECT 1 FROM kastra_resources WHERE kind = $8 AND namespace = $9 AND name = $10)
-    ELSE head.version = $7::bigint END
+  WHERE CASE
+    WHEN $7::bigint IS NOT NULL THEN head.version = $7::bigint
+    WHEN $20::bigint IS NOT NULL THEN EXISTS (SELECT 1 FROM kastra_resources WHERE kind = $8 AND namespace = $9 AND name = $10 AND resource_version = $20::bigint)
+    ELSE NOT EXISTS (SELECT 1 FROM kastra_resources WHERE kind = $8 AND namespace = $9 AND name = $10) END
   RETURNING global_position, transaction_id, stream_version, created_at
 ), projected AS (
   INSERT INTO kastra_resources (kind, namespace, name, uid, stream_version, resource_version, object, labels, last_writer)
@@ -90,6 +93,8 @@ export interface ResourceWrite {
   metadata: EventMetadata;
   /** The stream version the change was decided on; omitted for a create (no object of that name may exist). */
   expectedStreamVersion?: number;
+  /** Instead of the stream version: the resourceVersion of the object the change was decided on. */
+  expectedResourceVersion?: string;
 }
 
 /**
@@ -128,6 +133,7 @@ export async function writeResourceEvent(pool: Pool, write: ResourceWrite): Prom
       references.map((r) => r.name),
       references.map((r) => r.field),
       owners,
+      write.expectedStreamVersion === undefined ? (write.expectedResourceVersion ?? null) : null,
     ]));
   } catch (error) {
     if ((error as { constraint?: string }).constraint === 'kastra_events_stream_version_unique') {
