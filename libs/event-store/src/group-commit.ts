@@ -18,7 +18,7 @@ import type { ExpectedStreamVersion } from './expected-version';
  * each gets its own outcome. Appends in a batch share one transaction id, positions in batch order;
  * the statement's first write is an append (the log's invariant).
  */
-const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT = 4;
 const MAX_BATCH = 64;
 
 export interface PendingAppend {
