@@ -113,7 +113,8 @@ export async function writeResourceEvent(pool: Pool, write: ResourceWrite): Prom
   const partial = { metadata } as RecordedEvent;
   let rows: WrittenRow[];
   try {
-    ({ rows } = await pool.query<WrittenRow>(WRITE_SQL, [
+    // Named: each connection parses and plans this large statement once, not on every write.
+    ({ rows } = await pool.query<WrittenRow>({ name: 'kastra_resource_write', text: WRITE_SQL, values: [
       streamId,
       RESOURCE_CATEGORY,
       JSON.stringify(metadata),
@@ -134,7 +135,7 @@ export async function writeResourceEvent(pool: Pool, write: ResourceWrite): Prom
       references.map((r) => r.field),
       owners,
       write.expectedStreamVersion === undefined ? (write.expectedResourceVersion ?? null) : null,
-    ]));
+    ] }));
   } catch (error) {
     if ((error as { constraint?: string }).constraint === 'kastra_events_stream_version_unique') {
       throw new StreamVersionConflictError(streamId, write.expectedStreamVersion ?? STREAM_DOES_NOT_EXIST, undefined);
