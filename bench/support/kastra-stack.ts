@@ -61,8 +61,10 @@ export async function startBenchStack(label: string, services: readonly RunServi
     if (services.includes('api-gateway')) started.set('api-gateway', await startServiceProcess('api-gateway', await freePort(), gatewayEnv));
     const rest = services.filter((s) => s !== 'api-gateway');
     const ports = await Promise.all(rest.map(() => freePort()));
-    const processes = await Promise.all(rest.map((service, i) => startServiceProcess(service, ports[i], env)));
-    rest.forEach((service, i) => started.set(service, processes[i]));
+    // Every one that started is kept for stop(), also when another did not start.
+    const outcomes = await Promise.allSettled(rest.map(async (service, i) => started.set(service, await startServiceProcess(service, ports[i], env))));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
     const gateway = started.get('api-gateway');
     if (!gateway) throw new Error('a bench stack needs the api-gateway');
     const token = new JwtAuthority(loadDevelopmentSecrets(home).jwtSecret).issue({ sub: 'bench', role: 'admin' }, '1h');
