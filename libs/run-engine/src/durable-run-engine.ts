@@ -50,6 +50,12 @@ export interface DurableRunEngineOptions {
   logger?: Logger;
   /** Runs advanced at the same time by this process. @default 16 */
   concurrency?: number;
+  /**
+   * Postgres sessions holding this process's run locks (a run's lock is always on the same one).
+   * Lock and unlock calls of one session go one at a time: with one session they were the
+   * ceiling of runs started per second (two round trips per run). @default 4
+   */
+  lockSessions?: number;
   /** A work message held this long by a dead replica is redelivered. @default 10000 */
   ackWaitMs?: number;
   /** Period of re-enqueueing every unfinished run (recovery of lost messages). @default 30000 */
@@ -79,7 +85,7 @@ export function newReplicaId(): string {
  */
 export class DurableRunEngine {
   readonly replica: string;
-  private readonly locks: SessionAdvisoryLocks;
+  private readonly locks: SessionAdvisoryLocks[];
   private readonly running = new Map<string, Advancing>();
   private readonly consumers: DurableConsumer[] = [];
   private messages?: ConsumerMessages;
@@ -92,10 +98,11 @@ export class DurableRunEngine {
   constructor(private readonly options: DurableRunEngineOptions) {
     this.replica = options.replica ?? newReplicaId();
     // Lost locks: every run this replica advances stops (another replica may own it now).
-    this.locks = new SessionAdvisoryLocks(options.pool, (error) => {
+    const onLost = (error: unknown) => {
       options.logger?.warn({ err: String(error) }, 'run lock session lost; runs in flight stop');
       this.running.forEach(({ controller }) => controller.abort('lock lost'));
-    });
+    };
+    this.locks = Array.from({ length: Math.max(1, options.lockSessions ?? 4) }, () => new SessionAdvisoryLocks(options.pool, onLost));
   }
 
   private get kind(): string {
@@ -156,7 +163,7 @@ export class DurableRunEngine {
     await this.messages?.close();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
-    await this.locks.close();
+    await Promise.all(this.locks.map((locks) => locks.close()));
   }
 
   /** Enqueues every run of the kind that has not ended. */
@@ -269,8 +276,6 @@ export class DurableRunEngine {
       message.nak(200 + Math.floor(Math.random() * 300));
       return;
     }
-    // The advance flushed the run's status before letting the lock go: a waiter may read it now.
-    if (outcome.kind !== 'stopped') broadcastRunAdvanced(this.options.nc, this.options.queue, key);
     switch (outcome.kind) {
       case 'done':
       case 'idle':
@@ -288,8 +293,21 @@ export class DurableRunEngine {
 
   /** One advance under the run's lock: `locked` when another replica holds it. */
   private async advanceLocked(key: ResourceKey, signal: AbortSignal, recheck: () => boolean): Promise<AdvanceOutcome | 'locked'> {
-    const result = await this.locks.withLock(runLockKey(key), () => this.options.advancer.advance(key, signal, recheck));
+    const lockKey = runLockKey(key);
+    const result = await this.lockSessionOf(lockKey).withLock(lockKey, async () => {
+      const outcome = await this.options.advancer.advance(key, signal, recheck);
+      // The advance flushed the run's status: a waiter may read it now, not after the unlock.
+      if (outcome.kind !== 'stopped') broadcastRunAdvanced(this.options.nc, this.options.queue, key);
+      return outcome;
+    });
     return result.acquired ? result.value : 'locked';
+  }
+
+  /** The session a run's lock lives on: always the same for a key (a second holder in this process must see it held). */
+  private lockSessionOf(lockKey: string): SessionAdvisoryLocks {
+    let hash = 0;
+    for (let i = 0; i < lockKey.length; i++) hash = (hash * 31 + lockKey.charCodeAt(i)) | 0;
+    return this.locks[Math.abs(hash) % this.locks.length];
   }
 
   private keyOf(run: Resource): ResourceKey {
