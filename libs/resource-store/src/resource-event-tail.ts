@@ -30,25 +30,30 @@ export class ResourceEventTail {
 
   /** Taken before a watch's own read of the log: see `join`. */
   mark(): TailMark {
-    return { run: this.run?.stopped === false ? this.run : undefined };
+    const run = this.run?.stopped === false ? this.run : undefined;
+    return { run, position: run?.readUpTo() };
   }
 
   /**
    * A subscription delivering the resource events after `position`, or undefined when the tail
-   * cannot: it holds no events back to `position` — unless the watch has read every readable event
-   * after `position` (a read that was not a full batch) since `mark`, taken while this tail ran:
-   * everything up to where the tail started was readable then.
+   * cannot: it no longer holds (or never read) some events after `position`. With `caughtUpSince`:
+   * the watch has read every readable event after `position` (a read that was not a full batch)
+   * since that mark, so it has seen every event the tail had read by then — those were readable
+   * before — and the tail need only hold what comes after the later of the two.
    */
   join(position: LogPosition, caughtUpSince?: TailMark): TailSubscription | undefined {
     if (!this.run || this.run.stopped) this.run = new TailRun(this.pool, this.notifier, position);
     const run = this.run;
-    const cursor = run.cursorAfter(position, caughtUpSince?.run === run);
+    const seen = caughtUpSince?.run === run && caughtUpSince.position && compare(caughtUpSince.position, position) > 0 ? caughtUpSince.position : position;
+    const cursor = run.cursorAfter(position, seen);
     return cursor === undefined ? undefined : new TailSubscription(run, cursor, position);
   }
 }
 
 export interface TailMark {
   run?: TailRun;
+  /** Where that tail had read to. */
+  position?: LogPosition;
 }
 
 const tails = new WeakMap<Pool, ResourceEventTail>();
@@ -132,9 +137,17 @@ class TailRun {
     void this.loop();
   }
 
-  /** The sequence number of the first kept event after `position`; undefined if some may be missing. */
-  cursorAfter(position: LogPosition, caughtUp: boolean): number | undefined {
-    if (!caughtUp && compare(position, this.start) < 0) return undefined;
+  /** Every resource event up to here has been read (those after `start` are kept). */
+  readUpTo(): LogPosition {
+    return this.position;
+  }
+
+  /**
+   * The sequence number of the first kept event after `position`; undefined when events after
+   * `seen` (what the watch has had, at or past `position`) are no longer or not yet kept.
+   */
+  cursorAfter(position: LogPosition, seen: LogPosition): number | undefined {
+    if (compare(seen, this.start) < 0) return undefined;
     let low = 0;
     let high = this.events.length;
     while (low < high) {
