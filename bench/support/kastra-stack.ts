@@ -38,7 +38,23 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts the stack; when Postgres refused a connection at start ("too many clients": the machine's
+ * server is shared with other work), everything is stopped and the start tried again, up to 3 times.
+ */
 export async function startBenchStack(label: string, services: readonly RunService[] = RUN_SERVICES): Promise<BenchStack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(label, services);
+    } catch (error) {
+      if (attempt >= 3 || !/too many clients/.test(String((error as Error).message))) throw error;
+      console.error(`bench stack: Postgres had no connection to spare at start (attempt ${attempt}); trying again in 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+    }
+  }
+}
+
+async function startOnce(label: string, services: readonly RunService[]): Promise<BenchStack> {
   const database = await createTestDatabase(label);
   const prefix = testNatsPrefix(label.slice(0, 8));
   const home = fs.mkdtempSync(path.join(os.tmpdir(), `kastra-bench-${label}-`));
@@ -91,10 +107,16 @@ export async function startBenchStack(label: string, services: readonly RunServi
         for (const object of objects) {
           const [plural, namespace, name] = object.split('/');
           for (;;) {
-            const found = (await request('GET', `/apis/mastra.ai/v1/namespaces/${namespace}/${plural}/${name}`)) as { status?: { conditions?: { type: string; status: string; message?: string }[] } };
-            const ready = found.status?.conditions?.find((c) => c.type === 'Ready');
+            // A read that fails (the shared Postgres out of connections for a moment) is read again until the deadline.
+            let found: { status?: { conditions?: { type: string; status: string; message?: string }[] } } | Error;
+            try {
+              found = (await request('GET', `/apis/mastra.ai/v1/namespaces/${namespace}/${plural}/${name}`)) as typeof found;
+            } catch (error) {
+              found = error as Error;
+            }
+            const ready = found instanceof Error ? undefined : found.status?.conditions?.find((c) => c.type === 'Ready');
             if (ready?.status === 'True') break;
-            if (Date.now() > deadline) throw new Error(`${object} not Ready within ${timeoutMs} ms: ${JSON.stringify(ready ?? found.status ?? null)}`);
+            if (Date.now() > deadline) throw new Error(`${object} not Ready within ${timeoutMs} ms: ${found instanceof Error ? found.message : JSON.stringify(ready ?? found.status ?? null)}`);
             await new Promise((resolve) => setTimeout(resolve, 100));
           }
         }
