@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { EventStore, migrate, type NewEvent } from '@kastra/event-store';
-import { createTestDatabase } from '@kastra/testing';
-import { row, runAsScript, type BenchReport, type BenchRow } from './support/bench-report';
+import { EventNotifier, EventStore, heldBackRetryMs, migrate, positionOf, readAllEvents, readHeadPosition, readLogBatch, type LogPosition, type NewEvent } from '@kastra/event-store';
+import { createTestDatabase, startPrivatePostgres } from '@kastra/testing';
+import { percentile, row, runAsScript, type BenchReport, type BenchRow } from './support/bench-report';
 import { cleanUpOnStop } from './support/clean-up-on-stop';
 
 /**
@@ -145,17 +145,104 @@ export async function run(): Promise<BenchReport> {
         );
       }
     }
+    rows.push(await tailLatency());
     return {
       name: 'event-append',
-      description: 'EventStore.append vs raw INSERT of the same rows (events/s)',
+      description: 'EventStore.append vs raw INSERT of the same rows (events/s); commit -> tailer latency',
       rows,
       notes: [
         `${CASE_MS} ms per case and appender, in ${ROUNDS} interleaved slices; ratio < 1 = slower than the bare insert.`,
-        ...rows.map((r) => `${r.case}: ${r.details?.appendsPerSecond} appends/s (raw ${r.details?.rawInsertsPerSecond} inserts/s)`),
+        `tail: ${TAIL_BLOCKERS} sessions in back-to-back ${TAIL_BLOCKER_MS} ms transactions that append nothing (they hold the horizon back, wake nobody), an append every ${TAIL_GAP_MS} ms; ratio < 1 = faster than sleeping to the next wake or poll.`,
+        ...rows
+          .filter((r) => r.details?.appendsPerSecond !== undefined)
+          .map((r) => `${r.case}: ${r.details?.appendsPerSecond} appends/s (raw ${r.details?.rawInsertsPerSecond} inserts/s)`),
+        ...rows.filter((r) => r.details?.p99 !== undefined).map((r) => `${r.case}: p99 ${r.details?.p99} ms (baseline p99 ${r.details?.baselineP99} ms)`),
       ],
     };
   } finally {
     await cleanUp();
+  }
+}
+
+const TAIL_BLOCKERS = 4;
+const TAIL_BLOCKER_MS = 20;
+const TAIL_GAP_MS = 300;
+const TAIL_APPENDS = Number(process.env.BENCH_TAIL_APPENDS ?? 30);
+
+/**
+ * Commit -> tailer latency while older transactions keep holding the commit-safe horizon back, on
+ * a cluster of its own (no other work's transactions). Two tailers of the same category in the
+ * same run: one re-reads within ms when readLogBatch says events are held back (the relay's and
+ * the watches' loop), the baseline sleeps to the next wake or its 500 ms poll (the loop before).
+ */
+async function tailLatency(): Promise<BenchRow> {
+  const cluster = await startPrivatePostgres();
+  const pool = new Pool({ connectionString: cluster.url, max: TAIL_BLOCKERS + 6 });
+  const notifier = new EventNotifier(cluster.url);
+  const abort = new AbortController();
+  try {
+    await migrate(pool);
+    await notifier.start();
+    const store = new EventStore(pool);
+    const categories = new Set(['tail']);
+    const seen = { rereading: new Map<string, number>(), sleeping: new Map<string, number>() };
+    const from = await readHeadPosition(pool);
+    const rereading = (async () => {
+      let position: LogPosition = from;
+      let attempt = 0;
+      while (!abort.signal.aborted) {
+        const mark = notifier.mark();
+        const { events, heldBack } = await readLogBatch(pool, { after: position, categories: ['tail'] });
+        for (const event of events) seen.rereading.set(event.eventId, performance.now());
+        if (events.length > 0) position = positionOf(events[events.length - 1]);
+        if (heldBack) await notifier.wait(abort.signal, heldBackRetryMs(attempt++), undefined, mark);
+        else {
+          attempt = 0;
+          await notifier.wait(abort.signal, 500, categories, mark);
+        }
+      }
+    })();
+    const sleeping = (async () => {
+      let position: LogPosition = from;
+      while (!abort.signal.aborted) {
+        const events = await readAllEvents(pool, { after: position, categories: ['tail'] });
+        for (const event of events) seen.sleeping.set(event.eventId, performance.now());
+        if (events.length > 0) position = positionOf(events[events.length - 1]);
+        await notifier.wait(abort.signal, 500, categories);
+      }
+    })();
+    let blocking = true;
+    const blockers = Array.from({ length: TAIL_BLOCKERS }, async () => {
+      while (blocking) {
+        await store.transaction(async (client) => {
+          await client.query('SELECT pg_current_xact_id()');
+          await new Promise((resolve) => setTimeout(resolve, TAIL_BLOCKER_MS));
+        });
+      }
+    });
+    const committed = new Map<string, number>();
+    for (let i = 0; i < TAIL_APPENDS; i++) {
+      const { events } = await store.append(`tail:${i}`, [{ type: 'Probe', data: { i } }]);
+      committed.set(events[0].eventId, performance.now());
+      await new Promise((resolve) => setTimeout(resolve, TAIL_GAP_MS));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    blocking = false;
+    await Promise.all(blockers);
+    abort.abort();
+    await Promise.all([rereading, sleeping]);
+    const latencies = (tailer: Map<string, number>) => [...committed].map(([id, at]) => (tailer.get(id) ?? Infinity) - at).sort((a, b) => a - b);
+    const fast = latencies(seen.rereading);
+    const slow = latencies(seen.sleeping);
+    return row(`commit -> tailer p50, horizon held by ${TAIL_BLOCKERS} sessions`, percentile(fast, 50), 'ms', 'tailer sleeping to next wake/poll', percentile(slow, 50), {
+      p99: Math.round(percentile(fast, 99) * 10) / 10,
+      baselineP99: Math.round(percentile(slow, 99) * 10) / 10,
+    });
+  } finally {
+    abort.abort();
+    await notifier.stop();
+    await pool.end();
+    await cluster.stop();
   }
 }
 
