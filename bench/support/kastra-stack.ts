@@ -99,7 +99,16 @@ async function startOnce(label: string, services: readonly RunService[]): Promis
         for (const manifest of manifests) {
           const namespace = manifest.metadata.namespace ?? 'default';
           const target = `/apis/${manifest.apiVersion ?? 'mastra.ai/v1'}/namespaces/${namespace}/${pluralOf(manifest.kind)}/${manifest.metadata.name}?fieldManager=kastra&force=true`;
-          await request('PATCH', target, JSON.stringify(manifest), 'application/apply-patch+yaml');
+          // Applied again (server-side apply is idempotent) after a failure, up to 3 times: the shared Postgres may be out of connections for a moment.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await request('PATCH', target, JSON.stringify(manifest), 'application/apply-patch+yaml');
+              break;
+            } catch (error) {
+              if (attempt >= 3) throw error;
+              await new Promise((resolve) => setTimeout(resolve, 2000));
+            }
+          }
         }
       },
       async waitReady(objects, timeoutMs) {
