@@ -105,15 +105,15 @@ async function appendAlone(db: Queryable, append: PendingAppend, notify: boolean
       name: notify ? 'kastra_append_notify' : 'kastra_append',
       text: notify ? APPEND_EVENTS_AND_NOTIFY_SQL : APPEND_EVENTS_SQL,
       values: [
-      streamId,
-      category,
-      JSON.stringify(metadata),
-      events.map((e) => e.eventId),
-      events.map((e) => e.type),
-      // One JSON array, not a jsonb[]: a Postgres array literal escapes every quote of every event again.
-      JSON.stringify(events.map((e) => e.data)),
-      typeof expected === 'number' ? 'version' : expected,
-      typeof expected === 'number' ? expected : null,
+        streamId,
+        category,
+        JSON.stringify(metadata),
+        events.map((e) => e.eventId),
+        events.map((e) => e.type),
+        // One JSON array, not a jsonb[]: a Postgres array literal escapes every quote of every event again.
+        JSON.stringify(events.map((e) => e.data)),
+        typeof expected === 'number' ? 'version' : expected,
+        typeof expected === 'number' ? expected : null,
         ...(notify ? [EVENTS_APPENDED_CHANNEL] : []),
       ],
     }));

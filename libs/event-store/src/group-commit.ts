@@ -152,17 +152,17 @@ export class GroupCommit {
       name: 'kastra_append_batch',
       text: APPEND_BATCH_SQL,
       values: [
-      appends.map((a) => a.streamId),
-      appends.map((a) => a.category),
-      appends.map((a) => (typeof a.expected === 'number' ? 'version' : a.expected)),
-      appends.map((a) => (typeof a.expected === 'number' ? a.expected : null)),
-      JSON.stringify(appends.map((a) => a.metadata)),
-      events.map((e) => e.i),
-      events.map((e) => e.ordinal),
-      events.map((e) => e.event.eventId),
-      events.map((e) => e.event.type),
-      // One JSON array, not a jsonb[]: a Postgres array literal escapes every quote of every event again.
-      JSON.stringify(events.map((e) => e.event.data)),
+        appends.map((a) => a.streamId),
+        appends.map((a) => a.category),
+        appends.map((a) => (typeof a.expected === 'number' ? 'version' : a.expected)),
+        appends.map((a) => (typeof a.expected === 'number' ? a.expected : null)),
+        JSON.stringify(appends.map((a) => a.metadata)),
+        events.map((e) => e.i),
+        events.map((e) => e.ordinal),
+        events.map((e) => e.event.eventId),
+        events.map((e) => e.event.type),
+        // One JSON array, not a jsonb[]: a Postgres array literal escapes every quote of every event again.
+        JSON.stringify(events.map((e) => e.event.data)),
       ],
     });
     return appends.map((append, index) => {
