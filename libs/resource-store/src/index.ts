@@ -12,3 +12,4 @@ export * from './secret-data';
 export { kubernetesNow, canonicalJson, sameJson } from './resource-normalization';
 export { checkWatchResourceVersion } from './watch-resource-version';
 export * from './custom-resource-definition-follower';
+export { CONTINUE_TOKEN_TTL_MS, encodeContinueToken, decodeContinueToken, type ListContinuation } from './list-continue-token';

@@ -21,6 +21,16 @@ ORDER BY stream_id, kastra_events.stream_version DESC`;
 
 const LIST_SQL = `SELECT object FROM kastra_resources WHERE kind = $1 AND ($2::text IS NULL OR namespace = $2) ORDER BY namespace COLLATE "C", name COLLATE "C"`;
 
+/** The same, after a key: the rest of a paged list. */
+const LIST_AFTER_SQL = `SELECT object FROM kastra_resources WHERE kind = $1 AND ($2::text IS NULL OR namespace = $2)
+AND (namespace COLLATE "C" > $3 OR (namespace = $3 AND name COLLATE "C" > $4)) ORDER BY namespace COLLATE "C", name COLLATE "C"`;
+
+/** An object's place in a list: its namespace ('' for cluster-scoped kinds) and name. */
+export interface ListKey {
+  namespace: string;
+  name: string;
+}
+
 export interface ListAtHead {
   /** The objects of the kind as of `head`, sorted by namespace and name (before selectors). */
   objects: Resource[];
@@ -35,6 +45,13 @@ export interface ListAtHeadOptions {
   catchUpMs?: number;
   /** False when only the head and what is past it are wanted (a watch from now). @default true */
   withObjects?: boolean;
+  /**
+   * Read the objects as of this earlier head instead of the current one (a paged list's next
+   * page): no waiting, the objects changed since are read back from the log as they were there.
+   */
+  at?: LogPosition;
+  /** Only the objects after this key (a paged list's next page). */
+  after?: ListKey;
 }
 
 /**
@@ -52,20 +69,27 @@ export async function listAtHead(pool: Pool, kind: KindDefinition, namespace: st
     try {
       // One snapshot for the rows, the head and the rewinding, so they agree.
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const head = await readHeadPosition(client);
+      const head = options.at ?? (await readHeadPosition(client));
       const { rows: ahead } = await client.query<{ stream_id: string; global_position: string }>(EVENTS_PAST_HEAD_SQL, [
         head.transactionId,
         head.globalPosition,
         streamPrefix,
       ]);
-      if (ahead.length > 0 && Date.now() < deadline) {
+      if (ahead.length > 0 && !options.at && Date.now() < deadline) {
         await client.query('COMMIT');
         await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
         continue;
       }
-      const { rows } = options.withObjects === false ? { rows: [] } : await client.query<{ object: Resource }>(LIST_SQL, [kind.kind, namespace ?? null]);
+      const after = options.after;
+      const { rows } =
+        options.withObjects === false
+          ? { rows: [] }
+          : after
+            ? await client.query<{ object: Resource }>(LIST_AFTER_SQL, [kind.kind, namespace ?? null, after.namespace, after.name])
+            : await client.query<{ object: Resource }>(LIST_SQL, [kind.kind, namespace ?? null]);
       const current = rows.map((r) => r.object);
-      const objects = ahead.length === 0 ? current : await rewind(client, current, [...new Set(ahead.map((r) => r.stream_id))], head);
+      const rewound = ahead.length === 0 ? current : await rewind(client, current, [...new Set(ahead.map((r) => r.stream_id))], head);
+      const objects = after && ahead.length > 0 ? rewound.filter((o) => isAfter(o, after)) : rewound;
       await client.query('COMMIT');
       return { objects, head, committedPastHead: new Set(ahead.map((r) => r.global_position)) };
     } catch (error) {
@@ -90,6 +114,10 @@ async function rewind(client: PoolClient, current: Resource[], streams: string[]
     if (event.type !== ResourceEventType.Deleted) rewound.set(identity(objectOfEvent(event)), objectOfEvent(event));
   }
   return [...rewound.values()].sort((a, b) => compare(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || compare(a.metadata.name, b.metadata.name));
+}
+
+function isAfter(object: Resource, key: ListKey): boolean {
+  return (compare(object.metadata.namespace ?? '', key.namespace) || compare(object.metadata.name, key.name)) > 0;
 }
 
 function compare(a: string, b: string): number {

@@ -16,14 +16,13 @@ import {
   type ResourceStatus,
 } from '@kastra/api';
 import { StreamVersionConflictError, type EventMetadata } from '@kastra/event-store';
-import { LabelSelector, matchesFieldSelector } from './label-selector';
 import { resourceStreamId, ResourceEventType } from './resource-events';
 import { writeResourceEvent, type ResourceWrite } from './resource-write-statement';
 import { forCreate, forUpdate, kubernetesNow, sameJson } from './resource-normalization';
 import { redactSecret, sealSecret, type ValueCipher } from './secret-data';
 import type { DeleteOptions, DeleteResult, ListQuery, ResourceList, ResourceStore, WatchEvent, WriteContext, WritingPrincipal } from './resource-store';
 import { watchResources } from './watch-resources';
-import { listAtHead } from './list-at-head';
+import { listPage } from './list-page';
 import type { EventNotifier } from '@kastra/event-store';
 
 /** How often an unconditional write retries after losing a race with another writer. */
@@ -49,14 +48,9 @@ export class PostgresResourceStore implements ResourceStore {
     return stored && redactSecret(stored.object);
   }
 
+  /** Paged by `limit` and `continue` as the apiserver pages (list-page.ts). */
   async list(query: ListQuery): Promise<ResourceList> {
-    const kind = this.kindOf(query.kind);
-    const selector = LabelSelector.parse(query.labelSelector);
-    const { objects, head } = await listAtHead(this.pool, kind, query.namespace);
-    const items = objects
-      .filter((o) => selector.matches(o.metadata.labels) && matchesFieldSelector(query.fieldSelector, o.metadata))
-      .map(redactSecret);
-    return { items, resourceVersion: head.globalPosition };
+    return listPage(this.pool, this.kindOf(query.kind), query);
   }
 
   async create(input: Resource, ctx: WriteContext): Promise<Resource> {

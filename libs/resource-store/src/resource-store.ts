@@ -32,12 +32,20 @@ export interface ListQuery {
   labelSelector?: string;
   /** Only `metadata.name` and `metadata.namespace` (`=`, `==`, `!=`), as kubectl uses them. */
   fieldSelector?: string;
+  /** At most this many items (after the selectors); 0 or absent: all. Lists only. */
+  limit?: number;
+  /** The `continue` token of the previous page (list-continue-token.ts). Lists only. */
+  continue?: string;
 }
 
 export interface ResourceList {
   items: Resource[];
   /** The log position the list was read at: a watch from here misses nothing. */
   resourceVersion: string;
+  /** Set when a `limit` left items out: the token of the next page. */
+  continue?: string;
+  /** With `continue`: how many items the next pages hold. */
+  remainingItemCount?: number;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';

@@ -9,6 +9,7 @@ import { queryFlag, queryValue, timeoutSecondsOf, type RequestQuery } from '../h
 import { sendJson } from '../http/send-json';
 import { buildTable, type IncludeObject } from '../tables/resource-table';
 import { kindInScope } from './resource-manifest';
+import { listPagingOf } from './list-paging';
 import { streamWatch } from './watch-stream';
 import { toServed } from '../custom-resources/served-shape';
 
@@ -115,14 +116,19 @@ export class ResourceReadsController {
       });
       return;
     }
-    // limit and continue are accepted and ignored: lists come whole.
-    const stored = await this.store.list(listQuery);
+    const stored = await this.store.list({ ...listQuery, ...listPagingOf(query) });
     const list = { ...stored, items: stored.items.map((item) => toServed(kind, item)) };
+    const metadata = {
+      resourceVersion: list.resourceVersion,
+      ...(list.continue !== undefined ? { continue: list.continue } : {}),
+      ...(list.remainingItemCount !== undefined ? { remainingItemCount: list.remainingItemCount } : {}),
+    };
     if (rendering.tableVersion) {
-      sendJson(res, 200, buildTable(kind, list.items, { version: rendering.tableVersion, includeObject: rendering.includeObject, resourceVersion: list.resourceVersion }));
+      const table = buildTable(kind, list.items, { version: rendering.tableVersion, includeObject: rendering.includeObject, resourceVersion: list.resourceVersion });
+      sendJson(res, 200, { ...table, metadata });
       return;
     }
-    sendJson(res, 200, { apiVersion: apiVersionOf(kind), kind: listKindOf(kind), metadata: { resourceVersion: list.resourceVersion }, items: list.items });
+    sendJson(res, 200, { apiVersion: apiVersionOf(kind), kind: listKindOf(kind), metadata, items: list.items });
   }
 }
 
