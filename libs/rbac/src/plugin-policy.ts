@@ -11,7 +11,7 @@ export interface OwnedKind {
   plural: string;
 }
 
-const OBJECT_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+const OBJECT_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
 const STATUS_VERBS = ['get', 'update', 'patch'];
 
 /** The kinds of a Plugin object's spec.owns (entries that are not objects are left out). */

@@ -3,8 +3,8 @@ import { kindsOf, servedGroupVersions, type KindDefinition } from '@kastra/api';
 /** What `/version` reports: kubectl 1.32 talks to it without a version-skew warning. */
 export const SERVER_GIT_VERSION = 'v1.32.0-kastra.0';
 
-/** Verbs served on every Kastra kind (deletecollection is not implemented). */
-export const RESOURCE_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+/** Verbs served on every Kastra kind. */
+export const RESOURCE_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const STATUS_VERBS = ['get', 'patch', 'update'];
 
 export function versionInfo(): Record<string, string> {

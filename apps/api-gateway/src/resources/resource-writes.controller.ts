@@ -1,8 +1,8 @@
 import { Controller, Delete, Inject, Optional, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { BadRequestError, CRD_KIND, NotFoundError, type KindDefinition, type Resource, type ResourceKey } from '@kastra/api';
+import { apiVersionOf, BadRequestError, CRD_KIND, NotFoundError, type KindDefinition, type Resource, type ResourceKey } from '@kastra/api';
 import { RbacAuthorizer } from '@kastra/rbac';
-import { applyServerSide, RESOURCE_STORE, type ResourceStore, type WriteContext } from '@kastra/resource-store';
+import { applyServerSide, RESOURCE_STORE, type DeleteOptions, type DeleteResult, type ResourceStore, type WriteContext } from '@kastra/resource-store';
 import { RbacWriteGuard } from '../auth/rbac-write-guard';
 import { principalOf, writeContextOf, type AuthenticatedRequest } from '../auth/request-principal';
 import { parseObjectBody } from '../http/parse-manifest';
@@ -73,6 +73,18 @@ export class ResourceWritesController {
     await this.patch(params, query, req, res);
   }
 
+  /** deletecollection of a cluster-scoped kind. */
+  @Delete(':plural')
+  async deleteClusterScopedCollection(@Param() params: Omit<ItemParams, 'name'>, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+    await this.deleteCollection(params, undefined, query, req, res);
+  }
+
+  /** deletecollection in a namespace. */
+  @Delete('namespaces/:namespace/:plural')
+  async deleteNamespacedCollection(@Param() params: Omit<ItemParams, 'name'>, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
+    await this.deleteCollection(params, params.namespace, query, req, res);
+  }
+
   @Delete(':plural/:name')
   async deleteClusterScoped(@Param() params: ItemParams, @Query() query: RequestQuery, @Req() req: WriteRequest, @Res() res: Response): Promise<void> {
     await this.delete(params, query, req, res);
@@ -141,16 +153,7 @@ export class ResourceWritesController {
     const kind = kindInScope(params.group, params.version, params.plural, params.namespace);
     const options = parseDeleteOptions(req.rawBody, req.headers['content-type']);
     const ctx = writeContextOf(req, dryRunOf(query) || options.dryRun);
-    // A CRD's objects go first (as the apiserver's cleanup finalizer does): then its kind stops being served.
-    const cascade = kind.kind === CRD_KIND && !ctx.dryRun ? await cascadeKindOf(this.store, keyOf(kind, params), options.preconditions) : undefined;
-    if (cascade) await deleteObjectsOfKind(this.store, cascade, ctx);
-    const result = await this.store.delete(keyOf(kind, params), ctx, options.preconditions);
-    // Once more for what another replica created meanwhile (this one still knows the kind).
-    if (cascade && !result.pending) await deleteObjectsOfKind(this.store, cascade, ctx);
-    if (!ctx.dryRun) {
-      this.rbac.observe(result.object, !result.pending);
-      this.crds?.observe(result.object, !result.pending);
-    }
+    const result = await this.deleteOne(kind, keyOf(kind, params), ctx, options.preconditions);
     if (result.pending) {
       // Finalizers run first: the object stays, with its deletionTimestamp.
       sendJson(res, 200, toServed(kind, result.object));
@@ -164,6 +167,54 @@ export class ResourceWritesController {
       status: 'Success',
       details: { name: params.name, group: kind.group, kind: kind.plural, uid: result.object.metadata.uid },
     });
+  }
+
+  /**
+   * `DELETE` on a collection (RBAC verb deletecollection, checked for the collection by the guard):
+   * every object the label and field selectors match is deleted as a DELETE of it would be, and
+   * the answer is the list of them as deleted (or marked, when finalizers remain), as the apiserver
+   * answers. An object gone meanwhile is skipped; the DeleteOptions body applies to each.
+   */
+  private async deleteCollection(params: Omit<ItemParams, 'name'>, namespace: string | undefined, query: RequestQuery, req: WriteRequest, res: Response): Promise<void> {
+    const kind = kindInScope(params.group, params.version, params.plural, namespace);
+    const options = parseDeleteOptions(req.rawBody, req.headers['content-type']);
+    const ctx = writeContextOf(req, dryRunOf(query) || options.dryRun);
+    const matching = await this.store.list({
+      kind: kind.kind,
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...selectorOf('labelSelector', queryValue(query, 'labelSelector')),
+      ...selectorOf('fieldSelector', queryValue(query, 'fieldSelector')),
+    });
+    const deleted: Resource[] = [];
+    for (const item of matching.items) {
+      const key = { kind: kind.kind, namespace: kind.namespaced ? (item.metadata.namespace ?? '') : '', name: item.metadata.name };
+      try {
+        deleted.push((await this.deleteOne(kind, key, ctx, options.preconditions)).object);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+    }
+    sendJson(res, 200, {
+      apiVersion: apiVersionOf(kind),
+      kind: (kind as { listKind?: string }).listKind ?? `${kind.kind}List`,
+      metadata: { resourceVersion: matching.resourceVersion },
+      items: deleted.map((object) => toServed(kind, object)),
+    });
+  }
+
+  /** Deletes one object (a CRD with its objects) and tells the caches. */
+  private async deleteOne(kind: KindDefinition, key: ResourceKey, ctx: WriteContext, preconditions: DeleteOptions): Promise<DeleteResult> {
+    // A CRD's objects go first (as the apiserver's cleanup finalizer does): then its kind stops being served.
+    const cascade = kind.kind === CRD_KIND && !ctx.dryRun ? await cascadeKindOf(this.store, key, preconditions) : undefined;
+    if (cascade) await deleteObjectsOfKind(this.store, cascade, ctx);
+    const result = await this.store.delete(key, ctx, preconditions);
+    // Once more for what another replica created meanwhile (this one still knows the kind).
+    if (cascade && !result.pending) await deleteObjectsOfKind(this.store, cascade, ctx);
+    if (!ctx.dryRun) {
+      this.rbac.observe(result.object, !result.pending);
+      this.crds?.observe(result.object, !result.pending);
+    }
+    return result;
   }
 
   private async replaceStatus(params: ItemParams, query: RequestQuery, req: WriteRequest, res: Response): Promise<void> {
@@ -247,6 +298,10 @@ export class ResourceWritesController {
     );
     return { code: created ? 201 : 200, object };
   }
+}
+
+function selectorOf<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value !== undefined && value !== '' ? ({ [key]: value } as Record<K, string>) : {};
 }
 
 function keyOf(kind: KindDefinition, params: ItemParams): ResourceKey {
