@@ -178,7 +178,7 @@ describe('a namespace-bound user is confined', () => {
     // (Ready first: the controller's status write is the last write before the attacks)
     await Promise.all(['default', 'team-n'].map((ns) => admin.waitReady(ns, 'LLM', 'keyed', 'True')));
     const before = await Promise.all(['default', 'team-n'].map((ns) => admin.get(ns, 'LLM', 'keyed')));
-    const grpc = new ResourceServiceTestClient(stack.grpcAddress, stack.mallory);
+    const grpc = new ResourceServiceTestClient(stack.grpcAddress, stack.mallory, { ca: fs.readFileSync(path.join(stack.home, 'tls', 'ca.crt'), 'utf8') });
     const grpcCode = (call: Promise<unknown>) => call.then(() => GrpcStatus.OK, (error: ServiceError) => error.code);
     const repointed = (ns: string) => ({ apiVersion: 'mastra.ai/v1', kind: 'LLM', metadata: { name: 'keyed', namespace: ns }, spec: { ...keyed, options: { baseURL: `${listener.url}/repointed/v1` } } });
     try {
@@ -393,7 +393,7 @@ describe('a namespace-bound user is confined', () => {
       watch: await mallory.request('GET', `${KastraClient.path(NS, 'Tool')}?watch=true&resourceVersion=99999999999999999999999`),
       proxyChat: await proxyChat(deepParameters).then(async (answer) => ({ status: answer.status, text: await answer.text() })),
     };
-    const grpc = new ResourceServiceTestClient(stack.grpcAddress, stack.mallory);
+    const grpc = new ResourceServiceTestClient(stack.grpcAddress, stack.mallory, { ca: fs.readFileSync(path.join(stack.home, 'tls', 'ca.crt'), 'utf8') });
     const grpcCode = (call: Promise<unknown>) => call.then(() => GrpcStatus.OK, (error: ServiceError) => error.code);
     const watch = new WatchRecorder(grpc.watch({ kind: 'Tool', namespace: NS, resource_version: '99999999999999999999999' }));
     const grpcCodes = { yamlBomb: await grpcCode(grpc.apply(yamlBomb)), deepYaml: await grpcCode(grpc.apply(deepYaml)), watch: await eventually(async () => watch.error?.code, 10_000, 50) };

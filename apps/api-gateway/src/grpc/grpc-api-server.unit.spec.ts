@@ -1,7 +1,10 @@
 import { status } from '@grpc/grpc-js';
 import type { INestApplicationContext } from '@nestjs/common';
 import { eventually } from '@kastra/testing';
-import { grpcApiOptionsFromEnv } from './grpc-api-options';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { grpcListenOptionsFromEnv, grpcTlsFromEnv } from './grpc-api-options';
 import { InMemoryResourceStore } from './test/in-memory-resource-store';
 import { ResourceServiceTestClient, WatchRecorder } from './test/resource-service-test-client';
 import { adminToken, grantClusterRole, startGrpcGateway, testAuthority, userToken } from './test/start-grpc-gateway';
@@ -125,16 +128,30 @@ describe('GrpcApiModule (real gRPC client, in-memory store)', () => {
   });
 });
 
-describe('grpcApiOptionsFromEnv', () => {
+describe('grpcListenOptionsFromEnv', () => {
   it('defaults to 127.0.0.1:50051, takes GRPC_PORT and KASTRA_BIND', () => {
-    expect(grpcApiOptionsFromEnv({})).toMatchObject({ host: '127.0.0.1', port: 50051 });
-    expect(grpcApiOptionsFromEnv({ GRPC_PORT: '6000' }).port).toBe(6000);
-    expect(grpcApiOptionsFromEnv({ KASTRA_BIND: '0.0.0.0' }).host).toBe('0.0.0.0');
-    expect(grpcApiOptionsFromEnv({ KASTRA_BIND: '::' }).host).toBe('[::]');
+    expect(grpcListenOptionsFromEnv({})).toMatchObject({ host: '127.0.0.1', port: 50051 });
+    expect(grpcListenOptionsFromEnv({ GRPC_PORT: '6000' }).port).toBe(6000);
+    expect(grpcListenOptionsFromEnv({ KASTRA_BIND: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(grpcListenOptionsFromEnv({ KASTRA_BIND: '::' }).host).toBe('[::]');
   });
 
   it('rejects a GRPC_PORT that is not a port', () => {
-    expect(() => grpcApiOptionsFromEnv({ GRPC_PORT: 'http' })).toThrow('GRPC_PORT must be a TCP port number');
-    expect(() => grpcApiOptionsFromEnv({ GRPC_PORT: '70000' })).toThrow('GRPC_PORT must be a TCP port number');
+    expect(() => grpcListenOptionsFromEnv({ GRPC_PORT: 'http' })).toThrow('GRPC_PORT must be a TCP port number');
+    expect(() => grpcListenOptionsFromEnv({ GRPC_PORT: '70000' })).toThrow('GRPC_PORT must be a TCP port number');
+  });
+});
+
+describe('grpcTlsFromEnv', () => {
+  it('serves the HTTPS certificate of KASTRA_HOME unless KASTRA_GRPC_PLAINTEXT=true, and refuses a value it cannot read', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kastra-grpc-tls-'));
+    try {
+      const tls = grpcTlsFromEnv({ KASTRA_HOME: home, KASTRA_GRPC_PLAINTEXT: 'false' });
+      expect(tls?.cert).toBe(fs.readFileSync(path.join(home, 'tls', 'server.crt'), 'utf8'));
+      expect(grpcTlsFromEnv({ KASTRA_HOME: home, KASTRA_GRPC_PLAINTEXT: 'true' })).toBeUndefined();
+      expect(() => grpcTlsFromEnv({ KASTRA_HOME: home, KASTRA_GRPC_PLAINTEXT: 'yes please' })).toThrow('KASTRA_GRPC_PLAINTEXT must be true or false');
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
-import { loadSync, type Options } from '@grpc/proto-loader';
+import { loadSync, type Options, type PackageDefinition } from '@grpc/proto-loader';
 
 /**
  * The .proto sits in libs/api/proto so any client can use it; the build copies it to the same
@@ -14,12 +14,22 @@ export const RESOURCES_PROTO_PATH = path.resolve(__dirname, '../../../../libs/ap
  */
 export const PROTO_LOADER_OPTIONS: Options = { keepCase: true, defaults: true, longs: String, enums: String, oneofs: true };
 
+let cachedDefinition: PackageDefinition | undefined;
 let cached: GrpcObject | undefined;
 
+/** The loaded .proto, with its file descriptors (what server reflection describes). */
+export function resourcesPackageDefinition(): PackageDefinition {
+  cachedDefinition ??= loadSync(RESOURCES_PROTO_PATH, PROTO_LOADER_OPTIONS);
+  return cachedDefinition;
+}
+
 function kastraV1(): GrpcObject {
-  cached ??= loadPackageDefinition(loadSync(RESOURCES_PROTO_PATH, PROTO_LOADER_OPTIONS));
+  cached ??= loadPackageDefinition(resourcesPackageDefinition());
   return (cached.kastra as GrpcObject).v1 as GrpcObject;
 }
+
+/** The full name of the service (health status, reflection). */
+export const RESOURCE_SERVICE_NAME = 'kastra.v1.ResourceService';
 
 /** `kastra.v1.ResourceService` as a constructor of clients (its `.service` is the server definition). */
 export function resourceServiceClientConstructor(): ServiceClientConstructor {

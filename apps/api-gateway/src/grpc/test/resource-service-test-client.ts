@@ -9,9 +9,10 @@ type UnaryMethod = (request: object, metadata: Metadata, callback: (error: Servi
 export class ResourceServiceTestClient {
   private readonly client: Client;
 
-  constructor(address: string, private readonly token?: string) {
+  /** Over TLS trusting `tls.ca` (PEM) when given, else plaintext. */
+  constructor(address: string, private readonly token?: string, tls?: { ca: string }) {
     const Constructor = resourceServiceClientConstructor();
-    this.client = new Constructor(address, credentials.createInsecure());
+    this.client = new Constructor(address, tls ? credentials.createSsl(Buffer.from(tls.ca)) : credentials.createInsecure());
   }
 
   /** The same client with another bearer token (or none). */

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { Global, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { JwtAuthority } from '@kastra/auth';
+import { JwtAuthority, type TlsMaterial } from '@kastra/auth';
 import { RbacPolicyCache } from '@kastra/rbac';
 import { RESOURCE_STORE, type ResourceStore } from '@kastra/resource-store';
 import type { Resource } from '@kastra/api';
+import { ReadinessRegistry } from '@kastra/service-host';
 import { RbacModule } from '../../auth/rbac.module';
 import { GrpcApiModule } from '../grpc-api.module';
 import { GrpcApiServer } from '../grpc-api-server';
@@ -31,20 +32,22 @@ export async function grantClusterRole(app: INestApplicationContext, store: Reso
 
 /**
  * GrpcApiModule in a Nest application context on a free port of 127.0.0.1, over `store`, with
- * the globals the gateway's app module provides (RESOURCE_STORE, JwtAuthority, RBAC).
+ * the globals the gateway's app module provides (RESOURCE_STORE, JwtAuthority, RBAC, and the
+ * `readiness` registry when given). Plaintext unless `tls` is given.
  */
-export async function startGrpcGateway(store: ResourceStore): Promise<{ app: INestApplicationContext; address: string }> {
+export async function startGrpcGateway(
+  store: ResourceStore,
+  options: { tls?: TlsMaterial; readiness?: ReadinessRegistry } = {},
+): Promise<{ app: INestApplicationContext; address: string }> {
+  const readiness = options.readiness ? [{ provide: ReadinessRegistry, useValue: options.readiness }] : [];
   @Global()
   @Module({
-    providers: [
-      { provide: RESOURCE_STORE, useValue: store },
-      { provide: JwtAuthority, useValue: testAuthority },
-    ],
-    exports: [RESOURCE_STORE, JwtAuthority],
+    providers: [{ provide: RESOURCE_STORE, useValue: store }, { provide: JwtAuthority, useValue: testAuthority }, ...readiness],
+    exports: [RESOURCE_STORE, JwtAuthority, ...readiness.map((provider) => provider.provide)],
   })
   class TestDependencies {}
 
-  @Module({ imports: [TestDependencies, RbacModule, GrpcApiModule.forRoot({ host: '127.0.0.1', port: 0, shutdownGraceMs: 1000 })] })
+  @Module({ imports: [TestDependencies, RbacModule, GrpcApiModule.forRoot({ host: '127.0.0.1', port: 0, shutdownGraceMs: 1000, tls: options.tls })] })
   class TestGateway {}
 
   const app = await NestFactory.createApplicationContext(TestGateway, { logger: false });
