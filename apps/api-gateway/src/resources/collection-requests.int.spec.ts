@@ -121,8 +121,9 @@ describe('collection requests: paged lists and deletecollection', () => {
       for (const name of ['s1', 's2', 's3', 's4', 's5']) await create('snap', name);
       const first = await call('root', 'GET', `${llms('snap')}?limit=2`);
       const before = await call('root', 'GET', `${llms('snap')}/s4`);
-      // When, before the next pages, an object is created after the first page, one changed and one deleted
+      // When, before the next pages, an object is created after the first page, one of the first page and one after it changed, and one deleted
       await create('snap', 's3a');
+      expect((await call('root', 'PATCH', `${llms('snap')}/s1`, { metadata: { labels: { changed: 'yes' } } }, { 'content-type': 'application/merge-patch+json' })).status).toBe(200);
       expect((await call('root', 'PATCH', `${llms('snap')}/s4`, { metadata: { labels: { changed: 'yes' } } }, { 'content-type': 'application/merge-patch+json' })).status).toBe(200);
       expect((await call('root', 'DELETE', `${llms('snap')}/s5`)).status).toBe(200);
       const second = await call('root', 'GET', `${llms('snap')}?limit=2&continue=${first.body.metadata.continue}`);
