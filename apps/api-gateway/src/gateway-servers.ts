@@ -25,7 +25,9 @@ function listen(server: http.Server | https.Server, port: number, host: string):
  * The gateway's `listen` for runService: one Express app served over HTTP (`config.port`) and
  * HTTPS (`HTTPS_PORT`, development certificate of `config.homeDir` unless KASTRA_TLS_* are set),
  * both on `config.bindAddress` (KASTRA_BIND, loopback by default).
- * Both servers close with the app.
+ * Both servers close with the app. The gRPC server (GrpcApiModule) has already started in
+ * `app.init()`, over TLS with the same material (`grpcTlsFromEnv`: the same KASTRA_TLS_* or
+ * development certificate of KASTRA_HOME) unless KASTRA_GRPC_PLAINTEXT=true.
  */
 export async function listenGateway(app: INestApplication, config: KastraConfig): Promise<void> {
   const logger = createLogger('api-gateway');
