@@ -8,8 +8,8 @@ import { redactSecret } from './secret-data';
 
 /**
  * One page of a list, as the apiserver pages: at most `limit` objects (after the selectors), in
- * namespace/name order, with `continue` when more remain and `remainingItemCount` (exact here: the
- * rest is read anyway). A first page is read at the log's commit-safe head (list-at-head.ts); a
+ * namespace/name order, with `continue` when more remain and `remainingItemCount` without selectors
+ * (exact here: the rest is read anyway). A first page is read at the log's commit-safe head (list-at-head.ts); a
  * `continue` token carries that head and the last key served, and the next page is the objects
  * after that key as of that same head — a consistent snapshot, whatever was written in between.
  * Every page answers the first page's resourceVersion. No limit: the whole list, no token.
@@ -33,6 +33,7 @@ export async function listPage(pool: Pool, kind: KindDefinition, query: ListQuer
     after: { namespace: last.metadata.namespace ?? '', name: last.metadata.name },
     issuedAt: continuation?.issuedAt ?? Date.now(),
   });
-  result.remainingItemCount = matching.length - items.length;
+  // The apiserver leaves it unset when selectors are given (it cannot count without reading on).
+  if (!query.labelSelector && !query.fieldSelector) result.remainingItemCount = matching.length - items.length;
   return result;
 }

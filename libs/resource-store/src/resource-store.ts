@@ -44,7 +44,7 @@ export interface ResourceList {
   resourceVersion: string;
   /** Set when a `limit` left items out: the token of the next page. */
   continue?: string;
-  /** With `continue`: how many items the next pages hold. */
+  /** With `continue`, when no selector was given: how many items the next pages hold. */
   remainingItemCount?: number;
 }
 
