@@ -19,7 +19,7 @@ const WATCH_REFRESH_MS = 5000;
 const SHUTTING_DOWN = { code: GrpcStatus.UNAVAILABLE, details: 'the server is shutting down' };
 
 type WatchCall = ServerWritableStream<unknown, unknown>;
-type CheckHandler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void;
+type UnaryHandler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void;
 type WatchHandler = (call: WatchCall) => void;
 
 /**
@@ -65,16 +65,18 @@ export class GrpcHealth {
     this.watches.clear();
   }
 
-  /** Check and Watch first bring the status up to date with readiness; List answers as it stands. */
+  /** Each call first brings the status up to date with readiness (Check, List, and Watch before its first message). */
   private wrap(implementation: UntypedServiceImplementation): UntypedServiceImplementation {
-    const check = (implementation.check ?? implementation.Check) as CheckHandler;
     const watch = (implementation.watch ?? implementation.Watch) as WatchHandler;
-    const wrapped: UntypedServiceImplementation = { ...implementation };
-    delete wrapped.Check;
-    delete wrapped.Watch;
-    wrapped.check = ((call, callback) => {
-      void this.refresh().then(() => check(call, callback));
-    }) as CheckHandler;
+    // grpc-js looks a handler up by method name, then by the name in the .proto: keep one key each.
+    const wrapped: UntypedServiceImplementation = {};
+    for (const name of ['check', 'list'] as const) {
+      const unary = (implementation[name] ?? implementation[name.charAt(0).toUpperCase() + name.slice(1)]) as UnaryHandler | undefined;
+      if (!unary) continue;
+      wrapped[name] = ((call, callback) => {
+        void this.refresh().then(() => unary(call, callback));
+      }) as UnaryHandler;
+    }
     wrapped.watch = ((call: WatchCall) => {
       if (this.stopping) {
         call.emit('error', SHUTTING_DOWN);
