@@ -287,7 +287,7 @@ class Stack {
       '',
       'Kastra is running:',
       `  REST   ${this.gatewayUrl}    (${httpsUrl} for kubectl)`,
-      `  gRPC   127.0.0.1:${this.ports.grpc}`,
+      `  gRPC   127.0.0.1:${this.ports.grpc}  (TLS, CA ${path.join(this.config.homeDir, 'tls', 'ca.crt')})`,
       `  LLM    http://127.0.0.1:${this.ports.http['llm-proxy']}/v1  (OpenAI-compatible)`,
       '',
       ...cliServer,
