@@ -7,7 +7,7 @@ import { RbacAuthorizer } from '@kastra/rbac';
 import { RESOURCE_STORE, type ResourceStore, type WriteContext } from '@kastra/resource-store';
 import { NETWORK_RUN_STREAM, streamIdOfRun, tailRunEvents } from '../runs/run-event-tail';
 import { waitUntilSettled } from '../runs/run-settle-watch';
-import { generatedRunName } from '../runs/generated-run-name';
+import { createWithGeneratedName } from '../runs/create-generated-run';
 import { isNetworkRunEnded, networkOutcomeOf, networkTimeoutOutcome, type NetworkGenerateOutcome } from './network-generate.outcome';
 import type { NetworkGenerateRequest } from './network-generate.request';
 
@@ -50,13 +50,14 @@ export class NetworkGenerateService implements OnModuleDestroy {
     if (request.maxSteps !== undefined && request.maxSteps > limit) {
       throw new InvalidError('Network', network, [{ reason: 'FieldValueInvalid', field: 'maxSteps', message: `must be at most the network's router.maxSteps (${limit}), not ${request.maxSteps}` }]);
     }
-    const manifest: Resource = {
+    const manifestNamed = (name: string): Resource => ({
       apiVersion: API_GROUP_VERSION,
       kind: 'NetworkRun',
-      metadata: { name: generatedRunName(network), namespace, labels: { 'mastra.ai/network': network } },
+      metadata: { name, namespace, labels: { 'mastra.ai/network': network } },
       spec: { networkRef: { name: network }, ...request },
-    };
-    return this.store.create(manifest, ctx);
+    });
+    // A generated name another run holds already is tried again with a fresh one (not a 409).
+    return createWithGeneratedName(this.store, network, manifestNamed, ctx);
   }
 
   /** Waits for the run to end (its status), or answers 504 naming it after `timeoutSeconds`. */

@@ -4,7 +4,7 @@ import { API_GROUP_VERSION, NotFoundError, type Resource } from '@kastra/api';
 import { NATS_CONNECTION, NATS_PREFIX } from '@kastra/messaging';
 import { RESOURCE_STORE, type ResourceStore, type WriteContext } from '@kastra/resource-store';
 import { publishRunCreated, workflowRunWorkQueue } from '@kastra/run-engine';
-import { generatedRunName } from './generated-run-name';
+import { createWithGeneratedName } from './create-generated-run';
 import { RunAdvancedNotices } from './run-advanced-notices';
 import { waitUntilSettled } from './run-settle-watch';
 import { isSettled, outcomeOf, timeoutOutcome, type ExecuteOutcome } from './workflow-run-outcome';
@@ -28,13 +28,14 @@ export class WorkflowExecuteService implements OnModuleDestroy {
 
   async execute(namespace: string, workflow: string, input: unknown, options: { ctx: WriteContext; timeoutSeconds: number; signal: AbortSignal }): Promise<ExecuteOutcome> {
     if (!(await this.store.get({ kind: 'Workflow', namespace, name: workflow }))) throw new NotFoundError('workflows', workflow);
-    const manifest: Resource = {
+    const manifestNamed = (name: string): Resource => ({
       apiVersion: API_GROUP_VERSION,
       kind: 'WorkflowRun',
-      metadata: { name: generatedRunName(workflow), namespace, labels: { 'mastra.ai/workflow': workflow } },
+      metadata: { name, namespace, labels: { 'mastra.ai/workflow': workflow } },
       spec: { workflowRef: { name: workflow }, ...(input !== undefined ? { input } : {}) },
-    };
-    const created = await this.store.create(manifest, options.ctx);
+    });
+    // A generated name another run holds already is tried again with a fresh one (not a 409).
+    const created = await createWithGeneratedName(this.store, workflow, manifestNamed, options.ctx);
     // Enqueued now rather than after the log relay and the executor's resource-event consumer
     // have seen the creation (they enqueue it too, as a duplicate JetStream drops). The wait below
     // listens for the executor's word before this message can reach it.
