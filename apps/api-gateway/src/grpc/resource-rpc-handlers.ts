@@ -97,7 +97,7 @@ export class ResourceRpcHandlers {
     const kind = resolveKind(request.kind);
     const query = listQuery(kind, request.namespace, request.label_selector, request.field_selector);
     this.authorize(principal, 'list', kind, query.namespace ?? '');
-    return this.store.list(query);
+    return this.store.list({ ...query, ...listPaging(request) });
   }
 
   /** The object as removed, or as it now is (deletionTimestamp set) while finalizers run. */
@@ -155,6 +155,19 @@ function listQuery(kind: KindDefinition, namespace: string, labelSelector: strin
     ...(labelSelector.trim() ? { labelSelector: labelSelector.trim() } : {}),
     ...(fieldSelector.trim() ? { fieldSelector: fieldSelector.trim() } : {}),
   };
+}
+
+/**
+ * `limit` and `continue` of a List, as the REST list reads them (resources/list-paging.ts): 0 or
+ * negative is no limit. The token is checked by the store (malformed or another list's: 400 →
+ * INVALID_ARGUMENT; too old: 410 Expired → OUT_OF_RANGE). No resource_version travels beside it.
+ */
+export function listPaging(request: Pick<ListRequest, 'limit' | 'continue'>): Pick<ListQuery, 'limit' | 'continue'> {
+  const text = String(request.limit ?? '').trim();
+  if (text !== '' && !/^-?\d{1,19}$/.test(text)) throw new BadRequestError(`limit must be an integer, not "${text.slice(0, 40)}"`);
+  const parsed = text === '' ? 0 : Number(text);
+  const token = (request.continue ?? '').trim();
+  return { ...(parsed > 0 ? { limit: Math.min(parsed, Number.MAX_SAFE_INTEGER) } : {}), ...(token ? { continue: token } : {}) };
 }
 
 /**

@@ -19,6 +19,12 @@ export interface ListRequest {
   namespace: string;
   label_selector: string;
   field_selector: string;
+  /**
+   * int64: a decimal string (longs: String), '0' when absent. Both paging fields are optional here
+   * only for in-process callers; grpc-js always hands them over.
+   */
+  limit?: string | number;
+  continue?: string;
 }
 
 export interface DeleteRequest {
@@ -43,6 +49,10 @@ export interface ResourceResponse {
 export interface ListResponse {
   items_json: string[];
   resource_version: string;
+  /** '' on the last page. */
+  continue: string;
+  /** proto3 `optional` int64: left out when not counted (no next page, or selectors given). */
+  remaining_item_count?: string;
 }
 
 export interface WatchEventMessage {

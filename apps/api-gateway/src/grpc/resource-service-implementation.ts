@@ -43,7 +43,12 @@ export function resourceServiceImplementation(
     Get: unary<GetRequest, ResourceResponse>('Get', async (request, call) => toResponse(await handlers.get(request, call.metadata))),
     List: unary<ListRequest, ListResponse>('List', async (request, call) => {
       const list = await handlers.list(request, call.metadata);
-      return { items_json: list.items.map((item) => JSON.stringify(item)), resource_version: list.resourceVersion };
+      return {
+        items_json: list.items.map((item) => JSON.stringify(item)),
+        resource_version: list.resourceVersion,
+        continue: list.continue ?? '',
+        ...(list.remainingItemCount !== undefined ? { remaining_item_count: String(list.remainingItemCount) } : {}),
+      };
     }),
     Delete: unary<DeleteRequest, ResourceResponse>('Delete', async (request, call) => toResponse(await handlers.delete(request, call.metadata))),
     Watch: (call: ServerWritableStream<WatchRequest, WatchEventMessage>) => {
