@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { apiVersionOf, type JsonSchema, type KindDefinition } from '@kastra/api';
 import { SERVER_GIT_VERSION } from '../discovery/discovery-documents';
+import { runPaths } from './openapi-run-paths';
 
 /** Schema names as the apiserver writes them for a group (`mastra.ai` -> `ai.mastra.v1.Agent`, RBAC: `io.k8s.api.rbac.v1.Role`). */
 export function schemaName(kind: string, group = 'mastra.ai', version = 'v1'): string {
@@ -36,9 +37,25 @@ const listMetaSchema: JsonSchema = {
   description: 'Metadata of a list.',
   properties: {
     resourceVersion: { type: 'string', description: 'The log position the list was read at.' },
-    continue: { type: 'string', description: 'Unused: lists are not paginated.' },
+    continue: { type: 'string', description: 'Set when the list was cut at limit: pass it as continue to read the next page.' },
+    remainingItemCount: { type: 'integer', description: 'How many objects are left after this page (when known).' },
   },
 };
+
+const deleteOptionsSchema: JsonSchema = {
+  type: 'object',
+  description: 'Options of a delete: preconditions and dryRun (propagationPolicy and gracePeriodSeconds are accepted and ignored).',
+  properties: {
+    apiVersion: { type: 'string' },
+    kind: { type: 'string' },
+    preconditions: { type: 'object', properties: { resourceVersion: { type: 'string' }, uid: { type: 'string' } } },
+    dryRun: { type: 'array', items: { type: 'string' } },
+    propagationPolicy: { type: 'string' },
+    gracePeriodSeconds: { type: 'integer' },
+  },
+};
+
+const metaSchemas = (): Record<string, JsonSchema> => ({ [`${META}.Status`]: statusSchema, [`${META}.ListMeta`]: listMetaSchema, [`${META}.DeleteOptions`]: deleteOptionsSchema });
 
 function param(name: string, description: string, type = 'string', uniqueItems = true): JsonSchema {
   return { name, in: 'query', description, schema: { type, uniqueItems } };
@@ -53,7 +70,10 @@ const WATCH = param('watch', 'Stream changes instead of listing.', 'boolean');
 const RESOURCE_VERSION = param('resourceVersion', 'For a watch, the position to resume from (exclusive).');
 const LABEL_SELECTOR = param('labelSelector', 'Only objects whose labels match, e.g. app=kitchen-helper.');
 const FIELD_SELECTOR = param('fieldSelector', 'Only objects matching metadata.name / metadata.namespace.');
+const LIMIT = param('limit', 'At most this many objects; the list metadata then carries a continue token for the rest.', 'integer');
+const CONTINUE = param('continue', 'The continue token of the previous page (resourceVersion must then be unset or 0).');
 const TIMEOUT = param('timeoutSeconds', 'End the watch after this many seconds.', 'integer');
+const LIST_PARAMETERS = [LABEL_SELECTOR, FIELD_SELECTOR, RESOURCE_VERSION, TIMEOUT, WATCH, LIMIT, CONTINUE];
 const NAME = { name: 'name', in: 'path', required: true, description: 'Name of the object.', schema: { type: 'string', uniqueItems: true } };
 const NAMESPACE = { name: 'namespace', in: 'path', required: true, description: 'Namespace of the object.', schema: { type: 'string', uniqueItems: true } };
 
@@ -104,14 +124,19 @@ function kindPaths(kind: KindDefinition): Record<string, JsonSchema> {
   const paths: Record<string, JsonSchema> = {
     [`${base}${scope}/${kind.plural}`]: {
       parameters: scopeParameters,
-      get: operation(kind, 'list', 'list', { parameters: [LABEL_SELECTOR, FIELD_SELECTOR, RESOURCE_VERSION, TIMEOUT, WATCH], responses: responses(list, ['200']) }),
+      get: operation(kind, 'list', 'list', { parameters: LIST_PARAMETERS, responses: responses(list, ['200']) }),
       post: operation(kind, 'post', 'create', { parameters: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION], requestBody: body(object), responses: responses(object, ['200', '201']) }),
+      delete: operation(kind, 'deletecollection', 'deletecollection', {
+        parameters: [LABEL_SELECTOR, FIELD_SELECTOR, DRY_RUN],
+        requestBody: { required: false, content: { 'application/json': { schema: ref(`${META}.DeleteOptions`) } } },
+        responses: responses(list, ['200']),
+      }),
     },
     [`${base}${scope}/${kind.plural}/{name}`]: item,
   };
   if (kind.namespaced) {
     paths[`${base}/${kind.plural}`] = {
-      get: operation(kind, 'list', 'listAllNamespaces', { parameters: [LABEL_SELECTOR, FIELD_SELECTOR, RESOURCE_VERSION, TIMEOUT, WATCH], responses: responses(list, ['200']) }),
+      get: operation(kind, 'list', 'listAllNamespaces', { parameters: LIST_PARAMETERS, responses: responses(list, ['200']) }),
     };
   }
   if (kind.hasStatus) {
@@ -151,12 +176,13 @@ function kindSchemas(kind: KindDefinition): Record<string, JsonSchema> {
 
 /** `GET /openapi/v3/apis/{group}/{version}` of the given kinds (one group-version's): the schemas kubectl explains and the operations it probes. */
 export function groupVersionOpenApi(kinds: readonly KindDefinition[]): JsonSchema {
+  const runs = runPaths(kinds);
   return {
     openapi: '3.0.0',
     info: { title: 'Kastra', version: SERVER_GIT_VERSION },
-    paths: Object.assign({}, ...kinds.map(kindPaths)),
+    paths: Object.assign({}, ...kinds.map(kindPaths), runs.paths),
     components: {
-      schemas: Object.assign({ [`${META}.Status`]: statusSchema, [`${META}.ListMeta`]: listMetaSchema }, ...kinds.map(kindSchemas)),
+      schemas: Object.assign(metaSchemas(), ...kinds.map(kindSchemas), runs.schemas),
     },
   };
 }
@@ -167,7 +193,7 @@ export function coreOpenApi(): JsonSchema {
     openapi: '3.0.0',
     info: { title: 'Kastra', version: SERVER_GIT_VERSION },
     paths: {},
-    components: { schemas: { [`${META}.Status`]: statusSchema, [`${META}.ListMeta`]: listMetaSchema } },
+    components: { schemas: metaSchemas() },
   };
 }
 
