@@ -1,7 +1,7 @@
 import { type Client, type ClientReadableStream, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import type { Resource } from '@kastra/api';
 import { resourceServiceClientConstructor } from '../resource-service-definition';
-import type { WatchEventMessage } from '../resource-rpc-messages';
+import type { ListResponse, WatchEventMessage } from '../resource-rpc-messages';
 
 type UnaryMethod = (request: object, metadata: Metadata, callback: (error: ServiceError | null, response: unknown) => void) => void;
 
@@ -30,9 +30,22 @@ export class ResourceServiceTestClient {
     return parseObject(await this.unary('Get', { kind, namespace, name }));
   }
 
-  async list(request: { kind: string; namespace?: string; label_selector?: string; field_selector?: string }): Promise<{ items: Resource[]; resourceVersion: string }> {
-    const response = (await this.unary('List', request)) as { items_json: string[]; resource_version: string };
-    return { items: response.items_json.map((item) => JSON.parse(item) as Resource), resourceVersion: response.resource_version };
+  /** `continue` '' on the last page; `remainingItemCount` undefined when the server left it out. */
+  async list(request: {
+    kind: string;
+    namespace?: string;
+    label_selector?: string;
+    field_selector?: string;
+    limit?: number;
+    continue?: string;
+  }): Promise<{ items: Resource[]; resourceVersion: string; continue: string; remainingItemCount?: number }> {
+    const response = (await this.unary('List', request)) as ListResponse;
+    return {
+      items: response.items_json.map((item) => JSON.parse(item) as Resource),
+      resourceVersion: response.resource_version,
+      continue: response.continue,
+      ...(response.remaining_item_count !== undefined && response.remaining_item_count !== null ? { remainingItemCount: Number(response.remaining_item_count) } : {}),
+    };
   }
 
   async delete(kind: string, name: string, options: { namespace?: string; resource_version?: string } = {}): Promise<Resource> {
