@@ -13,7 +13,7 @@ import { grantClusterRole, startGrpcGateway, userToken } from './test/start-grpc
 interface FileDescriptor {
   name: string;
   package: string;
-  messageType: { name: string }[];
+  messageType: { name: string; field?: { name: string; number: number }[] }[];
   service: { name: string; method: { name: string; inputType: string; serverStreaming?: boolean }[] }[];
 }
 
@@ -60,6 +60,10 @@ describe('gRPC server over TLS: reflection, grpc.health.v1 and the resource API 
     expect(service?.method.map((method) => method.name)).toEqual(['Apply', 'Get', 'List', 'Delete', 'Watch']);
     expect(service?.method.find((method) => method.name === 'Watch')).toMatchObject({ inputType: '.kastra.v1.WatchRequest', serverStreaming: true });
     expect(kastra?.messageType.map((message) => message.name)).toEqual(expect.arrayContaining(['ApplyRequest', 'ResourceResponse']));
+    // And the List messages carry the paging fields under their own numbers (the old ones unchanged)
+    const fieldsOf = (name: string) => kastra?.messageType.find((message) => message.name === name)?.field?.map((field) => `${field.name}=${field.number}`);
+    expect(fieldsOf('ListRequest')).toEqual(['kind=1', 'namespace=2', 'label_selector=3', 'field_selector=4', 'limit=5', 'continue=6']);
+    expect(fieldsOf('ListResponse')).toEqual(['items_json=1', 'resource_version=2', 'continue=3', 'remaining_item_count=4']);
     expect(bySymbolOfMessage.file_descriptor_response?.file_descriptor_proto).toHaveLength(1);
     // And a symbol that is not there is NOT_FOUND
     expect(unknown.error_response?.error_code).toBe(status.NOT_FOUND);
