@@ -3,7 +3,7 @@ import { BadRequestError, ForbiddenError, InvalidError, NotFoundError, Unauthori
 import { JwtAuthority } from '@kastra/auth';
 import type { WatchEvent } from '@kastra/resource-store';
 import { bootstrapPolicy, RbacAuthorizer, RbacPolicy } from '@kastra/rbac';
-import { ResourceRpcHandlers } from './resource-rpc-handlers';
+import { listPaging, ResourceRpcHandlers } from './resource-rpc-handlers';
 import { InMemoryResourceStore } from './test/in-memory-resource-store';
 
 const authority = new JwtAuthority('a-test-secret-of-at-least-32-bytes!!');
@@ -216,5 +216,13 @@ describe('ResourceRpcHandlers', () => {
     // Then only the later object arrives, and the store watch is closed
     expect(seen.map((e) => [e.type, e.object.metadata.name])).toEqual([['ADDED', 'after']]);
     expect(store.openWatches).toBe(0);
+  });
+
+  it('reads List paging as the REST list does: a positive limit, 0 or negative none, a trimmed token; a non-integer limit is a 400', () => {
+    expect(listPaging({ limit: '2', continue: ' tok ' })).toEqual({ limit: 2, continue: 'tok' });
+    expect(listPaging({ limit: 3 })).toEqual({ limit: 3 });
+    for (const limit of ['0', '-5', '', undefined]) expect(listPaging({ limit, continue: '' })).toEqual({});
+    expect(listPaging({ limit: '9223372036854775807' })).toEqual({ limit: Number.MAX_SAFE_INTEGER });
+    for (const limit of ['two', '1.5', '1e3']) expect(() => listPaging({ limit })).toThrow(BadRequestError);
   });
 });
