@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { categoryOf, type EventMetadata, type NewEvent, type RecordedEvent } from './event';
 import { StreamVersionConflictError } from './event-store-errors';
 import { EVENTS_APPENDED_CHANNEL, isPool, trackedTransactionOf, wakeTailersAfterCommit } from './commit-wakes';
-import { groupCommitOf, type AppendedRecords, type PendingAppend } from './group-commit';
+import { groupCommitOf, recordedEventsOf, type AppendedRecords, type InsertedEventRow, type PendingAppend } from './group-commit';
 import { matchesExpectedVersion, NO_CONCURRENCY_CHECK, type ExpectedStreamVersion } from './expected-version';
 
 /**
@@ -126,29 +126,12 @@ async function appendAlone(db: Queryable, append: PendingAppend, notify: boolean
   }
   const head = rows[0].head_version;
   if (rows[0].event_id === null) throw new StreamVersionConflictError(streamId, expected, head);
-  const recorded = rows.map((row, i) => ({
-    eventId: row.event_id!,
-    streamId,
-    streamVersion: row.stream_version!,
-    globalPosition: row.global_position!,
-    transactionId: row.transaction_id!,
-    category,
-    type: events[i].type,
-    data: events[i].data,
-    metadata,
-    createdAt: row.created_at!.toISOString(),
-  }));
-  return { head, events: recorded };
+  return { head, events: recordedEventsOf(append, rows) };
 }
 
 /** A pool (the append is then a transaction of its own) or a client inside a transaction. */
 export type Queryable = Pick<PoolClient, 'query'>;
 
-interface AppendedRow {
+interface AppendedRow extends InsertedEventRow {
   head_version: number;
-  global_position: string | null;
-  transaction_id: string | null;
-  event_id: string | null;
-  stream_version: number | null;
-  created_at: Date | null;
 }

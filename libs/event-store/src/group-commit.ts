@@ -31,6 +31,31 @@ export interface PendingAppend {
 
 export type AppendedRecords = { head: number; events: RecordedEvent[] };
 
+/** What Postgres assigned to each inserted event of an append, in stream-version order. */
+export interface InsertedEventRow {
+  global_position: string | null;
+  transaction_id: string | null;
+  event_id: string | null;
+  stream_version: number | null;
+  created_at: Date | null;
+}
+
+/** The append's events as recorded, from the rows its insert returned (one per event, in order). */
+export function recordedEventsOf(append: PendingAppend, rows: InsertedEventRow[]): RecordedEvent[] {
+  return rows.map((row, i) => ({
+    eventId: row.event_id!,
+    streamId: append.streamId,
+    streamVersion: row.stream_version!,
+    globalPosition: row.global_position!,
+    transactionId: row.transaction_id!,
+    category: append.category,
+    type: append.events[i].type,
+    data: append.events[i].data,
+    metadata: append.metadata,
+    createdAt: row.created_at!.toISOString(),
+  }));
+}
+
 /** One append alone, as its own statement (the path without batching). */
 export type AppendAlone = (append: PendingAppend) => Promise<AppendedRecords>;
 
@@ -69,14 +94,9 @@ SELECT head.i::int, head.version::int AS head_version, ins.global_position::text
 FROM head LEFT JOIN inserted AS ins ON ins.stream_id = head.stream_id
 ORDER BY head.i, ins.stream_version`;
 
-interface BatchRow {
+interface BatchRow extends InsertedEventRow {
   i: number;
   head_version: number;
-  global_position: string | null;
-  transaction_id: string | null;
-  event_id: string | null;
-  stream_version: number | null;
-  created_at: Date | null;
 }
 
 export class GroupCommit {
@@ -169,21 +189,7 @@ export class GroupCommit {
       const own = rows.filter((row) => row.i === index + 1);
       const head = own[0].head_version;
       if (own[0].event_id === null) return new StreamVersionConflictError(append.streamId, append.expected, head);
-      return {
-        head,
-        events: own.map((row, i) => ({
-          eventId: row.event_id!,
-          streamId: append.streamId,
-          streamVersion: row.stream_version!,
-          globalPosition: row.global_position!,
-          transactionId: row.transaction_id!,
-          category: append.category,
-          type: append.events[i].type,
-          data: append.events[i].data,
-          metadata: append.metadata,
-          createdAt: row.created_at!.toISOString(),
-        })),
-      };
+      return { head, events: recordedEventsOf(append, own) };
     });
   }
 }
