@@ -31,3 +31,4 @@ export { crdKind, crdAlphaKind } from './custom-resources/crd-kind';
 export * from './custom-resources/crd-shapes';
 export { setCustomResourceDefinitions, findCustomKind, servedCustomKinds, crdConditions, withCustomDefaults, type CustomKind } from './custom-resources/custom-kinds';
 export { toValidationSchema, customObjectSchema } from './custom-resources/structural-schema';
+export { generatedRunName } from './generated-run-name';

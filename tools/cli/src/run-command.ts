@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { DEFAULT_NAMESPACE, type Resource } from '@kastra/api';
+import { DEFAULT_NAMESPACE, generatedRunName, type Resource } from '@kastra/api';
 import { parseTtl } from '@kastra/auth';
 import { CliError, type CliContext } from './cli-context';
 import type { GatewayClient } from './gateway-client';
@@ -18,7 +17,6 @@ export interface RunOptions {
 export const EXIT_SUSPENDED = 3;
 
 const WORKFLOW_NAMES = new Set(['workflow', 'workflows', 'wf']);
-const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const ENDED = new Set(['Succeeded', 'Failed', 'Cancelled']);
 
 /** Path of a WorkflowRun (or the collection) in the REST API. */
@@ -26,11 +24,6 @@ export function workflowRunPath(namespace: string, name?: string): string {
   return `/apis/mastra.ai/v1/namespaces/${encodeURIComponent(namespace)}/workflowruns${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
-/** `<workflow>-<5 random>`, as Kubernetes' generateName would make it (the gateway does not generate names). */
-export function runNameFor(workflow: string): string {
-  const suffix = [...randomBytes(5)].map((b) => NAME_ALPHABET[b % NAME_ALPHABET.length]).join('');
-  return `${workflow.slice(0, 57).replace(/-+$/, '')}-${suffix}`;
-}
 
 /** Parses a JSON argument, naming the flag when it is not JSON. */
 export function parseJsonFlag(flag: string, text: string): unknown {
@@ -60,7 +53,7 @@ export async function runCommand(kind: string, workflow: string, options: RunOpt
   const run: Resource = {
     apiVersion: 'mastra.ai/v1',
     kind: 'WorkflowRun',
-    metadata: { name: runNameFor(workflow), namespace, labels: { 'mastra.ai/workflow': workflow } },
+    metadata: { name: generatedRunName(workflow), namespace, labels: { 'mastra.ai/workflow': workflow } },
     spec: { workflowRef: { name: workflow }, ...(input !== undefined ? { input } : {}) },
   };
   const created = (await client.request('POST', workflowRunPath(namespace), { body: JSON.stringify(run) })).body as Resource;

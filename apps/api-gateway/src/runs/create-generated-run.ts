@@ -1,6 +1,5 @@
-import { AlreadyExistsError, type Resource } from '@kastra/api';
+import { AlreadyExistsError, generatedRunName, type Resource } from '@kastra/api';
 import type { ResourceStore, WriteContext } from '@kastra/resource-store';
-import { generatedRunName } from './generated-run-name';
 
 /** Attempts at a free generated name, as the apiserver's generateName retries (8 in all). */
 export const GENERATED_NAME_ATTEMPTS = 8;

@@ -1,4 +1,4 @@
-import { findKindByName, keyOf, type Resource } from '@kastra/api';
+import { findKindByName, generatedRunName, keyOf, type Resource } from '@kastra/api';
 import type { Controller, ControllerContext } from '../controllers/controller';
 import { KastraApiError, NotFoundError, RunFailedError } from '../errors/kastra-errors';
 import { languageModelOf } from '../language-model/yaml-to-mastra-llm';
@@ -21,7 +21,6 @@ import type {
   WorkflowHandle,
   WorkflowResult,
 } from '../runtime/runtime-handles';
-import { generatedRunName } from '../embedded/embedded-workflow-host';
 import { errorFromStatus, type KubernetesStatus } from '../errors/status-errors';
 import { GatewayHttp, type GatewayConnection } from './gateway-http';
 

@@ -1,4 +1,4 @@
-import { API_GROUP_VERSION, keyOf, parseReference, type Resource } from '@kastra/api';
+import { API_GROUP_VERSION, generatedRunName, keyOf, parseReference, type Resource } from '@kastra/api';
 import { agentModelHandle, networkAgentDeps } from '@kastra/agent-runtime';
 import { PROVIDER_DEFAULTS, type ProviderName } from '@kastra/llm/provider-table';
 import {
@@ -20,7 +20,7 @@ import { RunFailedError } from '../errors/kastra-errors';
 import type { NetworkResult } from '../runtime/runtime-handles';
 import type { EmbeddedAgentRunner } from './embedded-agent-runner';
 import type { EmbeddedResourceStore } from './embedded-resource-store';
-import { generatedRunName, type EmbeddedWorkflowHost } from './embedded-workflow-host';
+import type { EmbeddedWorkflowHost } from './embedded-workflow-host';
 import type { RunLog } from './run-log';
 
 /** Member turns of a run when neither the call nor the Network says (the network-router's default). */

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { API_GROUP_VERSION, keyOf, type Resource, type ResourceKey } from '@kastra/api';
+import { API_GROUP_VERSION, generatedRunName, keyOf, type Resource, type ResourceKey } from '@kastra/api';
 import {
   afterAttempt,
   current,
@@ -21,14 +20,6 @@ import type { RunLog } from './run-log';
 const EMBEDDED_REPLICA = 'embedded';
 /** A nested workflow step deeper than this fails (a workflow that runs itself). */
 const MAX_NESTING = 10;
-
-const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-
-/** `<workflow>-<5 random>`, as the gateway names the runs of `execute`. */
-export function generatedRunName(workflow: string): string {
-  const suffix = [...randomBytes(5)].map((b) => NAME_ALPHABET[b % NAME_ALPHABET.length]).join('');
-  return `${workflow.slice(0, 57).replace(/-+$/, '')}-${suffix}`;
-}
 
 export interface RunObserver {
   /** Each event as it is recorded in the run's log. */
