@@ -131,7 +131,10 @@ describe('network-router replicas killed with -9 while runs are routed (through 
     const kills: Kill[] = [];
     for (let k = 0; k < KILLS; k++) {
       await new Promise((resolve) => setTimeout(resolve, 200 + Math.floor(Math.random() * 1500)));
-      const victim = await eventually(async () => {
+      // The candidates are found across several awaits (a read of each run's stream): a call seen
+      // open early may have been answered since. It is checked again with nothing in between
+      // before the kill, so the kill always lands while the call is open.
+      const pickVictim = () => eventually(async () => {
         const candidates: Array<{ run: Run; step: number; replica: string; key: string }> = [];
         // Never the last live replica: the runs must go on while replacements start.
         if (live.size < 2) return undefined;
@@ -147,6 +150,8 @@ describe('network-router replicas killed with -9 while runs are routed (through 
         const phases = await Promise.all(runs.map(async (run) => `${run.name}: ${JSON.stringify((await store.get({ kind: 'NetworkRun', namespace: 'default', name: run.name }))?.status?.error ?? (await store.get({ kind: 'NetworkRun', namespace: 'default', name: run.name }))?.status?.phase)}`));
         throw new Error(`${String(error)}\nruns: ${phases.join('; ')}\nupstream keys: ${upstream.calls.slice(-10).map((c) => c.key).join(', ')}\nlogs: ${services.map((s) => s.logs().slice(-1500)).join('\n---\n')}`);
       });
+      let victim = await pickVictim();
+      while (!upstream.isOpen(victim.key)) victim = await pickVictim();
       process.kill(pidOf(victim.replica), 'SIGKILL');
       kills.push({ replica: victim.replica, run: victim.run, step: victim.step, key: victim.key, at: Date.now() });
       live.delete(pidOf(victim.replica));
